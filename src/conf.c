@@ -1,0 +1,368 @@
+/*
+ * Configuration (config.h): one table of options serves the command line,
+ * the config file and --help, so the three never disagree.
+ */
+#include "config.h"
+#include "conf.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "listen.h"
+
+enum option_kind {
+	OPT_STRING,
+	OPT_FLAG,
+	OPT_INT,
+	OPT_LONG,
+	OPT_LEVEL,
+	OPT_ADDRESS,
+	OPT_ACTION,	/* --help, --version: command line only */
+};
+
+struct option_spec {
+	const char *name;
+	enum option_kind kind;
+	size_t offset;
+	long min, max;
+	const char *arg;	/* argument name in --help */
+	const char *help;
+};
+
+#define OFF(field) offsetof(struct config, field)
+
+static const struct option_spec options[] = {
+	{ "listen", OPT_ADDRESS, OFF(listen), 0, 0, "ADDR:PORT",
+	  "address to listen on (default 127.0.0.1:8080; [::1]:8080)" },
+	{ "db", OPT_STRING, OFF(db_path), 0, 0, "PATH",
+	  "SQLite database file" },
+	{ "www", OPT_STRING, OFF(www_dir), 0, 0, "DIR",
+	  "directory of the browser pages" },
+	{ "config", OPT_STRING, OFF(config_file), 0, 0, "FILE",
+	  "read options from FILE (name = value lines)" },
+	{ "dev", OPT_FLAG, OFF(dev), 0, 1, NULL,
+	  "development mode: the dashboard needs no token" },
+	{ "admin-token-file", OPT_STRING, OFF(admin_token_file), 0, 0,
+	  "FILE", "file whose first line is the admin token" },
+	{ "log-level", OPT_LEVEL, OFF(log_level), 0, 0, "LEVEL",
+	  "error, warn, info (default) or debug" },
+	{ "drain-delay", OPT_INT, OFF(drain_delay_s), 0, 300, "SECONDS",
+	  "on SIGTERM, keep accepting this long while /readyz is 503 (1)" },
+	{ "drain-grace", OPT_INT, OFF(drain_grace_s), 0, 3600, "SECONDS",
+	  "then give open requests this long to finish (10)" },
+	{ "max-body", OPT_LONG, OFF(max_body), 0, 64L * 1024 * 1024, "BYTES",
+	  "largest request body accepted (65536)" },
+	{ "max-connections", OPT_LONG, OFF(max_connections), 1, 1000000, "N",
+	  "client connections open at once (10000)" },
+	{ "per-ip-connections", OPT_LONG, OFF(per_ip_connections), 0, 1000000,
+	  "N", "HTTP/1.1 connections per client address, 0 for no cap (0)" },
+	{ "idle-timeout", OPT_INT, OFF(idle_timeout_s), 1, 86400, "SECONDS",
+	  "close HTTP/1.1 connections idle this long (30)" },
+	{ "sniff-timeout", OPT_INT, OFF(sniff_timeout_s), 1, 3600, "SECONDS",
+	  "close new connections that send nothing this long (10)" },
+	{ "conn-memory", OPT_LONG, OFF(conn_memory), 4096, 1024L * 1024,
+	  "BYTES", "memory per HTTP/1.1 connection; bounds headers (8192)" },
+	{ "help", OPT_ACTION, CONFIG_HELP, 0, 0, NULL,
+	  "print this help and exit" },
+	{ "version", OPT_ACTION, CONFIG_VERSION, 0, 0, NULL,
+	  "print the version and exit" },
+};
+
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+void
+config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->listen = xstrdup("127.0.0.1:8080");
+	cfg->db_path = xstrdup(BS_LOCALSTATEDIR "/lib/broadside/broadside.db");
+	cfg->www_dir = xstrdup(BS_PKGDATADIR "/www");
+	cfg->log_level = LOG_LEVEL_INFO;
+	cfg->drain_delay_s = 1;
+	cfg->drain_grace_s = 10;
+	cfg->max_body = 65536;
+	cfg->max_connections = 10000;
+	cfg->per_ip_connections = 0;
+	cfg->idle_timeout_s = 30;
+	cfg->sniff_timeout_s = 10;
+	cfg->conn_memory = 8192;
+}
+
+void
+config_free(struct config *cfg)
+{
+	free(cfg->listen);
+	free(cfg->db_path);
+	free(cfg->www_dir);
+	free(cfg->admin_token_file);
+	free(cfg->config_file);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static const struct option_spec *
+option_find(const char *name)
+{
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (strcmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
+}
+
+static int
+parse_flag(const char *value, int *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+
+	if (value == NULL) {
+		*out = 1;
+		return 0;
+	}
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(value, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(value, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return BS_ERR_INVALID;
+}
+
+static int
+parse_number(const struct option_spec *o, const char *value, long *out,
+    char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0') {
+		snprintf(err, errlen, "--%s: '%s' is not a number", o->name,
+		    value);
+		return BS_ERR_INVALID;
+	}
+	if (v < o->min || v > o->max) {
+		snprintf(err, errlen, "--%s: %ld is out of range (%ld..%ld)",
+		    o->name, v, o->min, o->max);
+		return BS_ERR_INVALID;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+config_set(struct config *cfg, const char *name, const char *value,
+    char *err, size_t errlen)
+{
+	const struct option_spec *o = option_find(name);
+	char *field;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	long n;
+
+	if (o == NULL || o->kind == OPT_ACTION) {
+		snprintf(err, errlen, "unknown option '%s'", name);
+		return BS_ERR_INVALID;
+	}
+	field = (char *)cfg + o->offset;
+	if (o->kind != OPT_FLAG && (value == NULL || *value == '\0')) {
+		snprintf(err, errlen, "--%s needs a value (%s)", o->name,
+		    o->arg);
+		return BS_ERR_INVALID;
+	}
+	switch (o->kind) {
+	case OPT_ADDRESS:
+		if (listen_parse_address(value, &ss, &sslen) != 0) {
+			snprintf(err, errlen, "--%s: '%s' is not ADDR:PORT "
+			    "(e.g. 127.0.0.1:8080 or [::1]:8080)", o->name,
+			    value);
+			return BS_ERR_INVALID;
+		}
+		/* FALLTHROUGH */
+	case OPT_STRING:
+		free(*(char **)field);
+		*(char **)field = xstrdup(value);
+		return 0;
+	case OPT_FLAG:
+		if (parse_flag(value, (int *)field) != 0) {
+			snprintf(err, errlen, "--%s: '%s' is not true or false",
+			    o->name, value);
+			return BS_ERR_INVALID;
+		}
+		return 0;
+	case OPT_LEVEL:
+		if (log_parse_level(value, (enum log_level *)field) != 0) {
+			snprintf(err, errlen, "--%s: '%s' is not error, warn, "
+			    "info or debug", o->name, value);
+			return BS_ERR_INVALID;
+		}
+		return 0;
+	case OPT_INT:
+	case OPT_LONG:
+		if (parse_number(o, value, &n, err, errlen) != 0)
+			return BS_ERR_INVALID;
+		if (o->kind == OPT_INT)
+			*(int *)field = (int)n;
+		else
+			*(long *)field = n;
+		return 0;
+	case OPT_ACTION:
+		break;
+	}
+	return BS_ERR_INVALID;
+}
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
+	    end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+int
+config_load_file(struct config *cfg, const char *path, char *err,
+    size_t errlen)
+{
+	char line[4096], msg[512];
+	unsigned lineno = 0;
+	int rv = 0;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot read config file %s: %s", path,
+		    strerror(errno));
+		return BS_ERR_IO;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *s, *eq, *name, *value;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "%s:%u: line too long", path,
+			    lineno);
+			rv = BS_ERR_INVALID;
+			break;
+		}
+		s = trim(line);
+		if (*s == '\0' || *s == '#')
+			continue;
+		eq = strchr(s, '=');
+		if (eq == NULL) {
+			snprintf(err, errlen, "%s:%u: expected 'name = value'",
+			    path, lineno);
+			rv = BS_ERR_INVALID;
+			break;
+		}
+		*eq = '\0';
+		name = trim(s);
+		value = trim(eq + 1);
+		if (strcmp(name, "config") == 0) {
+			snprintf(err, errlen, "%s:%u: 'config' cannot be set "
+			    "in a config file", path, lineno);
+			rv = BS_ERR_INVALID;
+			break;
+		}
+		if (config_set(cfg, name, value, msg, sizeof(msg)) != 0) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
+			rv = BS_ERR_INVALID;
+			break;
+		}
+	}
+	fclose(f);
+	return rv;
+}
+
+int
+config_parse_args(struct config *cfg, int argc, char **argv, char *err,
+    size_t errlen)
+{
+	struct option longopts[NOPTIONS + 1];
+	int c, idx;
+
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		longopts[i].name = options[i].name;
+		longopts[i].has_arg = options[i].kind == OPT_FLAG ?
+		    optional_argument : options[i].kind == OPT_ACTION ?
+		    no_argument : required_argument;
+		longopts[i].flag = NULL;
+		longopts[i].val = 0;
+	}
+	memset(&longopts[NOPTIONS], 0, sizeof(longopts[NOPTIONS]));
+
+	/* First pass: the config file, so the command line wins over it. */
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, &idx)) != -1) {
+		if (c == 0 && strcmp(options[idx].name, "config") == 0) {
+			int rv = config_load_file(cfg, optarg, err, errlen);
+
+			if (rv != 0)
+				return rv;
+			free(cfg->config_file);
+			cfg->config_file = xstrdup(optarg);
+		}
+	}
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, &idx)) != -1) {
+		if (c == 'h')
+			return CONFIG_HELP;
+		if (c == '?') {
+			if (optopt != 0)
+				snprintf(err, errlen, "unknown option '-%c'",
+				    optopt);
+			else
+				snprintf(err, errlen, "unknown option or "
+				    "missing value: '%s'", argv[optind - 1]);
+			return BS_ERR_INVALID;
+		}
+		if (c == ':') {
+			snprintf(err, errlen, "missing value for '%s'",
+			    argv[optind - 1]);
+			return BS_ERR_INVALID;
+		}
+		if (options[idx].kind == OPT_ACTION)
+			return (int)options[idx].offset;
+		if (strcmp(options[idx].name, "config") == 0)
+			continue;
+		if (config_set(cfg, options[idx].name, optarg, err, errlen) != 0)
+			return BS_ERR_INVALID;
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return BS_ERR_INVALID;
+	}
+	return CONFIG_RUN;
+}
+
+void
+config_usage(FILE *out)
+{
+	fprintf(out, "Usage: broadsided [options]\n"
+	    "The Broadside battle server.  See broadsided(8).\n\n");
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		char left[64];
+
+		snprintf(left, sizeof(left), "--%s%s%s", options[i].name,
+		    options[i].arg ? " " : "", options[i].arg ? options[i].arg : "");
+		fprintf(out, "  %-28s %s\n", left, options[i].help);
+	}
+}

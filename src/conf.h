@@ -1,0 +1,74 @@
+/*
+ * The daemon's configuration: defaults, the command line and the config
+ * file (key = value lines with the long options' names).  The command line
+ * wins over the file, the file over the defaults.
+ *
+ * Start-up only (main thread, before the loop turns).
+ */
+#ifndef BROADSIDE_CONF_H
+#define BROADSIDE_CONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "log.h"
+
+struct config {
+	char *listen;		/* "127.0.0.1:8080", "[::1]:8080" */
+	char *db_path;
+	char *www_dir;
+	char *admin_token_file;
+	char *config_file;
+	int dev;		/* dashboard without a token */
+	enum log_level log_level;
+	int drain_delay_s;	/* /readyz is 503 this long before closing */
+	int drain_grace_s;	/* then open requests get this long */
+	long max_body;		/* request body cap, bytes */
+	long max_connections;	/* open client connections */
+	long per_ip_connections;	/* 0: no per-address cap */
+	int idle_timeout_s;	/* HTTP/1.1 idle connection timeout */
+	int sniff_timeout_s;	/* time for a new client's first bytes */
+	long conn_memory;	/* libmicrohttpd memory per connection */
+};
+
+/* The outcome of config_parse_args() besides errors. */
+enum config_action {
+	CONFIG_RUN = 0,
+	CONFIG_HELP = 1,
+	CONFIG_VERSION = 2,
+};
+
+/* Fills in the defaults. */
+void config_init(struct config *cfg);
+
+/* Frees the strings the configuration holds. */
+void config_free(struct config *cfg);
+
+/*
+ * Sets option name (a long option's name without "--") to value (NULL for
+ * flags).  Returns 0, or BS_ERR_INVALID with a sentence naming the problem
+ * in err.
+ */
+int config_set(struct config *cfg, const char *name, const char *value,
+    char *err, size_t errlen);
+
+/*
+ * Reads a config file: "name = value" lines, "#" comments, blank lines;
+ * flags take "true"/"false"/"yes"/"no"/"1"/"0".  Returns 0, or
+ * BS_ERR_IO (unreadable) or BS_ERR_INVALID with "FILE:LINE: problem" in err.
+ */
+int config_load_file(struct config *cfg, const char *path, char *err,
+    size_t errlen);
+
+/*
+ * Applies argv: first the file of --config if given, then every option.
+ * Returns a non-negative enum config_action, or BS_ERR_INVALID / BS_ERR_IO
+ * with one line naming the problem in err.
+ */
+int config_parse_args(struct config *cfg, int argc, char **argv, char *err,
+    size_t errlen);
+
+/* Prints the --help text. */
+void config_usage(FILE *out);
+
+#endif

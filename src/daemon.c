@@ -1,0 +1,450 @@
+/*
+ * The daemon's lifecycle (daemon.h).
+ *
+ * Drain (SIGTERM or SIGINT): /readyz turns 503 at once, the listener keeps
+ * accepting for --drain-delay seconds so that load balancers notice, then
+ * closes; responses from then on close their connections; the loop stops
+ * when no request is in flight or --drain-grace has passed.  A second
+ * signal skips what is left of the drain.
+ */
+#include "config.h"
+
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "alloc.h"
+#include "api/api.h"
+#include "conf.h"
+#include "error.h"
+#include "http1.h"
+#include "listen.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "route.h"
+
+/* How often a drain checks whether the last request has finished. */
+#define DAEMON_DRAIN_POLL_MS 50
+
+enum daemon_state {
+	DAEMON_STARTING,
+	DAEMON_READY,
+	DAEMON_DRAINING,
+};
+
+struct daemon {
+	const struct config *cfg;
+	enum daemon_state state;
+	struct loop *loop;
+	struct metrics *metrics;
+	struct router *router;
+	struct listener *listener;
+	struct http1 *http1;
+	sqlite3 *db;
+	int sigfd;
+	struct loop_watch *sigwatch;
+	struct loop_timer *drain_timer;
+	uint64_t drain_deadline_us;
+	uint64_t started_us;
+	char *admin_token;
+};
+
+/* ---- the listener's hand-offs ------------------------------------------ */
+
+static void
+daemon_hand_http1(void *arg, int fd, const struct sockaddr *addr,
+    socklen_t addrlen)
+{
+	struct daemon *d = arg;
+
+	http1_add_connection(d->http1, fd, addr, addrlen);
+}
+
+/*
+ * The HTTP/2 seam: until the nghttp2 adapter lands, a client that opens
+ * with the HTTP/2 preface gets the server preface (an empty SETTINGS
+ * frame) and GOAWAY with HTTP_1_1_REQUIRED, which tells it, in HTTP/2's
+ * own terms, to come back over HTTP/1.1.
+ */
+static void
+daemon_hand_http2(void *arg, int fd, const struct sockaddr *addr,
+    socklen_t addrlen)
+{
+	static const unsigned char refuse[] = {
+		0, 0, 0, 0x4, 0, 0, 0, 0, 0,		/* SETTINGS */
+		0, 0, 8, 0x7, 0, 0, 0, 0, 0,		/* GOAWAY */
+		0, 0, 0, 0,				/* last stream 0 */
+		0, 0, 0, 0xd,				/* HTTP_1_1_REQUIRED */
+	};
+
+	(void)!write(fd, refuse, sizeof(refuse));
+	close(fd);
+}
+
+static size_t
+daemon_connections(void *arg)
+{
+	struct daemon *d = arg;
+
+	return http1_connections(d->http1);
+}
+
+/* ---- draining ------------------------------------------------------------ */
+
+static int64_t
+daemon_drain_tick(struct loop *loop, void *arg)
+{
+	struct daemon *d = arg;
+	uint64_t now = loop_now_us(loop);
+	size_t left;
+
+	if (d->listener != NULL && now >= d->drain_deadline_us -
+	    (uint64_t)d->cfg->drain_grace_s * 1000000u) {
+		log_info("drain: no longer accepting connections");
+		listener_free(d->listener);
+		d->listener = NULL;
+	}
+	left = http1_requests_in_flight(d->http1);
+	if (d->listener == NULL && left == 0) {
+		log_info("drain: done");
+		loop_stop(loop);
+		d->drain_timer = NULL;
+		return LOOP_TIMER_STOP;
+	}
+	if (now >= d->drain_deadline_us) {
+		log_warn("drain: grace over with %zu requests open", left);
+		loop_stop(loop);
+		d->drain_timer = NULL;
+		return LOOP_TIMER_STOP;
+	}
+	return DAEMON_DRAIN_POLL_MS;
+}
+
+static void
+daemon_start_drain(struct daemon *d, int signo)
+{
+	if (d->state == DAEMON_DRAINING) {
+		log_info("signal %d again: stopping now", signo);
+		d->drain_deadline_us = loop_now_us(d->loop);
+		if (d->listener != NULL) {
+			listener_free(d->listener);
+			d->listener = NULL;
+		}
+		loop_timer_reset(d->drain_timer, 0);
+		return;
+	}
+	log_info("signal %d: draining (%d s delay, %d s grace)", signo,
+	    d->cfg->drain_delay_s, d->cfg->drain_grace_s);
+	d->state = DAEMON_DRAINING;
+	http1_set_draining(d->http1);
+	d->drain_deadline_us = loop_now_us(d->loop) +
+	    (uint64_t)(d->cfg->drain_delay_s + d->cfg->drain_grace_s) *
+	    1000000u;
+	d->drain_timer = loop_timer_add(d->loop, 0, daemon_drain_tick, d);
+}
+
+static void
+daemon_signal(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		daemon_start_drain(d, (int)si.ssi_signo);
+}
+
+/* ---- set-up ---------------------------------------------------------------- */
+
+static double
+daemon_uptime_cb(void *arg)
+{
+	return daemon_uptime(arg);
+}
+
+static void
+daemon_add_metrics(struct daemon *d, struct http1_options *h1o)
+{
+	struct metric *info;
+	const char *version[] = { PACKAGE_VERSION };
+	struct timespec now;
+
+	h1o->conns_open = metrics_add(d->metrics, METRIC_GAUGE,
+	    "broadside_connections_open",
+	    "Client connections open, by protocol.", "protocol", NULL, 0);
+	h1o->conns_total = metrics_add(d->metrics, METRIC_COUNTER,
+	    "broadside_connections_total",
+	    "Client connections accepted, by protocol.", "protocol", NULL, 0);
+	metrics_add_callback(d->metrics, METRIC_GAUGE,
+	    "process_resident_memory_bytes", "Resident memory in bytes.",
+	    metrics_process_rss_bytes, NULL);
+	clock_gettime(CLOCK_REALTIME, &now);
+	metric_set(metrics_add(d->metrics, METRIC_GAUGE,
+	    "process_start_time_seconds",
+	    "Start time of the process since the Unix epoch in seconds.",
+	    NULL, NULL, 0), (double)now.tv_sec);
+	metrics_add_callback(d->metrics, METRIC_GAUGE,
+	    "broadside_uptime_seconds", "Seconds since the daemon started.",
+	    daemon_uptime_cb, d);
+	info = metrics_add(d->metrics, METRIC_GAUGE, "broadside_build_info",
+	    "The running version; the value is always 1.", "version", NULL, 0);
+	metric_series_set(metric_series(info, version), 1);
+}
+
+/* Reads the admin token: the first line of the file, 16 to 512 bytes. */
+static int
+daemon_read_admin_token(struct daemon *d, const char *path, char *err,
+    size_t errlen)
+{
+	char line[600];
+	size_t len;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "--admin-token-file: cannot read %s: %s",
+		    path, strerror(errno));
+		return BS_ERR_IO;
+	}
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	len = strcspn(line, "\r\n");
+	line[len] = '\0';
+	if (len < 16 || len > 512) {
+		snprintf(err, errlen, "--admin-token-file: the token in %s must "
+		    "be 16 to 512 characters on its first line", path);
+		return BS_ERR_INVALID;
+	}
+	d->admin_token = xstrdup(line);
+	return 0;
+}
+
+/*
+ * Opens the SQLite file in WAL mode so that a bad --db fails at start-up,
+ * not at the first battle.
+ */
+static int
+daemon_open_db(struct daemon *d, char *err, size_t errlen)
+{
+	const char *path = d->cfg->db_path;
+	char *msg = NULL;
+
+	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_exec(d->db, "PRAGMA journal_mode=WAL", NULL, NULL,
+	    &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "--db: cannot open %s: %s", path,
+		    msg ? msg : sqlite3_errmsg(d->db));
+		sqlite3_free(msg);
+		sqlite3_close(d->db);
+		d->db = NULL;
+		return BS_ERR_IO;
+	}
+	return 0;
+}
+
+static int
+daemon_listen(struct daemon *d, char *err, size_t errlen)
+{
+	const struct config *cfg = d->cfg;
+	struct listener_options lo = {
+		.address = cfg->listen,
+		.max_connections = (size_t)cfg->max_connections,
+		.sniff_timeout_s = cfg->sniff_timeout_s,
+		.backlog = 4096,
+	};
+	struct listener_handlers lh = {
+		.http1 = daemon_hand_http1,
+		.http2 = daemon_hand_http2,
+		.connections = daemon_connections,
+		.arg = d,
+	};
+	sigset_t mask;
+
+	if (listener_new(&d->listener, d->loop, &lo, &lh) != 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen,
+		    strerror(errno));
+		return BS_ERR_IO;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sigfd < 0 || (d->sigwatch = loop_watch_add(d->loop, d->sigfd,
+	    EPOLLIN, daemon_signal, d)) == NULL) {
+		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+		return BS_ERR_IO;
+	}
+	return 0;
+}
+
+int
+daemon_new(struct daemon **out, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct http1_options h1o = {
+		.max_body = cfg->max_body,
+		.max_connections = cfg->max_connections,
+		.per_ip_connections = cfg->per_ip_connections,
+		.idle_timeout_s = cfg->idle_timeout_s,
+		.conn_memory = cfg->conn_memory,
+	};
+	struct daemon *d;
+	int rv;
+
+	d = xcalloc(1, sizeof(*d));
+	d->cfg = cfg;
+	d->sigfd = -1;
+	if (cfg->admin_token_file != NULL &&
+	    (rv = daemon_read_admin_token(d, cfg->admin_token_file, err,
+	    errlen)) != 0)
+		goto fail;
+	if (loop_new(&d->loop) != 0) {
+		snprintf(err, errlen, "epoll: %s", strerror(errno));
+		rv = BS_ERR_IO;
+		goto fail;
+	}
+	d->started_us = loop_now_us(d->loop);
+	d->metrics = metrics_new();
+	daemon_add_metrics(d, &h1o);
+	d->router = router_new(api_routes, api_nroutes, d, d->metrics,
+	    d->loop);
+	if ((rv = daemon_open_db(d, err, errlen)) != 0)
+		goto fail;
+	if (http1_new(&d->http1, d->loop, d->router, &h1o) != 0) {
+		snprintf(err, errlen, "cannot start libmicrohttpd");
+		rv = BS_ERR_IO;
+		goto fail;
+	}
+	if ((rv = daemon_listen(d, err, errlen)) != 0)
+		goto fail;
+	*out = d;
+	return 0;
+fail:
+	daemon_free(d);
+	return rv;
+}
+
+static void
+daemon_became_ready(struct loop *loop, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->state == DAEMON_STARTING)
+		d->state = DAEMON_READY;
+}
+
+int
+daemon_run(struct daemon *d)
+{
+	log_info("broadsided %s listening on http://%s", PACKAGE_VERSION,
+	    listener_address(d->listener));
+	loop_defer(d->loop, daemon_became_ready, d);
+	if (loop_run(d->loop) != 0) {
+		log_error("event loop failed: %s", strerror(errno));
+		return BS_ERR_IO;
+	}
+	return 0;
+}
+
+void
+daemon_free(struct daemon *d)
+{
+	if (d == NULL)
+		return;
+	listener_free(d->listener);
+	http1_free(d->http1);
+	loop_timer_cancel(d->drain_timer);
+	if (d->sigwatch != NULL)
+		loop_watch_remove(d->sigwatch);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	router_free(d->router);
+	loop_free(d->loop);
+	metrics_free(d->metrics);
+	sqlite3_close(d->db);
+	free(d->admin_token);
+	free(d);
+}
+
+/* ---- accessors ------------------------------------------------------------- */
+
+int
+daemon_ready(const struct daemon *d)
+{
+	return d->state == DAEMON_READY && d->db != NULL;
+}
+
+int
+daemon_draining(const struct daemon *d)
+{
+	return d->state == DAEMON_DRAINING;
+}
+
+struct metrics *
+daemon_metrics(struct daemon *d)
+{
+	return d->metrics;
+}
+
+struct loop *
+daemon_loop(struct daemon *d)
+{
+	return d->loop;
+}
+
+const struct config *
+daemon_config(const struct daemon *d)
+{
+	return d->cfg;
+}
+
+int
+daemon_has_admin_token(const struct daemon *d)
+{
+	return d->admin_token != NULL;
+}
+
+/* Compares in time that depends only on the lengths, not the contents. */
+static int
+token_equal(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char diff = la != lb;
+
+	for (size_t i = 0; i < la; i++)
+		diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+	return diff == 0;
+}
+
+int
+daemon_is_admin(const struct daemon *d, const struct request *req)
+{
+	char *token;
+	int ok;
+
+	if (d->admin_token == NULL)
+		return 0;
+	token = api_request_token(req);
+	if (token == NULL)
+		return 0;
+	ok = token_equal(token, d->admin_token);
+	free(token);
+	return ok;
+}
+
+double
+daemon_uptime(const struct daemon *d)
+{
+	return (double)(loop_now_us(d->loop) - d->started_us) / 1e6;
+}

@@ -1,0 +1,489 @@
+/*
+ * The libmicrohttpd adapter (http1.h).
+ *
+ * How a request flows: the URI log callback (the first thing libmicrohttpd
+ * tells us of a request) creates our per-request state with the raw URI;
+ * the access handler collects the body into a capped buffer, then builds a
+ * struct request and dispatches it.  A response given during dispatch is
+ * queued at once; otherwise the connection is suspended and resumed when
+ * the handler answers, and the access handler queues it on the next call.
+ *
+ * libmicrohttpd's URL unescaping is switched off: routes see the raw path
+ * and decode each segment themselves, so "%2F" can never split a segment.
+ */
+#include "config.h"
+
+#include "http1.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "error.h"
+#include "listen.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "request.h"
+#include "route.h"
+
+struct h1_request {
+	struct http1 *h1;
+	struct MHD_Connection *conn;
+	char *uri;		/* raw request target */
+	struct buf body;
+	struct request *req;	/* once dispatched */
+	struct response *resp;	/* waiting to be queued */
+	int headers_seen;
+	int in_handler;
+	int suspended;
+	struct h1_request *prev, *next;	/* the suspended list */
+};
+
+struct http1 {
+	struct loop *loop;
+	struct router *router;
+	struct MHD_Daemon *mhd;
+	struct loop_watch *watch;
+	struct loop_timer *timer;
+	struct http1_options opts;
+	int run_pending;
+	int draining;
+	int stopping;
+	size_t connections;
+	size_t in_flight;
+	struct h1_request *suspended;
+	struct metric_series *conns_open;
+	struct metric_series *conns_total;
+};
+
+static void h1_respond(struct request *req, struct response *resp);
+
+static const struct request_transport h1_transport = {
+	.respond = h1_respond,
+};
+
+/* ---- driving libmicrohttpd from the loop ----------------------------- */
+
+static void
+h1_arm_timer(struct http1 *h1)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (MHD_get_timeout(h1->mhd, &ms) != MHD_YES)
+		ms = 60000;
+	if (ms > 60000)
+		ms = 60000;
+	loop_timer_reset(h1->timer, (int64_t)ms);
+}
+
+static void
+h1_run(struct http1 *h1)
+{
+	MHD_run(h1->mhd);
+	h1_arm_timer(h1);
+}
+
+static void
+h1_deferred_run(struct loop *loop, void *arg)
+{
+	struct http1 *h1 = arg;
+
+	h1->run_pending = 0;
+	h1_run(h1);
+}
+
+/*
+ * libmicrohttpd's own timeout ignores pending resumes and new connections,
+ * so we keep our own "run again after this iteration" flag.
+ */
+static void
+h1_schedule_run(struct http1 *h1)
+{
+	if (h1->run_pending || h1->stopping)
+		return;
+	h1->run_pending = 1;
+	loop_defer(h1->loop, h1_deferred_run, h1);
+}
+
+static void
+h1_epoll_ready(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	h1_run(arg);
+}
+
+static int64_t
+h1_timer(struct loop *loop, void *arg)
+{
+	struct http1 *h1 = arg;
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	MHD_run(h1->mhd);
+	if (MHD_get_timeout(h1->mhd, &ms) != MHD_YES || ms > 60000)
+		ms = 60000;
+	return (int64_t)ms;
+}
+
+/* ---- libmicrohttpd callbacks ------------------------------------------ */
+
+static void *
+h1_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct http1 *h1 = cls;
+	struct h1_request *hr = xcalloc(1, sizeof(*hr));
+
+	hr->h1 = h1;
+	hr->conn = conn;
+	hr->uri = xstrdup(uri);
+	buf_init(&hr->body, (size_t)h1->opts.max_body);
+	h1->in_flight++;
+	return hr;
+}
+
+static size_t
+h1_no_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	return strlen(s);
+}
+
+static void
+h1_suspended_unlink(struct h1_request *hr)
+{
+	struct http1 *h1 = hr->h1;
+
+	if (!hr->suspended)
+		return;
+	if (hr->prev != NULL)
+		hr->prev->next = hr->next;
+	else
+		h1->suspended = hr->next;
+	if (hr->next != NULL)
+		hr->next->prev = hr->prev;
+	hr->prev = hr->next = NULL;
+	hr->suspended = 0;
+}
+
+static void
+h1_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http1 *h1 = cls;
+	struct h1_request *hr = *con_cls;
+
+	if (hr == NULL)
+		return;
+	*con_cls = NULL;
+	h1_suspended_unlink(hr);
+	if (hr->req != NULL) {
+		request_abort(hr->req);
+		request_free(hr->req);
+	}
+	response_free(hr->resp);
+	buf_free(&hr->body);
+	free(hr->uri);
+	free(hr);
+	h1->in_flight--;
+}
+
+static void
+h1_on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct http1 *h1 = cls;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		h1->connections++;
+		if (h1->conns_total != NULL)
+			metric_series_add(h1->conns_total, 1);
+	} else {
+		h1->connections--;
+	}
+	if (h1->conns_open != NULL)
+		metric_series_set(h1->conns_open, (double)h1->connections);
+}
+
+static void
+h1_on_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[256];
+
+	if (!log_enabled(LOG_LEVEL_DEBUG))
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_debug("libmicrohttpd: %s", line);
+}
+
+/* ---- requests --------------------------------------------------------- */
+
+static enum MHD_Result
+h1_queue(struct h1_request *hr)
+{
+	struct response *resp = hr->resp;
+	struct MHD_Response *mr;
+	enum MHD_Result rv;
+
+	hr->resp = NULL;
+	if (resp->body != NULL) {
+		mr = MHD_create_response_from_buffer(resp->body_len,
+		    resp->body, MHD_RESPMEM_MUST_FREE);
+		resp->body = NULL;
+	} else {
+		mr = MHD_create_response_from_buffer(0, (void *)"",
+		    MHD_RESPMEM_PERSISTENT);
+	}
+	if (mr == NULL) {
+		response_free(resp);
+		return MHD_NO;
+	}
+	for (size_t i = 0; i < resp->nheaders; i++)
+		MHD_add_response_header(mr, resp->headers[i].name,
+		    resp->headers[i].value);
+	if (hr->h1->draining)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONNECTION, "close");
+	rv = MHD_queue_response(hr->conn, (unsigned)resp->status, mr);
+	MHD_destroy_response(mr);
+	response_free(resp);
+	return rv;
+}
+
+static void
+h1_respond(struct request *req, struct response *resp)
+{
+	struct h1_request *hr = req->transport_data;
+
+	response_free(hr->resp);
+	hr->resp = resp;
+	if (hr->in_handler)
+		return;
+	/* An answer that came later: wake the connection up. */
+	if (hr->suspended) {
+		h1_suspended_unlink(hr);
+		MHD_resume_connection(hr->conn);
+		h1_schedule_run(hr->h1);
+	}
+}
+
+static enum MHD_Result
+h1_collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	request_add_header(cls, key, value != NULL ? value : "");
+	return MHD_YES;
+}
+
+static struct request *
+h1_build_request(struct h1_request *hr, const char *method)
+{
+	struct request *req = request_new(&h1_transport, hr);
+	const union MHD_ConnectionInfo *ci;
+	const char *q = strchr(hr->uri, '?');
+
+	free(req->method_name);
+	req->method_name = xstrdup(method);
+	req->method = http_method_parse(method);
+	free(req->path);
+	free(req->query);
+	req->path = q ? xstrndup(hr->uri, (size_t)(q - hr->uri))
+		      : xstrdup(hr->uri);
+	req->query = xstrdup(q ? q + 1 : "");
+	req->protocol = "http1";
+	req->start_us = loop_now_us(hr->h1->loop);
+	MHD_get_connection_values(hr->conn, MHD_HEADER_KIND, h1_collect_header,
+	    req);
+	ci = MHD_get_connection_info(hr->conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL)
+		listen_format_address(ci->client_addr, req->remote,
+		    sizeof(req->remote));
+	req->body = buf_steal(&hr->body, &req->body_len);
+	return req;
+}
+
+static enum MHD_Result
+h1_too_large(struct h1_request *hr)
+{
+	hr->resp = response_problem(413, "body-too-large",
+	    "Request body too large",
+	    "The request body is over the server's limit of %ld bytes; send "
+	    "less.", hr->h1->opts.max_body);
+	/* Not routed: counted under "unmatched". */
+	return h1_queue(hr);
+}
+
+static void
+h1_suspend(struct h1_request *hr)
+{
+	struct http1 *h1 = hr->h1;
+
+	MHD_suspend_connection(hr->conn);
+	hr->suspended = 1;
+	hr->prev = NULL;
+	hr->next = h1->suspended;
+	if (h1->suspended != NULL)
+		h1->suspended->prev = hr;
+	h1->suspended = hr;
+}
+
+static enum MHD_Result
+h1_on_access(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct http1 *h1 = cls;
+	struct h1_request *hr = *con_cls;
+	const char *cl;
+
+	if (hr == NULL)		/* no URI callback: cannot happen */
+		return MHD_NO;
+	if (hr->resp != NULL)
+		return h1_queue(hr);
+	if (hr->req != NULL) {
+		/* Resumed without an answer: only at shutdown. */
+		return h1->stopping ? MHD_NO : MHD_YES;
+	}
+	if (!hr->headers_seen) {
+		/* The first call has the headers only: check the size. */
+		hr->headers_seen = 1;
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && strtoull(cl, NULL, 10) >
+		    (unsigned long long)h1->opts.max_body)
+			return h1_too_large(hr);
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		if (buf_append(&hr->body, upload_data, *upload_data_size) != 0)
+			return h1_too_large(hr);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+
+	/* The whole request is here. */
+	hr->req = h1_build_request(hr, method);
+	hr->in_handler = 1;
+	router_dispatch(h1->router, hr->req);
+	hr->in_handler = 0;
+	if (hr->resp != NULL)
+		return h1_queue(hr);
+	h1_suspend(hr);
+	return MHD_YES;
+}
+
+/* ---- the transport ------------------------------------------------------ */
+
+int
+http1_new(struct http1 **out, struct loop *loop, struct router *router,
+    const struct http1_options *opts)
+{
+	const union MHD_DaemonInfo *info;
+	struct http1 *h1;
+	unsigned limit;
+
+	h1 = xcalloc(1, sizeof(*h1));
+	h1->loop = loop;
+	h1->router = router;
+	h1->opts = *opts;
+	limit = (unsigned)opts->max_connections + 16;
+	h1->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+	    h1_on_access, h1,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opts->idle_timeout_s,
+	    MHD_OPTION_CONNECTION_LIMIT, limit,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)opts->conn_memory,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)opts->per_ip_connections,
+	    MHD_OPTION_URI_LOG_CALLBACK, h1_on_uri, h1,
+	    MHD_OPTION_NOTIFY_COMPLETED, h1_on_completed, h1,
+	    MHD_OPTION_NOTIFY_CONNECTION, h1_on_connection, h1,
+	    MHD_OPTION_UNESCAPE_CALLBACK, h1_no_unescape, h1,
+	    MHD_OPTION_EXTERNAL_LOGGER, h1_on_log, h1,
+	    MHD_OPTION_END);
+	if (h1->mhd == NULL) {
+		free(h1);
+		return BS_ERR_IO;
+	}
+	info = MHD_get_daemon_info(h1->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	h1->timer = loop_timer_add(loop, 60000, h1_timer, h1);
+	h1->watch = info ? loop_watch_add(loop, info->epoll_fd, EPOLLIN,
+	    h1_epoll_ready, h1) : NULL;
+	if (h1->watch == NULL) {
+		loop_timer_cancel(h1->timer);
+		MHD_stop_daemon(h1->mhd);
+		free(h1);
+		return BS_ERR_IO;
+	}
+	if (opts->conns_open != NULL) {
+		const char *labels[] = { "http1" };
+
+		h1->conns_open = metric_series(opts->conns_open, labels);
+		h1->conns_total = metric_series(opts->conns_total, labels);
+		metric_series_set(h1->conns_open, 0);
+	}
+	*out = h1;
+	return 0;
+}
+
+int
+http1_add_connection(struct http1 *h1, int fd, const struct sockaddr *addr,
+    socklen_t addrlen)
+{
+	if (MHD_add_connection(h1->mhd, fd, addr, addrlen) != MHD_YES) {
+		/* libmicrohttpd closed the socket. */
+		log_debug("libmicrohttpd refused a connection: %s",
+		    strerror(errno));
+		return BS_ERR_LIMIT;
+	}
+	h1_schedule_run(h1);
+	return 0;
+}
+
+void
+http1_set_draining(struct http1 *h1)
+{
+	h1->draining = 1;
+}
+
+size_t
+http1_connections(const struct http1 *h1)
+{
+	return h1->connections;
+}
+
+size_t
+http1_requests_in_flight(const struct http1 *h1)
+{
+	return h1->in_flight;
+}
+
+void
+http1_free(struct http1 *h1)
+{
+	if (h1 == NULL)
+		return;
+	h1->stopping = 1;
+	/*
+	 * Every suspended connection must be resumed before
+	 * MHD_stop_daemon(); their handlers hear of the abort when the
+	 * request completes.
+	 */
+	while (h1->suspended != NULL) {
+		struct h1_request *hr = h1->suspended;
+
+		h1_suspended_unlink(hr);
+		MHD_resume_connection(hr->conn);
+	}
+	MHD_run(h1->mhd);
+	loop_watch_remove(h1->watch);
+	loop_timer_cancel(h1->timer);
+	MHD_stop_daemon(h1->mhd);
+	free(h1);
+}

@@ -1,0 +1,363 @@
+/*
+ * The listener (listen.h): accept, sniff the first bytes, hand off.
+ */
+#include "config.h"
+
+#include "listen.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "log.h"
+#include "loop.h"
+
+static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+#define H2_PREFACE_LEN (sizeof(h2_preface) - 1)
+
+/* A connection accepted, waiting for enough bytes to tell its protocol. */
+struct sniff {
+	struct listener *listener;
+	int fd;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	struct loop_watch *watch;
+	struct loop_timer *timer;
+	struct sniff *prev, *next;
+};
+
+struct listener {
+	struct loop *loop;
+	int fd;
+	struct loop_watch *watch;
+	struct listener_options opts;
+	struct listener_handlers handlers;
+	char address[80];
+	struct sniff *sniffing;
+	size_t nsniffing;
+};
+
+int
+listen_parse_address(const char *s, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	char host[64];
+	const char *colon, *port_s;
+	char *end;
+	long port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] != ':' ||
+		    (size_t)(close - s - 1) >= sizeof(host))
+			return BS_ERR_INVALID;
+		memcpy(host, s + 1, (size_t)(close - s - 1));
+		host[close - s - 1] = '\0';
+		port_s = close + 2;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
+			return BS_ERR_INVALID;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+		port_s = colon + 1;
+	}
+	if (*port_s == '\0')
+		return BS_ERR_INVALID;
+	errno = 0;
+	port = strtol(port_s, &end, 10);
+	if (errno != 0 || *end != '\0' || port < 0 || port > 65535)
+		return BS_ERR_INVALID;
+	if (s[0] == '[') {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+		if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
+			return BS_ERR_INVALID;
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*a6);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+			return BS_ERR_INVALID;
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*a4);
+	}
+	return 0;
+}
+
+void
+listen_format_address(const struct sockaddr *sa, char *out, size_t outlen)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &a6->sin6_addr, host, sizeof(host));
+		snprintf(out, outlen, "[%s]:%u", host, ntohs(a6->sin6_port));
+	} else if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *a4 = (const void *)sa;
+
+		inet_ntop(AF_INET, &a4->sin_addr, host, sizeof(host));
+		snprintf(out, outlen, "%s:%u", host, ntohs(a4->sin_port));
+	} else {
+		snprintf(out, outlen, "unknown");
+	}
+}
+
+/* ---- sniffing -------------------------------------------------------- */
+
+static void
+sniff_free(struct sniff *s, int close_fd)
+{
+	struct listener *l = s->listener;
+
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		l->sniffing = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	l->nsniffing--;
+	loop_watch_remove(s->watch);
+	loop_timer_cancel(s->timer);
+	if (close_fd)
+		close(s->fd);
+	free(s);
+}
+
+static void
+sniff_hand_off(struct sniff *s, listener_hand_off to)
+{
+	int fd = s->fd;
+	struct sockaddr_storage addr = s->addr;
+	socklen_t addrlen = s->addrlen;
+	void *arg = s->listener->handlers.arg;
+
+	sniff_free(s, 0);
+	to(arg, fd, (struct sockaddr *)&addr, addrlen);
+}
+
+static void
+sniff_readable(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct sniff *s = arg;
+	struct listener *l = s->listener;
+	char peek[H2_PREFACE_LEN];
+	ssize_t n;
+
+	n = recv(fd, peek, sizeof(peek), MSG_PEEK);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		sniff_free(s, 1);
+		return;
+	}
+	if (memcmp(peek, h2_preface, (size_t)n) != 0) {
+		sniff_hand_off(s, l->handlers.http1);
+		return;
+	}
+	if ((size_t)n == H2_PREFACE_LEN)
+		sniff_hand_off(s, l->handlers.http2);
+	/* Otherwise a partial preface: wait for the rest. */
+}
+
+static int64_t
+sniff_timeout(struct loop *loop, void *arg)
+{
+	struct sniff *s = arg;
+
+	s->timer = NULL;	/* freed by the loop when we return STOP */
+	log_debug("closing a connection that sent nothing for %d s",
+	    s->listener->opts.sniff_timeout_s);
+	sniff_free(s, 1);
+	return LOOP_TIMER_STOP;
+}
+
+/* ---- accepting ------------------------------------------------------- */
+
+static void
+refuse_busy(int fd)
+{
+	static const char body[] =
+	    "{\"type\":\"urn:broadside:problem:busy\",\"title\":\"Too many "
+	    "connections\",\"status\":503,\"detail\":\"The server is at its "
+	    "connection limit; retry shortly.\"}\n";
+	char msg[512];
+	int n;
+
+	n = snprintf(msg, sizeof(msg),
+	    "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Content-Type: application/problem+json\r\n"
+	    "Connection: close\r\n"
+	    "Retry-After: 5\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", sizeof(body) - 1, body);
+	/* Best effort: the socket is new, its buffer empty. */
+	if (n > 0 && (size_t)n < sizeof(msg))
+		(void)!write(fd, msg, (size_t)n);
+	close(fd);
+}
+
+static size_t
+listener_open_connections(const struct listener *l)
+{
+	size_t n = l->nsniffing;
+
+	if (l->handlers.connections != NULL)
+		n += l->handlers.connections(l->handlers.arg);
+	return n;
+}
+
+static void
+listener_accept_one(struct listener *l, int fd, struct sockaddr_storage *ss,
+    socklen_t sslen)
+{
+	struct sniff *s;
+	int one = 1;
+
+	if (listener_open_connections(l) >= l->opts.max_connections) {
+		log_debug("connection limit reached, refusing a client");
+		refuse_busy(fd);
+		return;
+	}
+	if (ss->ss_family != AF_UNIX)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	s = xcalloc(1, sizeof(*s));
+	s->listener = l;
+	s->fd = fd;
+	s->addr = *ss;
+	s->addrlen = sslen;
+	s->watch = loop_watch_add(l->loop, fd, EPOLLIN | EPOLLRDHUP,
+	    sniff_readable, s);
+	if (s->watch == NULL) {
+		log_warn("cannot watch a new connection: %s", strerror(errno));
+		close(fd);
+		free(s);
+		return;
+	}
+	s->timer = loop_timer_add(l->loop,
+	    (int64_t)l->opts.sniff_timeout_s * 1000, sniff_timeout, s);
+	s->next = l->sniffing;
+	if (l->sniffing != NULL)
+		l->sniffing->prev = s;
+	l->sniffing = s;
+	l->nsniffing++;
+}
+
+static void
+listener_readable(struct loop *loop, int lfd, uint32_t events, void *arg)
+{
+	struct listener *l = arg;
+
+	/* Bounded per wake-up so one burst cannot starve the loop. */
+	for (int i = 0; i < 256; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sslen = sizeof(ss);
+		int fd;
+
+		fd = accept4(lfd, (struct sockaddr *)&ss, &sslen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EINTR ||
+			    errno == ECONNABORTED)
+				return;
+			/* EMFILE and friends: log, try again next turn. */
+			log_warn("accept: %s", strerror(errno));
+			return;
+		}
+		listener_accept_one(l, fd, &ss, sslen);
+	}
+}
+
+int
+listener_new(struct listener **out, struct loop *loop,
+    const struct listener_options *opts,
+    const struct listener_handlers *handlers)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	struct listener *l;
+	int one = 1;
+
+	if (listen_parse_address(opts->address, &ss, &sslen) != 0)
+		return BS_ERR_INVALID;
+	l = xcalloc(1, sizeof(*l));
+	l->loop = loop;
+	l->opts = *opts;
+	l->handlers = *handlers;
+	l->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (l->fd < 0)
+		goto fail;
+	setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(l->fd, (struct sockaddr *)&ss, sslen) != 0 ||
+	    listen(l->fd, opts->backlog > 0 ? opts->backlog : 1024) != 0)
+		goto fail;
+	sslen = sizeof(ss);
+	getsockname(l->fd, (struct sockaddr *)&ss, &sslen);
+	listen_format_address((struct sockaddr *)&ss, l->address,
+	    sizeof(l->address));
+	l->watch = loop_watch_add(loop, l->fd, EPOLLIN, listener_readable, l);
+	if (l->watch == NULL)
+		goto fail;
+	*out = l;
+	return 0;
+fail:
+	if (l->fd >= 0) {
+		int saved = errno;
+
+		close(l->fd);
+		errno = saved;
+	}
+	free(l);
+	return BS_ERR_IO;
+}
+
+const char *
+listener_address(const struct listener *l)
+{
+	return l->address;
+}
+
+size_t
+listener_sniffing(const struct listener *l)
+{
+	return l->nsniffing;
+}
+
+void
+listener_close(struct listener *l)
+{
+	if (l->fd >= 0) {
+		loop_watch_remove(l->watch);
+		l->watch = NULL;
+		close(l->fd);
+		l->fd = -1;
+	}
+	while (l->sniffing != NULL)
+		sniff_free(l->sniffing, 1);
+}
+
+void
+listener_free(struct listener *l)
+{
+	if (l == NULL)
+		return;
+	listener_close(l);
+	free(l);
+}

@@ -1,0 +1,186 @@
+/*
+ * The router (route.h): pattern matching over path segments, 404/405
+ * answers, and the per-route request metrics.
+ */
+#include "config.h"
+
+#include "route.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "loop.h"
+#include "metrics.h"
+
+struct router {
+	const struct route *routes;
+	size_t nroutes;
+	void *ctx;
+	struct loop *loop;
+	struct metric *requests;	/* route, status */
+	struct metric *latency;		/* route */
+};
+
+struct router *
+router_new(const struct route *routes, size_t n, void *ctx,
+    struct metrics *metrics, struct loop *loop)
+{
+	struct router *router = xcalloc(1, sizeof(*router));
+
+	router->routes = routes;
+	router->nroutes = n;
+	router->ctx = ctx;
+	router->loop = loop;
+	if (metrics != NULL) {
+		router->requests = metrics_add(metrics, METRIC_COUNTER,
+		    "broadside_http_requests_total",
+		    "HTTP requests answered, by route and status.",
+		    "route,status", NULL, 0);
+		router->latency = metrics_add(metrics, METRIC_HISTOGRAM,
+		    "broadside_http_request_duration_seconds",
+		    "Time from a request's arrival to its answer, by route.",
+		    "route", METRICS_LATENCY_BUCKETS,
+		    METRICS_LATENCY_NBUCKETS);
+	}
+	return router;
+}
+
+void
+router_free(struct router *router)
+{
+	free(router);
+}
+
+static void
+params_clear(char *params[REQUEST_MAX_PARAMS])
+{
+	for (int i = 0; i < REQUEST_MAX_PARAMS; i++) {
+		free(params[i]);
+		params[i] = NULL;
+	}
+}
+
+/*
+ * Matches one pattern against a path.  Returns 1 and fills params on a
+ * match, 0 otherwise (params left empty).  A malformed escape in a
+ * parameter is no match.
+ */
+static int
+pattern_match(const char *pattern, const char *path,
+    char *params[REQUEST_MAX_PARAMS])
+{
+	const char *p = pattern, *s = path;
+	int nparam = 0;
+
+	while (*p != '\0') {
+		if (strcmp(p, "{*}") == 0)
+			return 1;
+		if (*p == '{') {
+			const char *pend = strchr(p, '}');
+			size_t seglen = strcspn(s, "/");
+
+			if (pend == NULL || seglen == 0 ||
+			    nparam == REQUEST_MAX_PARAMS)
+				goto fail;
+			params[nparam] = url_decode(s, seglen, 0);
+			if (params[nparam] == NULL)
+				goto fail;
+			nparam++;
+			p = pend + 1;
+			s += seglen;
+			continue;
+		}
+		if (*p != *s)
+			goto fail;
+		p++;
+		s++;
+	}
+	if (*s == '\0')
+		return 1;
+fail:
+	params_clear(params);
+	return 0;
+}
+
+enum route_result
+router_match(const struct router *router, enum http_method method,
+    const char *path, const struct route **route,
+    char *params[REQUEST_MAX_PARAMS], unsigned *allowed)
+{
+	unsigned allow = 0;
+
+	for (int i = 0; i < REQUEST_MAX_PARAMS; i++)
+		params[i] = NULL;
+	for (size_t i = 0; i < router->nroutes; i++) {
+		const struct route *r = &router->routes[i];
+		const char *star = strstr(r->pattern, "{*}");
+
+		if (!pattern_match(r->pattern, path, params))
+			continue;
+		if (r->methods & method) {
+			*route = r;
+			return ROUTE_MATCHED;
+		}
+		params_clear(params);
+		if (star == NULL)
+			allow |= r->methods;
+	}
+	if (allow != 0) {
+		*allowed = allow;
+		return ROUTE_BAD_METHOD;
+	}
+	return ROUTE_NOT_FOUND;
+}
+
+void
+router_dispatch(struct router *router, struct request *req)
+{
+	const struct route *route = NULL;
+	unsigned allowed = 0;
+	struct response *resp;
+	char allow[128];
+
+	req->router = router;
+	switch (router_match(router, req->method, req->path, &route,
+	    req->params, &allowed)) {
+	case ROUTE_MATCHED:
+		req->route_name = route->name;
+		route->handler(req, router->ctx);
+		return;
+	case ROUTE_BAD_METHOD:
+		req->route_name = "unmatched";
+		http_methods_format(allowed, allow, sizeof(allow));
+		resp = response_problem(405, "method-not-allowed",
+		    "Method not allowed",
+		    "%s is not supported here; use %s.", req->method_name,
+		    allow);
+		response_add_header(resp, "Allow", allow);
+		request_respond(req, resp);
+		return;
+	case ROUTE_NOT_FOUND:
+		break;
+	}
+	req->route_name = "unmatched";
+	request_respond(req, response_problem(404, "not-found", "Not found",
+	    "There is nothing at this path; see broadside-api(7) for the "
+	    "resources this server offers."));
+}
+
+void
+router_observe(struct router *router, const struct request *req, int status)
+{
+	const char *labels[2];
+	char code[8];
+	double seconds;
+
+	if (router->requests == NULL)
+		return;
+	snprintf(code, sizeof(code), "%d", status);
+	labels[0] = req->route_name ? req->route_name : "unmatched";
+	labels[1] = code;
+	metric_series_add(metric_series(router->requests, labels), 1);
+	seconds = (double)(loop_now_us(router->loop) - req->start_us) / 1e6;
+	metric_series_observe(metric_series(router->latency, labels), seconds);
+}

@@ -1,0 +1,76 @@
+#!/bin/sh
+# 1,000 concurrent HTTP/1.1 keep-alive connections, three requests on
+# each, all answered 200 on the same connections (conns.c); /metrics
+# counts them while they are held open, and the daemon is well afterwards.
+# Loopback only; bounded by conns --timeout and --hold.
+. "${BS_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+N=1000
+ROUNDS=3
+CONNS=$BS_BUILDDIR/tests/integration/conns
+[ -x "$CONNS" ] || fail "no client at $CONNS (make check builds it)"
+
+# The daemon and the client each hold N sockets, and a few more.
+need=$((N + 256))
+soft=$(ulimit -n)
+if [ "$soft" != unlimited ] && [ "$soft" -lt "$need" ]; then
+	ulimit -n "$need" 2>/dev/null ||
+	    fail "cannot raise the open-file limit to $need (soft $soft, hard $(ulimit -Hn)); raise the hard limit (ulimit -Hn, limits.conf) or run as root"
+fi
+
+start_daemon
+
+"$CONNS" --url "$BASE_URL/healthz" --count "$N" --rounds "$ROUNDS" \
+    --timeout 20 --hold 4 >"$TMP/conns.out" 2>"$TMP/conns.err" &
+conns_pid=$!
+
+# While the client holds its connections, /metrics counts them.
+deadline=$(( $(date +%s) + 25 ))
+while ! grep -q '^holding' "$TMP/conns.out"; do
+	if ! proc_alive "$conns_pid"; then
+		cat "$TMP/conns.out" "$TMP/conns.err" >&2
+		fail "conns exited before holding its connections"
+	fi
+	if [ "$(date +%s)" -ge "$deadline" ]; then
+		kill "$conns_pid" 2>/dev/null || true
+		cat "$TMP/conns.out" "$TMP/conns.err" >&2
+		fail "conns did not finish its rounds within 25 s"
+	fi
+	sleep 0.1
+done
+scrape "$TMP/held"
+open=$(metric_sum "$TMP/held" broadside_connections_open 'protocol="http1"')
+note "connections open while held: $open"
+num_ge "$open" "$N" && ! num_ge "$open" "$N" 11 ||
+    fail "broadside_connections_open{protocol=\"http1\"} is '$open' while conns holds $N (expected $N to $((N + 10)))"
+
+wait_exit "$conns_pid" 15
+cat "$TMP/conns.out"
+if [ "$EXIT_STATUS" -ne 0 ]; then
+	cat "$TMP/conns.err" >&2
+	fail "conns exited with status $EXIT_STATUS"
+fi
+
+# The daemon is well and the connections are gone (bounded wait: the
+# daemon notices the closes on its next loop turns).
+http GET "$BASE_URL/healthz"
+expect_status 200 "GET /healthz after $N connections"
+deadline=$(( $(date +%s) + 5 ))
+while :; do
+	scrape "$TMP/after"
+	open=$(metric_sum "$TMP/after" broadside_connections_open 'protocol="http1"')
+	num_ge 5 "$open" && break
+	[ "$(date +%s)" -lt "$deadline" ] ||
+	    fail "broadside_connections_open{protocol=\"http1\"} still $open 5 s after conns closed its connections"
+	sleep 0.2
+done
+total=$(metric_sum "$TMP/after" broadside_connections_total 'protocol="http1"')
+num_ge "$total" "$N" ||
+    fail "broadside_connections_total{protocol=\"http1\"} is '$total' after $N connections"
+ok=$(metric_sum "$TMP/after" broadside_http_requests_total \
+    'route="healthz"' 'status="200"')
+num_ge "$ok" $((N * ROUNDS)) ||
+    fail "requests_total{route=healthz,status=200} is '$ok' after $((N * ROUNDS)) requests"
+
+stop_daemon
+note "ok"

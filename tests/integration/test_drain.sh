@@ -1,0 +1,144 @@
+#!/bin/sh
+# Drain on SIGTERM and SIGINT: /readyz turns 503 at once, the listener
+# keeps accepting for --drain-delay and then closes, requests in flight
+# still get their whole answer, and the process exits 0 within
+# --drain-delay + --drain-grace.
+. "${BS_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+DELAY=2
+GRACE=8
+
+# A www root with a large file: a download that is still being written
+# when the listener closes.
+WWW=$TMP/www
+mkdir -p "$WWW"
+cp "$BS_SRCDIR/www/index.html" "$WWW/"
+head -c 33554432 /dev/urandom >"$WWW/big.bin"
+
+# slow_body: 40,000 bytes (under --max-body) over 5 s.
+slow_body() {
+	n=0
+	while [ $n -lt 10 ]; do
+		head -c 4000 /dev/zero | tr '\0' 's'
+		sleep 0.5
+		n=$((n + 1))
+	done
+}
+
+# now_ms: milliseconds since the epoch, for messages only.
+now_ms() {
+	date +%s%3N
+}
+
+DAEMON_WWW=$WWW
+start_daemon --drain-delay "$DELAY" --drain-grace "$GRACE"
+
+http GET "$BASE_URL/readyz"
+expect_status 200 "GET /readyz before SIGTERM"
+
+# Two requests in flight: an upload whose chunked body trickles in, and a
+# rate-limited download of 32 MiB (about 4 s).
+(
+	rc=0
+	slow_body | "$CURL" -sS --max-time 30 -X POST -T - -H 'Expect:' \
+	    -o "$TMP/up.body" -D "$TMP/up.headers" -w '%{http_code}' \
+	    "$BASE_URL/healthz" >"$TMP/up.status" 2>"$TMP/up.err" || rc=$?
+	echo "$rc" >"$TMP/up.rc"
+) &
+up_pid=$!
+(
+	rc=0
+	"$CURL" -sS --max-time 30 --limit-rate 8M -o "$TMP/big.out" \
+	    -w '%{http_code}' "$BASE_URL/big.bin" \
+	    >"$TMP/down.status" 2>"$TMP/down.err" || rc=$?
+	echo "$rc" >"$TMP/down.rc"
+) &
+down_pid=$!
+sleep 1
+
+t0=$(now_ms)
+kill -TERM "$DAEMON_PID"
+
+# /readyz is 503 at once (well within the drain delay)...
+deadline=$(( $(date +%s) + DELAY ))
+while :; do
+	http GET "$BASE_URL/readyz" --connect-timeout 1
+	[ "$STATUS" != 200 ] && break
+	[ "$(date +%s)" -lt "$deadline" ] ||
+	    fail "/readyz still 200 ${DELAY} s after SIGTERM"
+	sleep 0.05
+done
+expect_problem 503 "$(json_string type | sed 's/^urn:broadside:problem://')" \
+    "GET /readyz while draining"
+expect_header Connection '^close$' "GET /readyz while draining"
+note "/readyz 503 after $(( $(now_ms) - t0 )) ms"
+
+# ...while the listener still accepts: /healthz keeps answering.
+http GET "$BASE_URL/healthz" --connect-timeout 1
+expect_status 200 "GET /healthz during the drain delay"
+
+# Then the listener closes: new connections are refused, while the two
+# requests above are still running.
+deadline=$(( $(date +%s) + DELAY + 4 ))
+while :; do
+	http GET "$BASE_URL/healthz" --connect-timeout 1 --max-time 2
+	[ "$CURL_RC" -eq 7 ] && break
+	[ "$(date +%s)" -lt "$deadline" ] ||
+	    fail "new connections not refused $((DELAY + 4)) s after SIGTERM (last: status $STATUS, curl exit $CURL_RC)"
+	sleep 0.1
+done
+refused_ms=$(( $(now_ms) - t0 ))
+proc_alive "$DAEMON_PID" ||
+    fail "the daemon exited before the requests in flight finished"
+note "listener closed after $refused_ms ms"
+[ "$refused_ms" -ge $(( DELAY * 1000 - 500 )) ] ||
+    fail "listener closed $refused_ms ms after SIGTERM, before --drain-delay $DELAY"
+
+# The requests in flight get their answers.
+wait_exit "$up_pid" 25
+[ "$(cat "$TMP/up.rc")" = 0 ] ||
+    fail "slow upload in flight during the drain: curl exit $(cat "$TMP/up.rc"): $(cat "$TMP/up.err")"
+case $(cat "$TMP/up.status") in
+[1-5][0-9][0-9]) note "slow upload answered $(cat "$TMP/up.status")" ;;
+*) fail "slow upload in flight: no HTTP answer ($(cat "$TMP/up.status"))" ;;
+esac
+tr -d '\r' <"$TMP/up.headers" | grep -qi '^connection: *close' ||
+    fail "the answer to the upload in flight has no Connection: close"
+
+wait_exit "$down_pid" 25
+[ "$(cat "$TMP/down.rc")" = 0 ] ||
+    fail "download in flight during the drain: curl exit $(cat "$TMP/down.rc"): $(cat "$TMP/down.err")"
+[ "$(cat "$TMP/down.status")" = 200 ] ||
+    fail "download in flight: status $(cat "$TMP/down.status")"
+cmp -s "$TMP/big.out" "$WWW/big.bin" ||
+    fail "download in flight: got $(wc -c <"$TMP/big.out") bytes of 33554432, or other bytes"
+
+# And the process exits 0 within the bound.
+wait_exit "$DAEMON_PID" $((DELAY + GRACE + 5))
+[ "$EXIT_STATUS" -ne 124 ] ||
+    fail "still running $((DELAY + GRACE + 5)) s after SIGTERM"
+[ "$EXIT_STATUS" -eq 0 ] ||
+    fail "exit status $EXIT_STATUS after SIGTERM (23: leaks under ASan)"
+note "exited 0 after $(( $(now_ms) - t0 )) ms"
+DAEMON_PID=
+
+# SIGINT drains the same way.  (Started from a script, the daemon inherits
+# SIGINT ignored, as every background job does; it must set its own
+# disposition rather than keep that one.)
+start_daemon --drain-delay 1 --drain-grace 2
+kill -INT "$DAEMON_PID"
+deadline=$(( $(date +%s) + 3 ))
+while :; do
+	http GET "$BASE_URL/readyz" --connect-timeout 1
+	[ "$STATUS" = 503 ] && break
+	[ "$(date +%s)" -lt "$deadline" ] ||
+	    fail "/readyz not 503 within 3 s of SIGINT (last: status $STATUS, curl exit $CURL_RC)"
+	sleep 0.05
+done
+wait_exit "$DAEMON_PID" 8
+[ "$EXIT_STATUS" -ne 124 ] || fail "still running 8 s after SIGINT"
+[ "$EXIT_STATUS" -eq 0 ] ||
+    fail "exit status $EXIT_STATUS after SIGINT (23: leaks under ASan)"
+DAEMON_PID=
+
+note "ok"

@@ -35,6 +35,9 @@
 #include "request.h"
 #include "route.h"
 
+/* How much of an oversize body is read (in units of the cap) to answer 413. */
+#define H1_DISCARD_FACTOR 16
+
 struct h1_request {
 	struct http1 *h1;
 	struct MHD_Connection *conn;
@@ -43,6 +46,8 @@ struct h1_request {
 	struct request *req;	/* once dispatched */
 	struct response *resp;	/* waiting to be queued */
 	int headers_seen;
+	int too_large;		/* the body passed the cap: dropping it */
+	size_t discarded;
 	int in_handler;
 	int suspended;
 	struct h1_request *prev, *next;	/* the suspended list */
@@ -361,11 +366,28 @@ h1_on_access(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
-		if (buf_append(&hr->body, upload_data, *upload_data_size) != 0)
-			return h1_too_large(hr);
+		if (!hr->too_large && buf_append(&hr->body, upload_data,
+		    *upload_data_size) != 0) {
+			hr->too_large = 1;
+			buf_free(&hr->body);
+		}
+		/*
+		 * libmicrohttpd cannot answer in the middle of a body (a
+		 * chunked one had no length to check), so the rest is read
+		 * and dropped, up to a bound past which the client is cut
+		 * off without an answer.
+		 */
+		if (hr->too_large) {
+			hr->discarded += *upload_data_size;
+			if (hr->discarded > H1_DISCARD_FACTOR *
+			    (size_t)h1->opts.max_body + H1_DISCARD_FACTOR)
+				return MHD_NO;
+		}
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (hr->too_large)
+		return h1_too_large(hr);
 
 	/* The whole request is here. */
 	hr->req = h1_build_request(hr, method);
@@ -396,6 +418,7 @@ http1_new(struct http1 **out, struct loop *loop, struct router *router,
 	h1->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 	    h1_on_access, h1,
+	    MHD_OPTION_EXTERNAL_LOGGER, h1_on_log, h1,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opts->idle_timeout_s,
 	    MHD_OPTION_CONNECTION_LIMIT, limit,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)opts->conn_memory,
@@ -405,7 +428,6 @@ http1_new(struct http1 **out, struct loop *loop, struct router *router,
 	    MHD_OPTION_NOTIFY_COMPLETED, h1_on_completed, h1,
 	    MHD_OPTION_NOTIFY_CONNECTION, h1_on_connection, h1,
 	    MHD_OPTION_UNESCAPE_CALLBACK, h1_no_unescape, h1,
-	    MHD_OPTION_EXTERNAL_LOGGER, h1_on_log, h1,
 	    MHD_OPTION_END);
 	if (h1->mhd == NULL) {
 		free(h1);

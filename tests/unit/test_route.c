@@ -1,0 +1,245 @@
+/*
+ * Unit tests for the router (src/route.c) and the request helpers it
+ * relies on: pattern matching, parameter decoding, 404 and 405 with Allow,
+ * and the problem+json bodies of both.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "request.h"
+#include "route.h"
+
+static int handled;
+
+static void
+handler_ok(struct request *req, void *ctx)
+{
+	handled++;
+	request_respond(req, response_json(200, json_pack("{s:s}", "p0",
+	    req->params[0] ? req->params[0] : "")));
+}
+
+static const struct route routes[] = {
+	{ "/healthz", HTTP_GET | HTTP_HEAD, handler_ok, "healthz" },
+	{ "/v1/battles", HTTP_POST, handler_ok, "battles" },
+	{ "/v1/battles/{id}", HTTP_GET | HTTP_DELETE, handler_ok, "battle" },
+	{ "/v1/battles/{id}/ships/{ship}", HTTP_PATCH, handler_ok, "ship" },
+	{ "/{*}", HTTP_GET | HTTP_HEAD, handler_ok, "static" },
+};
+
+/* A transport that keeps the response for the test to look at. */
+static struct response *last;
+
+static void
+keep_response(struct request *req, struct response *resp)
+{
+	response_free(last);
+	last = resp;
+}
+
+static const struct request_transport test_transport = {
+	.respond = keep_response,
+};
+
+static struct request *
+make_request(const char *method, const char *path)
+{
+	struct request *req = request_new(&test_transport, NULL);
+
+	free(req->method_name);
+	req->method_name = xstrdup(method);
+	req->method = http_method_parse(method);
+	free(req->path);
+	req->path = xstrdup(path);
+	return req;
+}
+
+static void
+dispatch(struct router *r, const char *method, const char *path)
+{
+	struct request *req = make_request(method, path);
+
+	router_dispatch(r, req);
+	request_free(req);
+}
+
+static void
+test_match_literal_and_params(void **state)
+{
+	struct router *r = router_new(routes, 5, NULL, NULL, NULL);
+	const struct route *route;
+	char *params[REQUEST_MAX_PARAMS];
+	unsigned allowed;
+
+	assert_int_equal(router_match(r, HTTP_GET, "/healthz", &route, params,
+	    &allowed), ROUTE_MATCHED);
+	assert_string_equal(route->name, "healthz");
+	assert_null(params[0]);
+
+	assert_int_equal(router_match(r, HTTP_PATCH,
+	    "/v1/battles/b%20x/ships/7", &route, params, &allowed),
+	    ROUTE_MATCHED);
+	assert_string_equal(route->name, "ship");
+	assert_string_equal(params[0], "b x");
+	assert_string_equal(params[1], "7");
+	free(params[0]);
+	free(params[1]);
+
+	/* An encoded slash stays inside its segment. */
+	assert_int_equal(router_match(r, HTTP_GET, "/v1/battles/a%2Fb",
+	    &route, params, &allowed), ROUTE_MATCHED);
+	assert_string_equal(route->name, "battle");
+	assert_string_equal(params[0], "a/b");
+	free(params[0]);
+	router_free(r);
+}
+
+static void
+test_wrong_method_is_405_with_allow(void **state)
+{
+	struct router *r = router_new(routes, 5, NULL, NULL, NULL);
+	const struct route *route;
+	char *params[REQUEST_MAX_PARAMS];
+	unsigned allowed = 0;
+
+	assert_int_equal(router_match(r, HTTP_POST, "/v1/battles/abc",
+	    &route, params, &allowed), ROUTE_BAD_METHOD);
+	assert_int_equal(allowed, HTTP_GET | HTTP_DELETE);
+	assert_null(params[0]);
+
+	dispatch(r, "PUT", "/healthz");
+	assert_non_null(last);
+	assert_int_equal(last->status, 405);
+	assert_string_equal(response_header(last, "Allow"), "GET, HEAD");
+	assert_string_equal(response_header(last, "Content-Type"),
+	    "application/problem+json");
+	assert_non_null(strstr(last->body,
+	    "\"type\":\"urn:broadside:problem:method-not-allowed\""));
+	assert_non_null(strstr(last->body, "\"status\":405"));
+	router_free(r);
+}
+
+static void
+test_unknown_paths_are_404(void **state)
+{
+	struct router *r = router_new(routes, 4, NULL, NULL, NULL);
+	const struct route *route;
+	char *params[REQUEST_MAX_PARAMS];
+	unsigned allowed;
+
+	/* Without the catch-all, nothing matches these. */
+	assert_int_equal(router_match(r, HTTP_GET, "/v1/battles/", &route,
+	    params, &allowed), ROUTE_NOT_FOUND);
+	assert_int_equal(router_match(r, HTTP_GET, "/v1/battles/x/y", &route,
+	    params, &allowed), ROUTE_NOT_FOUND);
+	assert_int_equal(router_match(r, HTTP_GET, "/healthz/", &route,
+	    params, &allowed), ROUTE_NOT_FOUND);
+	/* A malformed escape never reaches a handler. */
+	assert_int_equal(router_match(r, HTTP_GET, "/v1/battles/%zz", &route,
+	    params, &allowed), ROUTE_NOT_FOUND);
+	assert_int_equal(router_match(r, HTTP_GET, "/v1/battles/%00", &route,
+	    params, &allowed), ROUTE_NOT_FOUND);
+
+	dispatch(r, "GET", "/nowhere");
+	assert_int_equal(last->status, 404);
+	assert_non_null(strstr(last->body, "urn:broadside:problem:not-found"));
+	router_free(r);
+}
+
+static void
+test_catch_all_misses_are_404_not_405(void **state)
+{
+	struct router *r = router_new(routes, 5, NULL, NULL, NULL);
+
+	handled = 0;
+	dispatch(r, "GET", "/style.css");
+	assert_int_equal(handled, 1);
+	assert_int_equal(last->status, 200);
+
+	dispatch(r, "POST", "/style.css");
+	assert_int_equal(handled, 1);
+	assert_int_equal(last->status, 404);
+	router_free(r);
+}
+
+static void
+test_query_params_and_gzip(void **state)
+{
+	struct request *req = make_request("GET", "/x");
+	char *v;
+
+	free(req->query);
+	req->query = xstrdup("a=1&access_token=ab%2Bc+d&flag&empty=");
+	v = request_query_param(req, "access_token");
+	assert_string_equal(v, "ab+c d");
+	free(v);
+	v = request_query_param(req, "flag");
+	assert_string_equal(v, "");
+	free(v);
+	v = request_query_param(req, "empty");
+	assert_string_equal(v, "");
+	free(v);
+	assert_null(request_query_param(req, "acc"));
+
+	request_add_header(req, "Accept-Encoding", "br, gzip;q=0.5");
+	assert_true(request_accepts_gzip(req));
+	request_free(req);
+
+	req = make_request("GET", "/x");
+	request_add_header(req, "Accept-Encoding", "gzip;q=0, deflate");
+	assert_false(request_accepts_gzip(req));
+	request_free(req);
+
+	req = make_request("GET", "/x");
+	request_add_header(req, "Accept-Encoding", "xgzip");
+	assert_false(request_accepts_gzip(req));
+	request_free(req);
+}
+
+static void
+test_url_decode(void **state)
+{
+	char *s = url_decode("a%41+%7e", 8, 1);
+
+	assert_string_equal(s, "aA ~");
+	free(s);
+	s = url_decode("a+b", 3, 0);
+	assert_string_equal(s, "a+b");
+	free(s);
+	assert_null(url_decode("%4", 2, 0));
+	assert_null(url_decode("%", 1, 0));
+	assert_null(url_decode("%g1", 3, 0));
+	assert_null(url_decode("%00", 3, 0));
+}
+
+static int
+teardown(void **state)
+{
+	response_free(last);
+	last = NULL;
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_match_literal_and_params),
+		cmocka_unit_test(test_wrong_method_is_405_with_allow),
+		cmocka_unit_test(test_unknown_paths_are_404),
+		cmocka_unit_test(test_catch_all_misses_are_404_not_405),
+		cmocka_unit_test(test_query_params_and_gzip),
+		cmocka_unit_test(test_url_decode),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, teardown);
+}

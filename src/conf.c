@@ -23,6 +23,7 @@ enum option_kind {
 	OPT_LONG,
 	OPT_LEVEL,
 	OPT_ADDRESS,
+	OPT_DURABILITY,
 	OPT_ACTION,	/* --help, --version: command line only */
 };
 
@@ -42,6 +43,10 @@ static const struct option_spec options[] = {
 	  "address to listen on (default 127.0.0.1:8080; [::1]:8080)" },
 	{ "db", OPT_STRING, OFF(db_path), 0, 0, "PATH",
 	  "SQLite database file" },
+	{ "sql-dir", OPT_STRING, OFF(sql_dir), 0, 0, "DIR",
+	  "directory of the schema files applied at start-up" },
+	{ "durability", OPT_DURABILITY, OFF(durability_full), 0, 0, "MODE",
+	  "normal (survives a crash, default) or full (power loss)" },
 	{ "www", OPT_STRING, OFF(www_dir), 0, 0, "DIR",
 	  "directory of the browser pages" },
 	{ "config", OPT_STRING, OFF(config_file), 0, 0, "FILE",
@@ -82,6 +87,7 @@ config_init(struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->listen = xstrdup("127.0.0.1:8080");
 	cfg->db_path = xstrdup(BS_LOCALSTATEDIR "/lib/broadside/broadside.db");
+	cfg->sql_dir = xstrdup(BS_PKGDATADIR "/sql");
 	cfg->www_dir = xstrdup(BS_PKGDATADIR "/www");
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->drain_delay_s = 1;
@@ -99,6 +105,7 @@ config_free(struct config *cfg)
 {
 	free(cfg->listen);
 	free(cfg->db_path);
+	free(cfg->sql_dir);
 	free(cfg->www_dir);
 	free(cfg->admin_token_file);
 	free(cfg->config_file);
@@ -199,6 +206,14 @@ config_set(struct config *cfg, const char *name, const char *value,
 			    o->name, value);
 			return BS_ERR_INVALID;
 		}
+		return 0;
+	case OPT_DURABILITY:
+		if (strcmp(value, "normal") != 0 && strcmp(value, "full") != 0) {
+			snprintf(err, errlen, "--%s: '%s' is not normal or full",
+			    o->name, value);
+			return BS_ERR_INVALID;
+		}
+		*(int *)field = strcmp(value, "full") == 0;
 		return 0;
 	case OPT_LEVEL:
 		if (log_parse_level(value, (enum log_level *)field) != 0) {

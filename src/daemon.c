@@ -20,8 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "alloc.h"
 #include "api/api.h"
 #include "conf.h"
@@ -32,6 +30,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "route.h"
+#include "store.h"
 
 /* How often a drain checks whether the last request has finished. */
 #define DAEMON_DRAIN_POLL_MS 50
@@ -50,7 +49,7 @@ struct daemon {
 	struct router *router;
 	struct listener *listener;
 	struct http1 *http1;
-	sqlite3 *db;
+	struct store *store;
 	int sigfd;
 	struct loop_watch *sigwatch;
 	struct loop_timer *drain_timer;
@@ -229,30 +228,6 @@ daemon_read_admin_token(struct daemon *d, const char *path, char *err,
 	return 0;
 }
 
-/*
- * Opens the SQLite file in WAL mode so that a bad --db fails at start-up,
- * not at the first battle.
- */
-static int
-daemon_open_db(struct daemon *d, char *err, size_t errlen)
-{
-	const char *path = d->cfg->db_path;
-	char *msg = NULL;
-
-	if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-	    sqlite3_exec(d->db, "PRAGMA journal_mode=WAL", NULL, NULL,
-	    &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "--db: cannot open %s: %s", path,
-		    msg ? msg : sqlite3_errmsg(d->db));
-		sqlite3_free(msg);
-		sqlite3_close(d->db);
-		d->db = NULL;
-		return BS_ERR_IO;
-	}
-	return 0;
-}
-
 static int
 daemon_listen(struct daemon *d, char *err, size_t errlen)
 {
@@ -319,8 +294,16 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 	daemon_add_metrics(d, &h1o);
 	d->router = router_new(api_routes, api_nroutes, d, d->metrics,
 	    d->loop);
-	if ((rv = daemon_open_db(d, err, errlen)) != 0)
+	rv = store_open(&d->store, d->loop, cfg->db_path, cfg->sql_dir,
+	    cfg->durability_full ? STORE_DURABILITY_FULL :
+	    STORE_DURABILITY_NORMAL, d->metrics, err, errlen);
+	if (rv != 0)
 		goto fail;
+	if (store_start(d->store) != 0) {
+		snprintf(err, errlen, "cannot start the storage thread");
+		rv = BS_ERR_IO;
+		goto fail;
+	}
 	if (http1_new(&d->http1, d->loop, d->router, &h1o) != 0) {
 		snprintf(err, errlen, "cannot start libmicrohttpd");
 		rv = BS_ERR_IO;
@@ -363,6 +346,11 @@ daemon_free(struct daemon *d)
 	if (d == NULL)
 		return;
 	listener_free(d->listener);
+	/*
+	 * Pending commits finish first: their done functions may still
+	 * answer requests, which must be alive for it.
+	 */
+	store_close(d->store);
 	http1_free(d->http1);
 	loop_timer_cancel(d->drain_timer);
 	if (d->sigwatch != NULL)
@@ -372,7 +360,6 @@ daemon_free(struct daemon *d)
 	router_free(d->router);
 	loop_free(d->loop);
 	metrics_free(d->metrics);
-	sqlite3_close(d->db);
 	free(d->admin_token);
 	free(d);
 }
@@ -382,7 +369,7 @@ daemon_free(struct daemon *d)
 int
 daemon_ready(const struct daemon *d)
 {
-	return d->state == DAEMON_READY && d->db != NULL;
+	return d->state == DAEMON_READY && d->store != NULL;
 }
 
 int

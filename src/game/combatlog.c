@@ -83,6 +83,15 @@ has(const json_t *o, const char *key)
 	return json_object_get(o, key) != NULL;
 }
 
+/* A string field, "" when absent, so that any entry can be read. */
+static const char *
+str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
 /* A ship's name in an entry, or "an unknown ship" once redacted. */
 static const char *
 name_of(const json_t *o, const char *key)
@@ -105,7 +114,7 @@ add_roll(struct line *l, const json_t *e)
 	line_add(l, "rolled %d", sum);
 	json_array_foreach(json_object_get(e, "modifiers"), i, m)
 		line_add(l, " %+d %s", get_int(m, "value"),
-		    json_string_value(json_object_get(m, "name")));
+		    str(m, "name"));
 	line_add(l, " = %d", get_int(e, "total"));
 	if (has(e, "need"))
 		line_add(l, " vs %d", get_int(e, "need"));
@@ -118,8 +127,7 @@ text_attack(struct line *l, const json_t *e)
 
 	line_add(l, "%s fires", name_of(e, "actor_name"));
 	if (has(e, "weapon_type"))
-		line_add(l, " %s", json_string_value(json_object_get(e,
-		    "weapon_type")));
+		line_add(l, " %s", str(e, "weapon_type"));
 	line_add(l, " at %s: ", target);
 	if (has(e, "dice")) {
 		add_roll(l, e);
@@ -143,7 +151,7 @@ text_attack(struct line *l, const json_t *e)
 		line_add(l, ", %d damage", get_int(e, "damage"));
 	if (has(e, "system"))
 		line_add(l, "; %s's %s damaged", target,
-		    json_string_value(json_object_get(e, "system")));
+		    str(e, "system"));
 	if (json_is_true(json_object_get(e, "destroyed")))
 		line_add(l, "; %s destroyed", target);
 }
@@ -151,7 +159,7 @@ text_attack(struct line *l, const json_t *e)
 static void
 text_no_fire(struct line *l, const json_t *e)
 {
-	const char *reason = json_string_value(json_object_get(e, "reason"));
+	const char *reason = str(e, "reason");
 	const char *actor = name_of(e, "actor_name");
 
 	if (strcmp(reason, "destroyed") == 0)
@@ -164,6 +172,8 @@ text_no_fire(struct line *l, const json_t *e)
 		    name_of(e, "target_name"));
 	else if (strcmp(reason, "out_of_ammo") == 0)
 		line_add(l, "%s holds fire: no salvos left", actor);
+	else if (strcmp(reason, "held") == 0)
+		line_add(l, "%s holds fire", actor);
 	else
 		line_add(l, "%s holds fire: target lost", actor);
 }
@@ -245,7 +255,7 @@ text_sensors(struct line *l, const json_t *e, const char *kind)
 static void
 text_engineering(struct line *l, const json_t *e, const char *kind)
 {
-	const char *system = json_string_value(json_object_get(e, "system"));
+	const char *system = str(e, "system");
 	const char *actor = name_of(e, "actor_name");
 
 	if (strcmp(kind, "overcharge") == 0) {
@@ -270,8 +280,8 @@ text_engineering(struct line *l, const json_t *e, const char *kind)
 static void
 text_end(struct line *l, const json_t *e)
 {
-	const char *winner = json_string_value(json_object_get(e, "winner"));
-	const char *reason = json_string_value(json_object_get(e, "reason"));
+	const char *winner = str(e, "winner");
+	const char *reason = str(e, "reason");
 
 	if (strcmp(reason, "gm") == 0)
 		line_add(l, "the GM ends the battle");
@@ -285,7 +295,7 @@ text_end(struct line *l, const json_t *e)
 void
 combatlog_set_text(json_t *entry)
 {
-	const char *kind = json_string_value(json_object_get(entry, "kind"));
+	const char *kind = str(entry, "kind");
 	struct line l = { .len = 0 };
 	json_t *text;
 
@@ -312,8 +322,7 @@ combatlog_set_text(json_t *entry)
 	else if (strcmp(kind, "battle_end") == 0)
 		text_end(&l, entry);
 	else if (strcmp(kind, "narration") == 0)
-		line_add(&l, "%s", json_string_value(json_object_get(entry,
-		    "narration")));
+		line_add(&l, "%s", str(entry, "narration"));
 	/* A line cut short may end inside a UTF-8 sequence: trim it. */
 	while ((text = json_string(l.buf)) == NULL && l.len > 0)
 		l.buf[--l.len] = '\0';

@@ -430,9 +430,10 @@ json_t *view_log_entry(const struct battle *b, enum viewer viewer,
 /* Serialization (codec.c)                                             */
 
 /*
- * The whole battle as compact JSON text (a "version" field first among
- * equals), NUL-terminated; *len (if not NULL) is its length.  The caller
- * frees the string.  Round-trips exactly through codec_load().
+ * The whole battle as compact JSON text with sorted keys and a "version"
+ * field, NUL-terminated; *len (if not NULL) is its length.  The caller
+ * frees the string with free().  Round-trips exactly through
+ * codec_load(): saving a loaded battle gives the same bytes.
  */
 char *codec_save(const struct battle *b, size_t *len);
 

@@ -15,7 +15,7 @@ for p in /no/such/path /healthz/extra /nope.html '/%41%42%43'; do
 done
 http HEAD "$BASE_URL/no/such/path"
 expect_status 404 "HEAD /no/such/path"
-[ ! -s "$TMP/body" ] || fail "HEAD /no/such/path: the response has a body"
+expect_head_no_body "$BASE_URL/no/such/path" "HEAD /no/such/path"
 
 # --- 405 ---------------------------------------------------------------
 

@@ -16,7 +16,7 @@ expect_json_string status ok "GET /healthz"
 http HEAD "$BASE_URL/healthz"
 expect_status 200 "HEAD /healthz"
 expect_header Content-Type '^application/json' "HEAD /healthz"
-[ ! -s "$TMP/body" ] || fail "HEAD /healthz: the response has a body"
+expect_head_no_body "$BASE_URL/healthz" "HEAD /healthz"
 
 http GET "$BASE_URL/readyz"
 expect_status 200 "GET /readyz"

@@ -58,7 +58,7 @@ expect_no_header Content-Encoding "GET / without Accept-Encoding"
 http HEAD "$BASE_URL/"
 expect_status 200 "HEAD /"
 expect_header Content-Type '^text/html' "HEAD /"
-[ ! -s "$TMP/body" ] || fail "HEAD /: the response has a body"
+expect_head_no_body "$BASE_URL/" "HEAD /"
 
 http GET "$BASE_URL/index.html"
 expect_status 200 "GET /index.html"
@@ -259,14 +259,20 @@ expect_status 200 "GET /dashboard with --dev"
 same_body "$WWW/dashboard.html" "GET /dashboard with --dev"
 stop_daemon
 
-# Neither --dev nor a token file: no token opens it.
+# Neither --dev nor a token file: nothing opens it.  (401, or 403 since
+# no credentials could help: either, as a problem.)
 start_daemon
-http GET "$BASE_URL/dashboard"
-expect_status 401 "GET /dashboard, no --dev, no token file"
-http GET "$BASE_URL/dashboard" -H 'Authorization: Bearer '
-expect_status 401 "GET /dashboard, no token file, empty Bearer"
-http GET "$BASE_URL/dashboard?access_token="
-expect_status 401 "GET /dashboard, no token file, empty access_token"
+for auth in '' 'Authorization: Bearer ' 'Authorization: Bearer x'; do
+	for q in '' '?access_token=' '?access_token=x'; do
+		http GET "$BASE_URL/dashboard$q" ${auth:+-H "$auth"}
+		case $STATUS in
+		401|403) ;;
+		*) fail "GET /dashboard$q ($auth), no --dev, no token file: status $STATUS" ;;
+		esac
+		expect_header Content-Type '^application/problem\+json' \
+		    "GET /dashboard$q ($auth), no --dev, no token file"
+	done
+done
 stop_daemon
 
 note "ok"

@@ -1,0 +1,391 @@
+/*
+ * Projections: what each viewer may see of a battle and of its log
+ * (RULES.md, "What each viewer may see").  What the API returns and the
+ * event stream sends is built here and only here, from whitelists: a
+ * field reaches the crew or a spectator only if it is named below for
+ * what that viewer may know.
+ *
+ * Rules chosen where RULES.md is silent:
+ *  - GM notes are the GM's alone, on every ship.
+ *  - The crew reads a log entry against what it detects now, so an
+ *    attack by a ship it cannot see reads "an unknown ship fires", and
+ *    later reads with the ship's name once the ship is detected.
+ *  - Of a hostile ship's attack the crew sees who fired what at whom,
+ *    hit or miss, and what it did to the crew's own ship, but no hostile
+ *    dice or modifiers (they would give away its skill); of its own
+ *    attacks on a hostile ship it sees the roll and the damage before
+ *    armor, but not the armor, the damage done or the hull left.
+ *  - An order of the crew's side that names a ship the crew no longer
+ *    detects is shown without that target.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "game/state.h"
+
+enum visibility {
+	SEEN_NOT,		/* undetected: "an unknown ship" */
+	SEEN_OUTSIDE,		/* a detected hostile ship */
+	SEEN_FULL,		/* the viewer's own side, or the GM */
+};
+
+static void
+set_id_key(json_t *obj, int id, json_t *value)
+{
+	char key[16];
+
+	snprintf(key, sizeof key, "%d", id);
+	json_object_set_new(obj, key, value);
+}
+
+static json_t *
+ship_systems(const struct ship *s)
+{
+	json_t *systems = json_object();
+	int i;
+
+	for (i = 0; i < SYSTEM_DAMAGEABLE; i++)
+		json_object_set_new(systems, ship_system_name((enum system)i),
+		    json_string(s->damaged[i] ? "damaged" : "ok"));
+	return systems;
+}
+
+static json_t *
+ship_full(const struct ship *s, bool gm)
+{
+	json_t *j, *weapons = json_array(), *w;
+	int i;
+
+	for (i = 0; i < s->nweapons; i++) {
+		w = json_pack("{s:s}", "type",
+		    ship_weapon_template(s->weapons[i].type)->name);
+		if (s->weapons[i].ammo != NO_AMMO)
+			json_object_set_new(w, "ammo",
+			    json_integer(s->weapons[i].ammo));
+		json_array_append_new(weapons, w);
+	}
+	j = json_pack("{s:i, s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:i, "
+	    "s:i, s:i, s:i, s:o, s:o, s:b, s:s}", "id", s->id, "name", s->name,
+	    "class", ship_class_template(s->class)->name,
+	    "side", side_name(s->side), "crewed", s->crewed, "x", s->x,
+	    "y", s->y, "hull", s->hull, "hull_max", s->hull_max,
+	    "armor", s->armor, "thrust", s->thrust, "sensors", s->sensors,
+	    "evasion", s->evasion, "weapons", weapons,
+	    "systems", ship_systems(s), "hidden", s->hidden,
+	    "damage", ship_damage_band(s->hull, s->hull_max));
+	if (!s->crewed)
+		json_object_set_new(j, "skill", json_integer(s->skill));
+	if (gm)
+		json_object_set_new(j, "notes", json_string(s->notes));
+	return j;
+}
+
+/* Of a detected hostile ship: id, name, class, position, damage. */
+static json_t *
+ship_outside(const struct ship *s)
+{
+	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:i, s:s, s:o}",
+	    "id", s->id, "name", s->name,
+	    "class", ship_class_template(s->class)->name,
+	    "side", side_name(s->side), "x", s->x, "y", s->y,
+	    "damage", ship_damage_band(s->hull, s->hull_max),
+	    "systems", ship_systems(s));
+}
+
+static enum visibility
+ship_visibility(const struct battle *b, enum viewer viewer,
+    const struct ship *s)
+{
+	if (s == NULL)
+		return SEEN_NOT;
+	if (viewer == VIEWER_GM || s->side == SIDE_CREW)
+		return SEEN_FULL;
+	return battle_detected(b, s) ? SEEN_OUTSIDE : SEEN_NOT;
+}
+
+/* An order as the viewer may read it: unseen targets left out. */
+static json_t *
+order_view(const struct battle *b, enum viewer viewer, const struct order *o)
+{
+	json_t *j = order_to_json(o), *fire, *f;
+	size_t i;
+
+	if (viewer == VIEWER_GM)
+		return j;
+	if (json_object_get(j, "target") != NULL && ship_visibility(b, viewer,
+	    battle_ship(b, o->target)) == SEEN_NOT)
+		json_object_del(j, "target");
+	fire = json_object_get(j, "fire");
+	json_array_foreach(fire, i, f) {
+		if (ship_visibility(b, viewer, battle_ship(b,
+		    o->fire[i].target)) == SEEN_NOT)
+			json_object_del(f, "target");
+	}
+	return j;
+}
+
+static json_t *
+orders_view(const struct battle *b, enum viewer viewer)
+{
+	json_t *stations = json_object(), *ships = json_object();
+	const struct ship *s;
+	int i;
+
+	for (i = 0; i < STATION_COUNT; i++)
+		if (b->station_order[i].given)
+			json_object_set_new(stations, station_name(
+			    (enum station)i), order_view(b, viewer,
+			    &b->station_order[i]));
+	for (i = 0; i < b->nships; i++) {
+		s = &b->ships[i];
+		if (s->order.given && !s->crewed &&
+		    (viewer == VIEWER_GM || s->side == SIDE_CREW))
+			set_id_key(ships, s->id, order_view(b, viewer,
+			    &s->order));
+	}
+	return json_pack("{s:o, s:o}", "stations", stations, "ships", ships);
+}
+
+static json_t *
+players_view(const struct battle *b, json_t **stations_out)
+{
+	json_t *players = json_object(), *stations = json_object(), *held;
+	const struct player *p;
+	int i, k;
+
+	for (i = 0; i < b->nplayers; i++) {
+		p = &b->players[i];
+		held = json_array();
+		for (k = 0; k < STATION_COUNT; k++)
+			if (b->holder[k] == p->id)
+				json_array_append_new(held, json_string(
+				    station_name((enum station)k)));
+		set_id_key(players, p->id, json_pack("{s:s, s:i, s:o}",
+		    "name", p->name, "skill", p->skill, "stations", held));
+	}
+	for (k = 0; k < STATION_COUNT; k++)
+		if (b->holder[k] != 0)
+			json_object_set_new(stations, station_name(
+			    (enum station)k), json_integer(b->holder[k]));
+	*stations_out = stations;
+	return players;
+}
+
+json_t *
+view_battle(const struct battle *b, enum viewer viewer)
+{
+	json_t *view, *ships = json_object(), *players, *stations;
+	const struct ship *s;
+	int i;
+
+	for (i = 0; i < b->nships; i++) {
+		s = &b->ships[i];
+		switch (ship_visibility(b, viewer, s)) {
+		case SEEN_FULL:
+			set_id_key(ships, s->id,
+			    ship_full(s, viewer == VIEWER_GM));
+			break;
+		case SEEN_OUTSIDE:
+			set_id_key(ships, s->id, ship_outside(s));
+			break;
+		case SEEN_NOT:
+			break;
+		}
+	}
+	players = players_view(b, &stations);
+	view = json_pack("{s:s, s:i, s:I, s:i, s:b, s:o, s:o, s:o}",
+	    "phase", phase_name(b->phase), "round", b->round,
+	    "deadline", (json_int_t)b->deadline,
+	    "round_seconds", b->round_seconds, "spectators", b->spectators,
+	    "ships", ships, "players", players, "stations", stations);
+	if (b->phase == PHASE_ENDED)
+		json_object_set_new(view, "winner",
+		    json_string(side_name(b->winner)));
+	if (viewer != VIEWER_SPECTATOR)
+		json_object_set_new(view, "orders", orders_view(b, viewer));
+	if (viewer == VIEWER_GM)
+		json_object_set_new(view, "orders_in",
+		    json_boolean(order_all_in(b)));
+	return view;
+}
+
+/* ------------------------------------------------------------------ */
+/* Log entries                                                         */
+
+static void
+copy_keys(json_t *dst, const json_t *src, const char *const *keys)
+{
+	json_t *v;
+
+	for (; *keys != NULL; keys++)
+		if ((v = json_object_get(src, *keys)) != NULL)
+			json_object_set(dst, *keys, v);
+}
+
+/* How the viewer sees the ship an entry names as role (or in an item). */
+static enum visibility
+ref_visibility(const struct battle *b, enum viewer viewer, const json_t *e,
+    const char *id_key, const char *side_key)
+{
+	const char *side = json_string_value(json_object_get(e, side_key));
+	json_t *id = json_object_get(e, id_key);
+
+	if (side != NULL && strcmp(side, "crew") == 0)
+		return SEEN_FULL;
+	if (id == NULL)
+		return SEEN_NOT;
+	return ship_visibility(b, viewer,
+	    battle_ship(b, (int)json_integer_value(id)));
+}
+
+static const char *const actor_keys[] = { "actor", "actor_name", NULL };
+static const char *const target_keys[] = { "target", "target_name", NULL };
+
+static void
+redact_attack(json_t *out, const json_t *e, enum visibility a,
+    enum visibility t)
+{
+	static const char *const common[] = { "hit", "actor_side",
+	    "target_side", NULL };
+	static const char *const rolls[] = { "weapon", "dice", "modifiers",
+	    "total", "need", "effect", "damage_dice", "damage_bonus",
+	    "damage_roll", NULL };
+	static const char *const harm[] = { "armor", "damage", "hull",
+	    "system_die", NULL };
+	static const char *const outcome[] = { "system", "destroyed", NULL };
+	static const char *const where[] = { "distance", "band", NULL };
+
+	copy_keys(out, e, common);
+	if (a != SEEN_NOT) {
+		copy_keys(out, e, actor_keys);
+		copy_keys(out, e, (const char *const[]){ "weapon_type", NULL });
+	}
+	if (a == SEEN_FULL)
+		copy_keys(out, e, rolls);
+	if (t != SEEN_NOT) {
+		copy_keys(out, e, target_keys);
+		copy_keys(out, e, outcome);
+	}
+	if (t == SEEN_FULL)
+		copy_keys(out, e, harm);
+	if (a != SEEN_NOT && t != SEEN_NOT)
+		copy_keys(out, e, where);
+}
+
+static void
+redact_no_fire(json_t *out, const json_t *e, enum visibility a,
+    enum visibility t)
+{
+	static const char *const common[] = { "actor_side", "target_side",
+	    NULL };
+	const char *reason = json_string_value(json_object_get(e, "reason"));
+
+	copy_keys(out, e, common);
+	/* An empty hostile rack would tell its ammo: it just holds fire. */
+	json_object_set_new(out, "reason", json_string(a != SEEN_FULL &&
+	    strcmp(reason, "out_of_ammo") == 0 ? "held" : reason));
+	if (a != SEEN_NOT)
+		copy_keys(out, e, actor_keys);
+	if (a == SEEN_FULL)
+		copy_keys(out, e, (const char *const[]){ "weapon", NULL });
+	if (t != SEEN_NOT)
+		copy_keys(out, e, target_keys);
+	if (a != SEEN_NOT && t != SEEN_NOT)
+		copy_keys(out, e, (const char *const[]){ "distance", NULL });
+}
+
+/* initiative "ships", movement "moves", scan "revealed": per ship. */
+static void
+redact_list(const struct battle *b, enum viewer viewer, json_t *out,
+    const json_t *e, const char *list_key, const char *const *outside)
+{
+	json_t *list = json_array(), *item, *copy;
+	enum visibility v;
+	size_t i;
+
+	json_array_foreach(json_object_get(e, list_key), i, item) {
+		v = ref_visibility(b, viewer, item, "ship", "side");
+		if (v == SEEN_NOT)
+			continue;
+		if (v == SEEN_FULL)
+			copy = json_deep_copy(item);
+		else {
+			copy = json_object();
+			copy_keys(copy, item, outside);
+		}
+		json_array_append_new(list, copy);
+	}
+	json_object_set_new(out, list_key, list);
+}
+
+static void
+redact(const struct battle *b, enum viewer viewer, json_t *out,
+    const json_t *e, const char *kind)
+{
+	static const char *const ident[] = { "ship", "side", "name", NULL };
+	static const char *const placed[] = { "ship", "side", "name", "x",
+	    "y", NULL };
+	static const char *const sensors[] = { "success", "dice",
+	    "modifiers", "total", "need", "range", NULL };
+	static const char *const engineering[] = { "system", "dice",
+	    "modifiers", "total", "need", "success", "die", "restored",
+	    "hull", "damaged", NULL };
+	static const char *const public_keys[] = { "winner", "reason",
+	    "narration", NULL };
+	enum visibility a, t;
+
+	a = ref_visibility(b, viewer, e, "actor", "actor_side");
+	t = ref_visibility(b, viewer, e, "target", "target_side");
+	if (strcmp(kind, "attack") == 0)
+		redact_attack(out, e, a, t);
+	else if (strcmp(kind, "no_fire") == 0)
+		redact_no_fire(out, e, a, t);
+	else if (strcmp(kind, "initiative") == 0)
+		redact_list(b, viewer, out, e, "ships", ident);
+	else if (strcmp(kind, "movement") == 0)
+		redact_list(b, viewer, out, e, "moves", placed);
+	else if (strcmp(kind, "revealed") == 0) {
+		copy_keys(out, e, (const char *const[]){ "actor_side", NULL });
+		if (a != SEEN_NOT)
+			copy_keys(out, e, actor_keys);
+	} else if (a == SEEN_FULL && (strcmp(kind, "lock") == 0 ||
+	    strcmp(kind, "jam") == 0 || strcmp(kind, "scan") == 0)) {
+		copy_keys(out, e, actor_keys);
+		copy_keys(out, e, sensors);
+		if (t != SEEN_NOT)
+			copy_keys(out, e, target_keys);
+		if (strcmp(kind, "scan") == 0)
+			redact_list(b, viewer, out, e, "revealed", ident);
+	} else if (a == SEEN_FULL && (strcmp(kind, "repair") == 0 ||
+	    strcmp(kind, "overcharge") == 0)) {
+		copy_keys(out, e, actor_keys);
+		copy_keys(out, e, engineering);
+	} else if (strcmp(kind, "battle_start") == 0 ||
+	    strcmp(kind, "battle_end") == 0 || strcmp(kind, "narration") == 0)
+		copy_keys(out, e, public_keys);
+}
+
+json_t *
+view_log_entry(const struct battle *b, enum viewer viewer,
+    const json_t *entry)
+{
+	static const char *const header[] = { "seq", "round", "kind", NULL };
+	const char *kind = json_string_value(json_object_get(entry, "kind"));
+	json_t *out;
+
+	if (viewer == VIEWER_GM)
+		return json_deep_copy(entry);
+	out = json_object();
+	copy_keys(out, entry, header);
+	if (kind == NULL)
+		return out;
+	redact(b, viewer, out, entry, kind);
+	combatlog_set_text(out);
+	return out;
+}

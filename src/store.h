@@ -1,0 +1,83 @@
+/*
+ * The durable store: SQLite in WAL mode, owned by one storage thread
+ * (DESIGN.md, "Durability").
+ *
+ * The loop submits work items; each carries an apply function that runs on
+ * the storage thread inside a transaction, and a done function that runs
+ * back on the loop thread once that transaction has committed (or failed).
+ * Everything submitted since the last commit goes into one transaction
+ * (group commit), each item in its own savepoint so that one failing item
+ * fails alone.  Nothing may be acknowledged to a client or published before
+ * its done function has run with status 0.
+ *
+ * Before store_start(), the loop thread may use store_db() directly for
+ * start-up work (restoring battles); after it, only apply functions touch
+ * the connection.
+ */
+#ifndef BROADSIDE_STORE_H
+#define BROADSIDE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+struct loop;
+struct metrics;
+struct store;
+
+enum store_durability {
+	STORE_DURABILITY_NORMAL,	/* synchronous=NORMAL: survives a crash
+					 * of the process */
+	STORE_DURABILITY_FULL,		/* synchronous=FULL: survives power
+					 * loss */
+};
+
+/*
+ * Runs on the storage thread inside the batch's transaction.  Returns
+ * SQLITE_OK, or an SQLite error code (its savepoint is rolled back and its
+ * done function gets BS_ERR_IO).  It may only touch arg and db.
+ */
+typedef int (*store_apply_fn)(sqlite3 *db, void *arg);
+
+/* Runs on the loop thread: status 0 (committed) or BS_ERR_IO. */
+typedef void (*store_done_fn)(void *arg, int status);
+
+/*
+ * Opens (creating if needed) the database at path, sets WAL mode and the
+ * durability, and applies the migrations found in sql_dir (files named
+ * NNN_name.sql, applied in order above PRAGMA user_version).  Returns 0,
+ * or BS_ERR_IO / BS_ERR_INVALID with one sentence in err.  metrics may be
+ * NULL.
+ */
+int store_open(struct store **out, struct loop *loop, const char *path,
+    const char *sql_dir, enum store_durability durability,
+    struct metrics *metrics, char *err, size_t errlen);
+
+/* The connection, for start-up work before store_start() only. */
+sqlite3 *store_db(struct store *store);
+
+/* Starts the storage thread.  Returns 0 or BS_ERR_IO. */
+int store_start(struct store *store);
+
+/*
+ * Queues a work item.  Loop thread only.  done is always called exactly
+ * once, on the loop thread, after the item's transaction ended.
+ */
+void store_submit(struct store *store, store_apply_fn apply,
+    store_done_fn done, void *arg);
+
+/* Items submitted and not yet done. */
+size_t store_pending(const struct store *store);
+
+/*
+ * Commits what is queued, runs the done functions, stops the thread and
+ * closes the database.  Loop thread; NULL is a no-op.
+ */
+void store_close(struct store *store);
+
+/* Statistics, for benchmarks and tests: batches committed, items in them. */
+void store_stats(const struct store *store, uint64_t *batches,
+    uint64_t *items);
+
+#endif

@@ -1,0 +1,212 @@
+/*
+ * Unit tests for the store (src/store.c): migrations, group commit (items
+ * queued together commit in one transaction), per-item failure isolation,
+ * done functions on the loop thread, and durability across a reopen.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "loop.h"
+#include "store.h"
+
+static char dir[64];
+static char dbpath[96];
+static char sqldir[512];
+
+static int
+setup(void **state)
+{
+	const char *src = getenv("BS_SRCDIR");
+
+	snprintf(dir, sizeof(dir), "/tmp/test_store_XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(dbpath, sizeof(dbpath), "%s/t.db", dir);
+	snprintf(sqldir, sizeof(sqldir), "%s/sql", src ? src : ".");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+struct item {
+	int value;
+	int fail;
+	int status;
+	int done;
+	pthread_t done_thread;
+};
+
+static int
+apply_insert(sqlite3 *db, void *arg)
+{
+	struct item *it = arg;
+	char sql[160];
+
+	if (it->fail)
+		return sqlite3_exec(db, "INSERT INTO nosuchtable VALUES (1)",
+		    NULL, NULL, NULL);
+	snprintf(sql, sizeof(sql), "INSERT INTO battles (id, created_at, "
+	    "name, join_code, gm_token_hash, phase) VALUES ('b%d', 0, 'n', "
+	    "'j', x'00', 'lobby')", it->value);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+static void
+item_done(void *arg, int status)
+{
+	struct item *it = arg;
+
+	it->status = status;
+	it->done = 1;
+	it->done_thread = pthread_self();
+}
+
+static int
+count_battles(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int n = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM battles",
+	    -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+run_until_done(struct loop *loop, struct store *store)
+{
+	for (int i = 0; i < 500 && store_pending(store) > 0; i++)
+		assert_int_equal(loop_run_once(loop, 100), 0);
+	assert_int_equal(store_pending(store), 0);
+}
+
+static void
+test_group_commit_and_failure_isolation(void **state)
+{
+	struct item items[100];
+	struct loop *loop;
+	struct store *store;
+	uint64_t batches, n;
+	char err[256];
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(store_open(&store, loop, dbpath, sqldir,
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), 0);
+	memset(items, 0, sizeof(items));
+	/* Queued before the thread starts: they all form one batch. */
+	for (int i = 0; i < 100; i++) {
+		items[i].value = i;
+		items[i].fail = i == 42;
+		store_submit(store, apply_insert, item_done, &items[i]);
+	}
+	assert_int_equal(store_start(store), 0);
+	run_until_done(loop, store);
+	store_stats(store, &batches, &n);
+	assert_int_equal(batches, 1);
+	assert_int_equal(n, 100);
+	for (int i = 0; i < 100; i++) {
+		assert_true(items[i].done);
+		assert_int_equal(items[i].status, i == 42 ? BS_ERR_IO : 0);
+		/* Done functions run on the loop thread (this one). */
+		assert_true(pthread_equal(items[i].done_thread,
+		    pthread_self()));
+	}
+	assert_int_equal(count_battles(dbpath), 99);
+
+	/* One more, alone: its own batch, and durable across a reopen. */
+	memset(&items[0], 0, sizeof(items[0]));
+	items[0].value = 1000;
+	store_submit(store, apply_insert, item_done, &items[0]);
+	run_until_done(loop, store);
+	store_stats(store, &batches, &n);
+	assert_int_equal(batches, 2);
+	store_close(store);
+	assert_int_equal(count_battles(dbpath), 100);
+	loop_free(loop);
+}
+
+static void
+test_migrations_apply_once(void **state)
+{
+	struct loop *loop;
+	struct store *store;
+	sqlite3_stmt *st;
+	char err[256];
+
+	assert_int_equal(loop_new(&loop), 0);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(store_open(&store, loop, dbpath, sqldir,
+		    STORE_DURABILITY_FULL, NULL, err, sizeof(err)), 0);
+		assert_int_equal(sqlite3_prepare_v2(store_db(store),
+		    "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_true(sqlite3_column_int(st, 0) >= 1);
+		sqlite3_finalize(st);
+		assert_int_equal(sqlite3_prepare_v2(store_db(store),
+		    "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(st, 0),
+		    "wal");
+		sqlite3_finalize(st);
+		store_close(store);
+	}
+	loop_free(loop);
+}
+
+static void
+test_open_errors(void **state)
+{
+	struct loop *loop;
+	struct store *store;
+	char err[256];
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(store_open(&store, loop, dbpath, "/nonexistent",
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), BS_ERR_IO);
+	assert_non_null(strstr(err, "/nonexistent"));
+	assert_int_equal(store_open(&store, loop, "/nonexistent/dir/x.db",
+	    sqldir, STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)),
+	    BS_ERR_IO);
+	assert_non_null(strstr(err, "/nonexistent/dir/x.db"));
+	loop_free(loop);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_group_commit_and_failure_isolation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrations_apply_once,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_errors, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -107,10 +107,12 @@ wait_exit() {
 # value leaves the option out (to let a --config file set it).
 DAEMON_LISTEN=127.0.0.1:0
 DAEMON_WWW=$BS_SRCDIR/www
+DAEMON_SQL=$BS_SRCDIR/sql
 DAEMON_DB=default
 
 # start_daemon [ARGS...]: starts broadsided in the background with
-# --listen $DAEMON_LISTEN --db TMP/... --www $DAEMON_WWW and ARGS, stderr
+# --listen $DAEMON_LISTEN --db TMP/... --sql-dir $DAEMON_SQL --www
+# $DAEMON_WWW and ARGS, stderr
 # to a log file; waits (10 s at most) for its "listening on" line.  Sets
 # DAEMON_PID, DAEMON_LOG, BASE_URL (http://127.0.0.1:PORT) and
 # DAEMON_PORT.  Fails with the log if the daemon does not come up.
@@ -120,7 +122,8 @@ start_daemon() {
 	db=$DAEMON_DB
 	[ "$db" != default ] || db=$TMP/daemon$DAEMON_SEQ.db
 	set -- ${DAEMON_LISTEN:+--listen "$DAEMON_LISTEN"} \
-	    ${db:+--db "$db"} ${DAEMON_WWW:+--www "$DAEMON_WWW"} "$@"
+	    ${db:+--db "$db"} ${DAEMON_SQL:+--sql-dir "$DAEMON_SQL"} \
+	    ${DAEMON_WWW:+--www "$DAEMON_WWW"} "$@"
 	echo "$BROADSIDED $*" >"$TMP/daemon$DAEMON_SEQ.cmd"
 	"$BROADSIDED" "$@" </dev/null >"$TMP/daemon$DAEMON_SEQ.out" \
 	    2>"$DAEMON_LOG" &

@@ -113,7 +113,7 @@ expect_usage_error chatty --config "$TMP/badlevel.conf"
 
 start_daemon
 cli --listen "127.0.0.1:$DAEMON_PORT" --db "$TMP/second.db" \
-    --www "$BS_SRCDIR/www"
+    --sql-dir "$BS_SRCDIR/sql" --www "$BS_SRCDIR/www"
 [ "$RC" -ne 124 ] || fail "a second daemon on port $DAEMON_PORT did not exit"
 [ "$RC" -eq 1 ] ||
     fail "a second daemon on port $DAEMON_PORT: exit status $RC, expected 1; stderr: $(cat "$TMP/err")"
@@ -132,6 +132,7 @@ log-level = debug
    dev = true
 max-body=100
 drain-delay = 0
+sniff-timeout = 1
 EOF
 DAEMON_LISTEN=
 start_daemon --config "$TMP/good.conf"
@@ -142,9 +143,14 @@ http POST "$BASE_URL/healthz" --data-binary "@$TMP/101"
 expect_problem 413 body-too-large "101 bytes with max-body=100 in the config file"
 http GET "$BASE_URL/healthz"
 expect_status 200 "GET /healthz with the config file"
+# A connection that sends nothing is closed after sniff-timeout, which is
+# logged at debug level.  (curl's telnet:// sends only what its stdin
+# gives it: nothing for 2 s here.)
+sleep 2 | "$CURL" -s --max-time 5 "telnet://127.0.0.1:$DAEMON_PORT" \
+    >/dev/null 2>&1 || true
 grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z debug ' \
     "$DAEMON_LOG" ||
-    fail "log-level = debug in the config file: no debug line in the log"
+    fail "log-level = debug and sniff-timeout = 1 in the config file: no debug line in the log after a silent connection"
 stop_daemon
 # Every line of the log is "TIME LEVEL message".
 if grep -Evq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z (error|warn |info |debug) ' \

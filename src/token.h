@@ -1,0 +1,40 @@
+/*
+ * Bearer tokens: 256 random bits from getrandom(2), written as 43
+ * base64url characters.  Only their SHA-256 hashes are stored; a presented
+ * token is hashed and compared to the stored hash in constant time.
+ * Join codes are shorter random strings meant to be read aloud.
+ *
+ * Any thread.
+ */
+#ifndef BROADSIDE_TOKEN_H
+#define BROADSIDE_TOKEN_H
+
+#include <stddef.h>
+
+#define TOKEN_BYTES 32
+#define TOKEN_LEN 43		/* base64url of 32 bytes, no padding */
+#define TOKEN_HASH_LEN 32	/* SHA-256 */
+
+/*
+ * Writes a new random token and its NUL into out (TOKEN_LEN + 1 bytes).
+ * Returns 0 or BS_ERR_IO (getrandom failed).
+ */
+int token_new(char out[TOKEN_LEN + 1]);
+
+/*
+ * Writes len random characters from an alphabet without look-alikes
+ * (no 0/O, 1/I/L) and a NUL into out (len + 1 bytes).  0 or BS_ERR_IO.
+ */
+int token_code(char *out, size_t len);
+
+/* A random id of len lowercase letters and digits (len + 1 bytes). */
+int token_id(char *out, size_t len);
+
+/* The SHA-256 of a token string. */
+void token_hash(const char *token, unsigned char hash[TOKEN_HASH_LEN]);
+
+/* Compares two hashes in constant time; returns whether they are equal. */
+int token_hash_equal(const unsigned char a[TOKEN_HASH_LEN],
+    const unsigned char b[TOKEN_HASH_LEN]);
+
+#endif

@@ -24,6 +24,7 @@ enum option_kind {
 	OPT_LEVEL,
 	OPT_ADDRESS,
 	OPT_DURABILITY,
+	OPT_DOUBLE,
 	OPT_ACTION,	/* --help, --version: command line only */
 };
 
@@ -73,6 +74,20 @@ static const struct option_spec options[] = {
 	  "close new connections that send nothing this long (10)" },
 	{ "conn-memory", OPT_LONG, OFF(conn_memory), 4096, 1024L * 1024,
 	  "BYTES", "memory per HTTP/1.1 connection; bounds headers (8192)" },
+	{ "max-battles", OPT_LONG, OFF(max_battles), 1, 1000000, "N",
+	  "battles hosted at once (1000)" },
+	{ "max-ships", OPT_INT, OFF(max_ships), 1, 256, "N",
+	  "ships per battle (32)" },
+	{ "max-players", OPT_INT, OFF(max_players), 1, 64, "N",
+	  "players per battle, besides the GM (5)" },
+	{ "max-spectators", OPT_INT, OFF(max_spectators), 0, 10000, "N",
+	  "spectators per battle (20)" },
+	{ "max-name", OPT_INT, OFF(max_name), 1, 1024, "BYTES",
+	  "longest battle name (64)" },
+	{ "rate", OPT_DOUBLE, OFF(rate), 1, 100000, "N",
+	  "requests per second per token or address (20)" },
+	{ "burst", OPT_DOUBLE, OFF(burst), 1, 100000, "N",
+	  "requests at once per token or address (40)" },
 	{ "help", OPT_ACTION, CONFIG_HELP, 0, 0, NULL,
 	  "print this help and exit" },
 	{ "version", OPT_ACTION, CONFIG_VERSION, 0, 0, NULL,
@@ -98,6 +113,13 @@ config_init(struct config *cfg)
 	cfg->idle_timeout_s = 30;
 	cfg->sniff_timeout_s = 10;
 	cfg->conn_memory = 8192;
+	cfg->max_battles = 1000;
+	cfg->max_ships = 32;
+	cfg->max_players = 5;
+	cfg->max_spectators = 20;
+	cfg->max_name = 64;
+	cfg->rate = 20;
+	cfg->burst = 40;
 }
 
 void
@@ -221,6 +243,11 @@ config_set(struct config *cfg, const char *name, const char *value,
 			    "info or debug", o->name, value);
 			return BS_ERR_INVALID;
 		}
+		return 0;
+	case OPT_DOUBLE:
+		if (parse_number(o, value, &n, err, errlen) != 0)
+			return BS_ERR_INVALID;
+		*(double *)field = (double)n;
 		return 0;
 	case OPT_INT:
 	case OPT_LONG:

@@ -31,6 +31,13 @@ struct config {
 	int idle_timeout_s;	/* HTTP/1.1 idle connection timeout */
 	int sniff_timeout_s;	/* time for a new client's first bytes */
 	long conn_memory;	/* libmicrohttpd memory per connection */
+	long max_battles;
+	int max_ships;		/* per battle */
+	int max_players;	/* per battle, besides the GM */
+	int max_spectators;	/* per battle */
+	int max_name;		/* bytes in a battle's name */
+	double rate;		/* requests per second per token */
+	double burst;		/* requests at once per token */
 };
 
 /* The outcome of config_parse_args() besides errors. */

@@ -22,6 +22,7 @@
 
 #include "alloc.h"
 #include "api/api.h"
+#include "battles.h"
 #include "conf.h"
 #include "error.h"
 #include "http1.h"
@@ -29,6 +30,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "ratelimit.h"
 #include "route.h"
 #include "store.h"
 
@@ -50,6 +52,8 @@ struct daemon {
 	struct listener *listener;
 	struct http1 *http1;
 	struct store *store;
+	struct battles *battles;
+	struct ratelimit *ratelimit;
 	int sigfd;
 	struct loop_watch *sigwatch;
 	struct loop_timer *drain_timer;
@@ -299,6 +303,17 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 	    STORE_DURABILITY_NORMAL, d->metrics, err, errlen);
 	if (rv != 0)
 		goto fail;
+	d->battles = battles_new(d->loop, d->store, d->metrics,
+	    &(struct battles_options){
+		.max_battles = (size_t)cfg->max_battles,
+		.max_ships = cfg->max_ships,
+		.max_players = cfg->max_players,
+		.max_spectators = cfg->max_spectators,
+		.snapshot_every = 64,
+	    });
+	if ((rv = battles_restore(d->battles, err, errlen)) != 0)
+		goto fail;
+	d->ratelimit = ratelimit_new(cfg->rate, cfg->burst, 100000);
 	if (store_start(d->store) != 0) {
 		snprintf(err, errlen, "cannot start the storage thread");
 		rv = BS_ERR_IO;
@@ -351,6 +366,8 @@ daemon_free(struct daemon *d)
 	 * answer requests, which must be alive for it.
 	 */
 	store_close(d->store);
+	battles_free(d->battles);
+	ratelimit_free(d->ratelimit);
 	http1_free(d->http1);
 	loop_timer_cancel(d->drain_timer);
 	if (d->sigwatch != NULL)
@@ -382,6 +399,18 @@ struct metrics *
 daemon_metrics(struct daemon *d)
 {
 	return d->metrics;
+}
+
+struct battles *
+daemon_battles(struct daemon *d)
+{
+	return d->battles;
+}
+
+struct ratelimit *
+daemon_ratelimit(struct daemon *d)
+{
+	return d->ratelimit;
 }
 
 struct loop *

@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct battles;
 struct config;
+struct ratelimit;
 struct daemon;
 struct loop;
 struct metrics;
@@ -44,6 +46,8 @@ int daemon_ready(const struct daemon *d);
 int daemon_draining(const struct daemon *d);
 
 struct metrics *daemon_metrics(struct daemon *d);
+struct battles *daemon_battles(struct daemon *d);
+struct ratelimit *daemon_ratelimit(struct daemon *d);
 struct loop *daemon_loop(struct daemon *d);
 const struct config *daemon_config(const struct daemon *d);
 

@@ -203,7 +203,7 @@ store_commit_batch(sqlite3 *db, struct store_item *batch)
 		int rc;
 
 		sqlite3_exec(db, "SAVEPOINT item", NULL, NULL, NULL);
-		rc = it->apply(db, it->arg);
+		rc = it->apply != NULL ? it->apply(db, it->arg) : SQLITE_OK;
 		if (rc != SQLITE_OK) {
 			log_warn("store: a write failed: %s",
 			    sqlite3_errstr(rc));

@@ -34,7 +34,8 @@ enum store_durability {
 };
 
 /*
- * Runs on the storage thread inside the batch's transaction.  Returns
+ * Runs on the storage thread inside the batch's transaction (NULL: a
+ * barrier that writes nothing but completes after all earlier items).  Returns
  * SQLITE_OK, or an SQLite error code (its savepoint is rolled back and its
  * done function gets BS_ERR_IO).  It may only touch arg and db.
  */

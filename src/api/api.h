@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "game/game.h"
 #include "request.h"
 #include "route.h"
 
@@ -24,6 +25,112 @@ void api_metrics(struct request *req, void *daemon);
 
 /* static.c: the pages and assets under --www. */
 void api_static(struct request *req, void *daemon);
+
+/*
+ * The request body as a JSON object, new reference: a JSON body
+ * (application/json, or no Content-Type with a body starting with '{'),
+ * or an application/x-www-form-urlencoded one (every value a string; the
+ * rules engine takes numbers and booleans as strings too).  An empty body
+ * gives {}.  On failure returns NULL after answering the request with a
+ * problem: 400 (malformed JSON, not an object, bad form escape) or 415
+ * (another media type).
+ */
+json_t *api_body_object(struct request *req);
+
+/*
+ * Members of a body object, each checked and, when bad, answered with a
+ * 422 problem naming the field (the function then returns -1):
+ * a string of 1..max bytes (*out NULL when absent); an integer in
+ * min..max, as a JSON number or a decimal string (*out = def when
+ * absent); a boolean, as JSON or "true"/"false"/"1"/"0" (*out = def).
+ * api_body_only() refuses any member not in the NULL-terminated keys.
+ */
+int api_body_string(struct request *req, json_t *body, const char *key,
+    int max, const char **out);
+int api_body_int(struct request *req, json_t *body, const char *key,
+    long def, long min, long max, long *out);
+int api_body_bool(struct request *req, json_t *body, const char *key,
+    int def, int *out);
+int api_body_only(struct request *req, json_t *body,
+    const char *const *keys);
+
+/*
+ * Answers with the problem for an error code from the rules engine or the
+ * battle registry; detail is the refusal's sentence.  The status follows
+ * the code: INVALID and TOO_LARGE 422, DENIED 403, NOT_FOUND 404,
+ * STATE, EXISTS and LIMIT 409, anything else 500.  slug names the
+ * problem type (urn:broadside:problem:SLUG).
+ */
+void api_refuse(struct request *req, int err, const char *slug,
+    const char *detail);
+
+struct live_battle;
+struct actor;
+
+/* battles.c */
+void api_battles_create(struct request *req, void *daemon);
+void api_battles_list(struct request *req, void *daemon);
+void api_battle_get(struct request *req, void *daemon);
+void api_battle_me(struct request *req, void *daemon);
+void api_battle_settings(struct request *req, void *daemon);
+void api_battle_delete(struct request *req, void *daemon);
+void api_battle_start(struct request *req, void *daemon);
+void api_battle_end(struct request *req, void *daemon);
+void api_battle_resolve(struct request *req, void *daemon);
+void api_battle_narration(struct request *req, void *daemon);
+void api_battle_log(struct request *req, void *daemon);
+
+/* players.c */
+void api_players_join(struct request *req, void *daemon);
+void api_player_edit(struct request *req, void *daemon);
+void api_station_take(struct request *req, void *daemon);
+void api_station_free(struct request *req, void *daemon);
+
+/* ships.c */
+void api_ships_add(struct request *req, void *daemon);
+void api_ship_edit(struct request *req, void *daemon);
+void api_ship_remove(struct request *req, void *daemon);
+
+/* orders.c */
+void api_orders_submit(struct request *req, void *daemon);
+
+/* ---- common.c: what every battle handler does first ------------------- */
+
+/*
+ * Finds the battle named by the path's first parameter and who is calling
+ * (the battle's GM or a member by token; the admin token counts as the
+ * GM), and takes one token from the caller's rate-limit bucket.  Returns 0,
+ * or -1 after answering 404 (no such battle), 401 (no or unknown token) or
+ * 429 (too many requests, with Retry-After).
+ */
+int api_battle_caller(struct request *req, void *daemon,
+    struct live_battle **lb, struct actor *who);
+
+/* Answers 403 unless who is the GM; returns whether it is. */
+int api_require_gm(struct request *req, const struct actor *who);
+
+/*
+ * Rate-limits a request without a token (creating, joining) by client
+ * address; returns 0, or -1 after answering 429.
+ */
+int api_rate_limit_address(struct request *req, void *daemon);
+
+/*
+ * A request waiting for a commit.  api_wait_done (a battles_done_fn)
+ * answers it with status and body (the action's result merged in, when
+ * there is one), or 503 if the write failed; a client gone meanwhile is
+ * simply forgotten.
+ */
+struct api_wait;
+struct api_wait *api_wait_new(struct request *req, int status, json_t *body);
+void api_wait_done(void *arg, int status, json_t *result);
+
+/* Drops a wait that was never handed to a battle (the change was refused). */
+void api_wait_cancel(struct api_wait *w);
+
+/* The refusal of a change, as api_refuse() with the engine's reason. */
+void api_refuse_change(struct request *req, int err,
+    const struct refusal *why);
 
 /*
  * The bearer token of a request: "Authorization: Bearer T", else the

@@ -140,7 +140,7 @@ text_attack(struct line *l, const json_t *e)
 	line_add(l, "hit");
 	if (has(e, "effect"))
 		line_add(l, ", effect %d", get_int(e, "effect"));
-	if (has(e, "armor"))
+	if (has(e, "damage_roll") && has(e, "armor"))
 		line_add(l, ", damage %d - armor %d = %d",
 		    get_int(e, "damage_roll"), get_int(e, "armor"),
 		    get_int(e, "damage"));

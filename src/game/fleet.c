@@ -27,7 +27,7 @@ struct ship_text {
 static const char *const add_fields[] = {
 	"class", "side", "x", "y", "name", "crewed", "hidden", "notes",
 	"hull_max", "hull", "armor", "thrust", "sensors", "evasion", "skill",
-	"weapons", NULL
+	"weapons", "systems", NULL
 };
 
 static const char *const edit_fields[] = {

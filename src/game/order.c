@@ -102,14 +102,16 @@ check_fields(const json_t *j, const char *const *extra, bool ship_order,
 	return field_check(j, "the order", fields, why);
 }
 
+/* One {"weapon","target"}; flat: the two keys of the order itself. */
 static int
-parse_fire_entry(const json_t *v, struct fire *f, struct refusal *why)
+parse_fire_entry(const json_t *v, bool flat, struct fire *f,
+    struct refusal *why)
 {
 	static const char *const entry_fields[] = { "weapon", "target", NULL };
 	int rc;
 
-	if ((rc = field_check(v, "each \"fire\" entry", entry_fields,
-	    why)) < 0 ||
+	if ((!flat && (rc = field_check(v, "each \"fire\" entry",
+	    entry_fields, why)) < 0) ||
 	    (rc = field_need_int(v, "weapon", 0, INT_MAX, &f->weapon,
 	    why)) < 0 ||
 	    (rc = field_need_int(v, "target", 0, INT_MAX, &f->target,
@@ -130,7 +132,7 @@ parse_fire(const json_t *j, bool need_one, struct order *o,
 	if (list == NULL && (json_object_get(j, "weapon") != NULL ||
 	    json_object_get(j, "target") != NULL)) {
 		o->nfire = 1;
-		return parse_fire_entry(j, &o->fire[0], why);
+		return parse_fire_entry(j, true, &o->fire[0], why);
 	}
 	if (list == NULL && !need_one)
 		return 0;
@@ -148,7 +150,7 @@ parse_fire(const json_t *j, bool need_one, struct order *o,
 		    "a ship has at most %d weapons, each firing once",
 		    SHIP_MAX_WEAPONS);
 	json_array_foreach(list, i, v) {
-		if ((rc = parse_fire_entry(v, &o->fire[i], why)) < 0)
+		if ((rc = parse_fire_entry(v, false, &o->fire[i], why)) < 0)
 			return rc;
 	}
 	o->nfire = (int)json_array_size(list);

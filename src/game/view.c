@@ -338,6 +338,8 @@ redact(const struct battle *b, enum viewer viewer, json_t *out,
 	    "hull", "damaged", NULL };
 	static const char *const public_keys[] = { "winner", "reason",
 	    "narration", NULL };
+	static const char *const sides[] = { "actor_side", "target_side",
+	    NULL };
 	enum visibility a, t;
 
 	a = ref_visibility(b, viewer, e, "actor", "actor_side");
@@ -356,6 +358,7 @@ redact(const struct battle *b, enum viewer viewer, json_t *out,
 			copy_keys(out, e, actor_keys);
 	} else if (a == SEEN_FULL && (strcmp(kind, "lock") == 0 ||
 	    strcmp(kind, "jam") == 0 || strcmp(kind, "scan") == 0)) {
+		copy_keys(out, e, sides);
 		copy_keys(out, e, actor_keys);
 		copy_keys(out, e, sensors);
 		if (t != SEEN_NOT)
@@ -364,6 +367,7 @@ redact(const struct battle *b, enum viewer viewer, json_t *out,
 			redact_list(b, viewer, out, e, "revealed", ident);
 	} else if (a == SEEN_FULL && (strcmp(kind, "repair") == 0 ||
 	    strcmp(kind, "overcharge") == 0)) {
+		copy_keys(out, e, sides);
 		copy_keys(out, e, actor_keys);
 		copy_keys(out, e, engineering);
 	} else if (strcmp(kind, "battle_start") == 0 ||

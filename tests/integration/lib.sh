@@ -26,6 +26,7 @@ MANDOC=${MANDOC:-mandoc}
 
 TEST_NAME=$(basename "$0" .sh)
 DAEMON_PIDS=
+CLIENT_PIDS=
 DAEMON_PID=
 DAEMON_LOG=
 DAEMON_SEQ=0
@@ -59,6 +60,9 @@ need_tool() {
 
 cleanup() {
 	status=$?
+	for p in $CLIENT_PIDS; do
+		! proc_alive "$p" || kill -KILL "$p" 2>/dev/null || true
+	done
 	for p in $DAEMON_PIDS; do
 		if proc_alive "$p"; then
 			kill -KILL "$p" 2>/dev/null || true
@@ -75,6 +79,12 @@ trap 'exit 1' HUP INT TERM
 
 need_tool curl "$CURL" curl
 [ -x "$BROADSIDED" ] || fail "no daemon at $BROADSIDED (run make first)"
+
+# track_client PID: a background client that the EXIT trap kills if it
+# is still running.
+track_client() {
+	CLIENT_PIDS="$CLIENT_PIDS $1"
+}
 
 # proc_alive PID: whether the process exists and is not a zombie (kill -0
 # succeeds on a zombie child that has not been waited for).

@@ -23,6 +23,7 @@ start_daemon
 "$CONNS" --url "$BASE_URL/healthz" --count "$N" --rounds "$ROUNDS" \
     --timeout 20 --hold 4 >"$TMP/conns.out" 2>"$TMP/conns.err" &
 conns_pid=$!
+track_client "$conns_pid"
 
 # While the client holds its connections, /metrics counts them.
 deadline=$(( $(date +%s) + 25 ))
@@ -73,4 +74,69 @@ num_ge "$ok" $((N * ROUNDS)) ||
     fail "requests_total{route=healthz,status=200} is '$ok' after $((N * ROUNDS)) requests"
 
 stop_daemon
+
+# --per-ip-connections and --max-connections: past the cap, a new
+# connection is closed, with a 503 problem (busy) at best; once the held
+# ones close, the next is served.
+for opt in --per-ip-connections --max-connections; do
+	start_daemon "$opt" 3
+	: >"$TMP/conns.out"
+	"$CONNS" --url "$BASE_URL/healthz" --count 3 --rounds 1 --timeout 10 \
+	    --hold 2 >"$TMP/conns.out" 2>"$TMP/conns.err" &
+	conns_pid=$!
+	track_client "$conns_pid"
+	deadline=$(( $(date +%s) + 10 ))
+	until grep -q '^holding' "$TMP/conns.out"; do
+		proc_alive "$conns_pid" && [ "$(date +%s)" -lt "$deadline" ] || {
+			cat "$TMP/conns.out" "$TMP/conns.err" >&2
+			fail "$opt 3: conns did not hold 3 connections"
+		}
+		sleep 0.1
+	done
+	http GET "$BASE_URL/healthz" --max-time 5
+	case $STATUS in
+	000) ;;
+	503) expect_problem 503 busy "$opt 3: a 4th connection" ;;
+	*) fail "$opt 3: a 4th connection got status $STATUS, expected to be refused" ;;
+	esac
+	wait_exit "$conns_pid" 10
+	[ "$EXIT_STATUS" -eq 0 ] || fail "$opt 3: conns exited with status $EXIT_STATUS"
+	deadline=$(( $(date +%s) + 5 ))
+	while :; do
+		http GET "$BASE_URL/healthz"
+		[ "$STATUS" = 200 ] && break
+		[ "$(date +%s)" -lt "$deadline" ] ||
+		    fail "$opt 3: status $STATUS 5 s after the held connections closed"
+		sleep 0.1
+	done
+	stop_daemon
+done
+
+# --idle-timeout: keep-alive connections that carry nothing are closed.
+start_daemon --idle-timeout 1
+"$CONNS" --url "$BASE_URL/healthz" --count 5 --rounds 1 --timeout 10 \
+    --hold 6 >"$TMP/conns.out" 2>"$TMP/conns.err" &
+conns_pid=$!
+track_client "$conns_pid"
+deadline=$(( $(date +%s) + 10 ))
+until grep -q '^holding' "$TMP/conns.out"; do
+	proc_alive "$conns_pid" && [ "$(date +%s)" -lt "$deadline" ] || {
+		cat "$TMP/conns.out" "$TMP/conns.err" >&2
+		fail "--idle-timeout 1: conns did not hold 5 connections"
+	}
+	sleep 0.1
+done
+deadline=$(( $(date +%s) + 5 ))
+while :; do
+	scrape "$TMP/idle"
+	open=$(metric_sum "$TMP/idle" broadside_connections_open 'protocol="http1"')
+	num_ge 1 "$open" && break
+	[ "$(date +%s)" -lt "$deadline" ] ||
+	    fail "--idle-timeout 1: $open connections still open after 5 s idle"
+	sleep 0.2
+done
+kill "$conns_pid" 2>/dev/null || true
+wait_exit "$conns_pid" 5
+stop_daemon
+
 note "ok"

@@ -38,22 +38,16 @@ expect_status 200 "GET /readyz before SIGTERM"
 
 # Two requests in flight: an upload whose chunked body trickles in, and a
 # rate-limited download of 8 MB (about 4 s).
-(
-	rc=0
-	slow_body | "$CURL" -sS --max-time 30 -X POST -T - -H 'Expect:' \
-	    -o "$TMP/up.body" -D "$TMP/up.headers" -w '%{http_code}' \
-	    "$BASE_URL/healthz" >"$TMP/up.status" 2>"$TMP/up.err" || rc=$?
-	echo "$rc" >"$TMP/up.rc"
-) &
+slow_body | "$CURL" -sS --max-time 30 -X POST -T - -H 'Expect:' \
+    -o "$TMP/up.body" -D "$TMP/up.headers" -w '%{http_code}' \
+    "$BASE_URL/healthz" >"$TMP/up.status" 2>"$TMP/up.err" &
 up_pid=$!
-(
-	rc=0
-	"$CURL" -sS --max-time 30 --limit-rate 2M -o "$TMP/big.out" \
-	    -w '%{http_code}' "$BASE_URL/big.bin" \
-	    >"$TMP/down.status" 2>"$TMP/down.err" || rc=$?
-	echo "$rc" >"$TMP/down.rc"
-) &
+track_client "$up_pid"
+"$CURL" -sS --max-time 30 --limit-rate 2M -o "$TMP/big.out" \
+    -w '%{http_code}' "$BASE_URL/big.bin" \
+    >"$TMP/down.status" 2>"$TMP/down.err" &
 down_pid=$!
+track_client "$down_pid"
 sleep 1
 
 t0=$(now_ms)
@@ -96,8 +90,8 @@ note "listener closed after $refused_ms ms"
 
 # The requests in flight get their answers.
 wait_exit "$up_pid" 25
-[ "$(cat "$TMP/up.rc")" = 0 ] ||
-    fail "slow upload in flight during the drain: curl exit $(cat "$TMP/up.rc"): $(cat "$TMP/up.err")"
+[ "$EXIT_STATUS" -eq 0 ] ||
+    fail "slow upload in flight during the drain: curl exit $EXIT_STATUS: $(cat "$TMP/up.err")"
 case $(cat "$TMP/up.status") in
 [1-5][0-9][0-9]) note "slow upload answered $(cat "$TMP/up.status")" ;;
 *) fail "slow upload in flight: no HTTP answer ($(cat "$TMP/up.status"))" ;;
@@ -106,8 +100,8 @@ tr -d '\r' <"$TMP/up.headers" | grep -qi '^connection: *close' ||
     fail "the answer to the upload in flight has no Connection: close"
 
 wait_exit "$down_pid" 25
-[ "$(cat "$TMP/down.rc")" = 0 ] ||
-    fail "download in flight during the drain: curl exit $(cat "$TMP/down.rc"): $(cat "$TMP/down.err")"
+[ "$EXIT_STATUS" -eq 0 ] ||
+    fail "download in flight during the drain: curl exit $EXIT_STATUS: $(cat "$TMP/down.err")"
 [ "$(cat "$TMP/down.status")" = 200 ] ||
     fail "download in flight: status $(cat "$TMP/down.status")"
 cmp -s "$TMP/big.out" "$WWW/big.bin" ||

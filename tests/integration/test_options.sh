@@ -59,9 +59,9 @@ fi
 cli --help
 [ "$RC" -eq 0 ] || fail "--help: exit status $RC"
 [ ! -s "$TMP/err" ] || fail "--help: wrote to stderr: $(cat "$TMP/err")"
-for opt in listen db www config dev admin-token-file log-level drain-delay \
-    drain-grace max-body max-connections per-ip-connections idle-timeout \
-    sniff-timeout conn-memory version help; do
+for opt in listen db sql-dir durability www config dev admin-token-file \
+    log-level drain-delay drain-grace max-body max-connections \
+    per-ip-connections idle-timeout sniff-timeout conn-memory version help; do
 	grep -q -e "--$opt\\b" "$TMP/out" || fail "--help does not mention --$opt"
 done
 
@@ -86,6 +86,7 @@ expect_usage_error max-connections $L --max-connections many
 expect_usage_error per-ip-connections $L --per-ip-connections -1
 expect_usage_error sniff-timeout $L --sniff-timeout 1x
 expect_usage_error conn-memory $L --conn-memory lots
+expect_usage_error maybe $L --durability maybe
 
 # --- config files ----------------------------------------------------------
 

@@ -64,7 +64,7 @@ tg_jsonf(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	j = json_loads(buf, 0, &err);
+	j = json_loads(buf, JSON_DECODE_ANY, &err);
 	if (j == NULL)
 		fail_msg("bad test JSON %s: %s", buf, err.text);
 	return j;

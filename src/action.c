@@ -1,0 +1,239 @@
+/*
+ * Actions (action.h): one dispatcher from stored or submitted actions to
+ * the rules engine, shared by the API and the restore at start-up.
+ */
+#include "config.h"
+
+#include "action.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+static const char *const action_names[ACTION_COUNT] = {
+	[ACTION_JOIN] = "join",
+	[ACTION_LEAVE] = "leave",
+	[ACTION_SKILL] = "skill",
+	[ACTION_TAKE] = "take",
+	[ACTION_FREE] = "free",
+	[ACTION_SHIP_ADD] = "ship_add",
+	[ACTION_SHIP_EDIT] = "ship_edit",
+	[ACTION_SHIP_REMOVE] = "ship_remove",
+	[ACTION_ORDER] = "order",
+	[ACTION_START] = "start",
+	[ACTION_END] = "end",
+	[ACTION_NARRATE] = "narrate",
+	[ACTION_RESOLVE] = "resolve",
+	[ACTION_SETTINGS] = "settings",
+};
+
+const char *
+action_name(enum action_kind kind)
+{
+	return (unsigned)kind < ACTION_COUNT ? action_names[kind] : NULL;
+}
+
+int
+action_from_name(const char *name, enum action_kind *out)
+{
+	for (int i = 0; i < ACTION_COUNT; i++) {
+		if (strcmp(action_names[i], name) == 0) {
+			*out = (enum action_kind)i;
+			return 0;
+		}
+	}
+	return BS_ERR_INVALID;
+}
+
+void
+action_actor_format(const struct actor *who, char *out, size_t outlen)
+{
+	switch (who->role) {
+	case ACTOR_GM:
+		snprintf(out, outlen, "gm");
+		break;
+	case ACTOR_PLAYER:
+		snprintf(out, outlen, "player:%d", who->player);
+		break;
+	case ACTOR_SPECTATOR:
+		snprintf(out, outlen, "spectator");
+		break;
+	}
+}
+
+int
+action_actor_parse(const char *s, struct actor *who)
+{
+	char *end;
+	long id;
+
+	who->player = 0;
+	if (strcmp(s, "gm") == 0) {
+		who->role = ACTOR_GM;
+		return 0;
+	}
+	if (strcmp(s, "spectator") == 0) {
+		who->role = ACTOR_SPECTATOR;
+		return 0;
+	}
+	if (strncmp(s, "player:", 7) != 0)
+		return BS_ERR_INVALID;
+	id = strtol(s + 7, &end, 10);
+	if (*end != '\0' || id <= 0 || id > 1000000)
+		return BS_ERR_INVALID;
+	who->role = ACTOR_PLAYER;
+	who->player = (int)id;
+	return 0;
+}
+
+/* An integer member (bodies are built by the API, so types are known). */
+static int
+body_int(const json_t *body, const char *key)
+{
+	return (int)json_integer_value(json_object_get(body, key));
+}
+
+static const char *
+body_str(const json_t *body, const char *key)
+{
+	const char *s = json_string_value(json_object_get(body, key));
+
+	return s ? s : "";
+}
+
+static int
+apply_station(struct battle *b, enum action_kind kind,
+    const struct actor *who, const json_t *body, struct refusal *why)
+{
+	enum station st;
+
+	if (station_from_name(body_str(body, "station"), &st) != 0) {
+		why->code = REFUSAL_UNKNOWN_STATION;
+		snprintf(why->text, sizeof(why->text), "There is no station "
+		    "'%s'; the stations are captain, pilot, gunner, engineer "
+		    "and sensors.", body_str(body, "station"));
+		return BS_ERR_NOT_FOUND;
+	}
+	if (kind == ACTION_TAKE)
+		return crew_assign(b, who, body_int(body, "player"), st, why);
+	return crew_release(b, who, st, why);
+}
+
+static int
+settings_set(struct battle *b, const struct actor *who, const json_t *rs,
+    const json_t *sp, struct refusal *why)
+{
+	int rv = 0;
+
+	if (rs != NULL)
+		rv = battle_set_round_seconds(b, who,
+		    (int)json_integer_value(rs), why);
+	if (rv == 0 && sp != NULL)
+		rv = battle_set_spectators(b, who, json_is_true(sp), why);
+	return rv;
+}
+
+/* All or nothing: try the settings on a copy, then on the battle. */
+static int
+apply_settings(struct battle *b, const struct actor *who, const json_t *body,
+    struct refusal *why)
+{
+	const json_t *rs = json_object_get(body, "round_seconds");
+	const json_t *sp = json_object_get(body, "spectators");
+	struct battle *copy = battle_copy(b);
+	int rv;
+
+	rv = settings_set(copy, who, rs, sp, why);
+	battle_free(copy);
+	if (rv != 0)
+		return rv;
+	return settings_set(b, who, rs, sp, why);
+}
+
+int
+action_apply(struct battle *b, enum action_kind kind,
+    const struct actor *who, const json_t *body, json_t *log,
+    struct refusal *why, json_t **result)
+{
+	struct refusal scratch;
+	int id = 0, rv = BS_ERR_INVALID;
+
+	if (why == NULL)
+		why = &scratch;
+	why->code = REFUSAL_NONE;
+	why->text[0] = '\0';
+	if (result != NULL)
+		*result = NULL;
+	switch (kind) {
+	case ACTION_JOIN:
+		rv = crew_player_add(b, body_str(body, "name"), &id, why);
+		if (rv == 0 && result != NULL)
+			*result = json_pack("{s:i}", "player", id);
+		break;
+	case ACTION_LEAVE:
+		rv = crew_player_remove(b, who, body_int(body, "player"), why);
+		break;
+	case ACTION_SKILL:
+		rv = crew_set_skill(b, who, body_int(body, "player"),
+		    body_int(body, "skill"), why);
+		break;
+	case ACTION_TAKE:
+	case ACTION_FREE:
+		rv = apply_station(b, kind, who, body, why);
+		break;
+	case ACTION_SHIP_ADD:
+		rv = fleet_add(b, who, body, &id, why);
+		if (rv == 0 && result != NULL)
+			*result = json_pack("{s:i}", "ship", id);
+		break;
+	case ACTION_SHIP_EDIT:
+		rv = fleet_edit(b, who, body_int(body, "ship"),
+		    json_object_get(body, "changes"), why);
+		break;
+	case ACTION_SHIP_REMOVE:
+		rv = fleet_remove(b, who, body_int(body, "ship"), why);
+		break;
+	case ACTION_ORDER:
+		rv = order_submit(b, who, body, why);
+		break;
+	case ACTION_START:
+		rv = battle_start(b, who, log, why);
+		if (rv == 0)
+			battle_set_deadline(b, json_integer_value(
+			    json_object_get(body, "deadline")));
+		break;
+	case ACTION_END:
+		rv = battle_end(b, who, log, why);
+		break;
+	case ACTION_NARRATE:
+		rv = battle_narrate(b, who, body_str(body, "text"), log, why);
+		break;
+	case ACTION_RESOLVE:
+		if (who->role != ACTOR_GM) {
+			why->code = REFUSAL_GM_ONLY;
+			snprintf(why->text, sizeof(why->text), "Only the GM may "
+			    "end planning early.");
+			return BS_ERR_DENIED;
+		}
+		if (battle_phase(b) != PHASE_PLANNING &&
+		    battle_phase(b) != PHASE_RESOLVING) {
+			why->code = REFUSAL_NOT_PLANNING;
+			snprintf(why->text, sizeof(why->text), "The battle is "
+			    "not in planning; start it first.");
+			return BS_ERR_STATE;
+		}
+		rv = resolve_round(b, log);
+		if (rv == 0 && battle_phase(b) == PHASE_PLANNING)
+			battle_set_deadline(b, json_integer_value(
+			    json_object_get(body, "deadline")));
+		break;
+	case ACTION_SETTINGS:
+		rv = apply_settings(b, who, body, why);
+		break;
+	case ACTION_COUNT:
+		break;
+	}
+	return rv;
+}

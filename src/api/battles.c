@@ -1,0 +1,433 @@
+/*
+ * /v1/battles and one battle's own resources (broadside-api(7)): create,
+ * list, read, settings, delete, start, end, resolve, narration, the log.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "api/api.h"
+#include "battles.h"
+#include "conf.h"
+#include "daemon.h"
+#include "error.h"
+
+#define LOG_PAGE_DEFAULT 100
+#define LOG_PAGE_MAX 1000
+
+static enum viewer
+viewer_of(const struct actor *who)
+{
+	switch (who->role) {
+	case ACTOR_GM:
+		return VIEWER_GM;
+	case ACTOR_PLAYER:
+		return VIEWER_CREW;
+	case ACTOR_SPECTATOR:
+		break;
+	}
+	return VIEWER_SPECTATOR;
+}
+
+/*
+ * The battle as a viewer may see it: the engine's projection plus the
+ * battle's id and name, and for the GM its join code and state hash.
+ */
+static json_t *
+battle_document(const struct live_battle *lb, const struct actor *who)
+{
+	const struct battle *game = live_battle_game(lb);
+	json_t *doc = view_battle(game, viewer_of(who));
+
+	json_object_set_new(doc, "id", json_string(live_battle_id(lb)));
+	json_object_set_new(doc, "name", json_string(live_battle_name(lb)));
+	if (who->role == ACTOR_GM) {
+		char hash[17];
+
+		snprintf(hash, sizeof(hash), "%016" PRIx64, codec_hash(game));
+		json_object_set_new(doc, "join_code",
+		    json_string(live_battle_join_code(lb)));
+		json_object_set_new(doc, "state_hash", json_string(hash));
+	}
+	return doc;
+}
+
+static json_t *
+battle_urls(const char *id)
+{
+	char *base = xasprintf("/v1/battles/%s", id);
+	json_t *urls = json_pack("{s:s, s:s+, s:s+, s:s+, s:s+, s:s+}",
+	    "battle", base,
+	    "events", base, "/events",
+	    "players", base, "/players",
+	    "ships", base, "/ships",
+	    "orders", base, "/orders",
+	    "log", base, "/log");
+
+	json_object_set_new(urls, "gm_console", json_sprintf("/gm#%s", id));
+	json_object_set_new(urls, "player_console", json_sprintf("/#%s", id));
+	free(base);
+	return urls;
+}
+
+void
+api_battles_create(struct request *req, void *daemon)
+{
+	static const char *const keys[] = { "name", "round_seconds",
+		"spectators", NULL };
+	struct daemon *d = daemon;
+	const struct config *cfg = daemon_config(d);
+	char gm_token[TOKEN_LEN + 1];
+	struct live_battle *lb;
+	struct refusal why;
+	const char *name;
+	json_t *body, *reply;
+	long round_seconds;
+	int spectators, rv;
+
+	if (api_rate_limit_address(req, d) != 0 ||
+	    (body = api_body_object(req)) == NULL)
+		return;
+	if (api_body_only(req, body, keys) != 0 ||
+	    api_body_string(req, body, "name", cfg->max_name, &name) != 0 ||
+	    api_body_int(req, body, "round_seconds", BATTLE_DEFAULT_ROUND_SECONDS,
+	    BATTLE_MIN_ROUND_SECONDS, BATTLE_MAX_ROUND_SECONDS,
+	    &round_seconds) != 0 ||
+	    api_body_bool(req, body, "spectators", 1, &spectators) != 0)
+		goto out;
+	rv = battles_create(daemon_battles(d), name ? name : "Battle",
+	    (int)round_seconds, spectators, gm_token, &lb, &why, NULL, NULL);
+	if (rv != 0) {
+		api_refuse_change(req, rv, &why);
+		goto out;
+	}
+	reply = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", live_battle_id(lb),
+	    "name", live_battle_name(lb), "gm_token", gm_token, "join_code",
+	    live_battle_join_code(lb), "urls", battle_urls(live_battle_id(lb)));
+	/* Answered once the creation is committed. */
+	live_battle_barrier(lb, api_wait_done, api_wait_new(req, 201, reply));
+out:
+	json_decref(body);
+}
+
+static void
+list_one(struct live_battle *lb, void *arg)
+{
+	const struct battle *game = live_battle_game(lb);
+
+	json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, "
+	    "s:I}", "id", live_battle_id(lb), "name", live_battle_name(lb),
+	    "phase", phase_name(battle_phase(game)), "round",
+	    battle_round(game), "players", crew_player_count(game),
+	    "spectators", (int)live_battle_spectators(lb), "created_at",
+	    (json_int_t)live_battle_created_at(lb)));
+}
+
+void
+api_battles_list(struct request *req, void *daemon)
+{
+	struct daemon *d = daemon;
+	json_t *list;
+
+	if (!daemon_is_admin(d, req)) {
+		struct response *resp = response_problem(401, "unauthorized",
+		    "Admin token required", "Listing battles needs the admin "
+		    "token (--admin-token-file) as a Bearer token.");
+
+		response_add_header(resp, "WWW-Authenticate",
+		    "Bearer realm=\"broadside\"");
+		request_respond(req, resp);
+		return;
+	}
+	list = json_array();
+	battles_foreach(daemon_battles(d), list_one, list);
+	request_respond(req, response_json(200, json_pack("{s:o}", "battles",
+	    list)));
+}
+
+/* ---- reading one battle ------------------------------------------------ */
+
+struct read_wait {
+	struct request *req;
+	struct live_battle *lb;
+	struct actor who;
+	int64_t after;
+	int limit;
+};
+
+static void
+read_aborted(struct request *req, void *arg)
+{
+	struct read_wait *rw = arg;
+
+	rw->req = NULL;
+}
+
+static struct read_wait *
+read_wait_new(struct request *req, struct live_battle *lb,
+    const struct actor *who)
+{
+	struct read_wait *rw = xcalloc(1, sizeof(*rw));
+
+	rw->req = req;
+	rw->lb = lb;
+	rw->who = *who;
+	request_on_abort(req, read_aborted, rw);
+	return rw;
+}
+
+static void
+get_after_commit(void *arg, int status, json_t *result)
+{
+	struct read_wait *rw = arg;
+
+	if (rw->req != NULL) {
+		struct response *resp = response_json(200,
+		    battle_document(rw->lb, &rw->who));
+
+		response_add_header(resp, "Cache-Control", "no-store");
+		request_on_abort(rw->req, NULL, NULL);
+		request_respond(rw->req, resp);
+	}
+	free(rw);
+}
+
+void
+api_battle_get(struct request *req, void *daemon)
+{
+	struct live_battle *lb;
+	struct actor who;
+
+	if (api_battle_caller(req, daemon, &lb, &who) != 0)
+		return;
+	/* Never show a change before it is committed. */
+	live_battle_barrier(lb, get_after_commit, read_wait_new(req, lb, &who));
+}
+
+void
+api_battle_me(struct request *req, void *daemon)
+{
+	const struct battle *game;
+	struct live_battle *lb;
+	struct actor who;
+	json_t *me, *stations;
+
+	if (api_battle_caller(req, daemon, &lb, &who) != 0)
+		return;
+	game = live_battle_game(lb);
+	me = json_pack("{s:s, s:s}", "battle", live_battle_id(lb), "role",
+	    who.role == ACTOR_GM ? "gm" : who.role == ACTOR_PLAYER ?
+	    "player" : "spectator");
+	if (who.role == ACTOR_PLAYER) {
+		stations = json_array();
+		for (int s = 0; s < STATION_COUNT; s++)
+			if (crew_holder(game, (enum station)s) == who.player)
+				json_array_append_new(stations,
+				    json_string(station_name(s)));
+		json_object_set_new(me, "player", json_integer(who.player));
+		json_object_set_new(me, "name",
+		    json_string(crew_player_name(game, who.player)));
+		json_object_set_new(me, "stations", stations);
+	}
+	request_respond(req, response_json(200, me));
+}
+
+static void
+log_read(void *arg, int status, json_t *entries)
+{
+	struct read_wait *rw = arg;
+	const struct battle *game = live_battle_game(rw->lb);
+	enum viewer viewer = viewer_of(&rw->who);
+	json_t *out, *e;
+	json_int_t last = rw->after;
+	size_t i;
+
+	if (rw->req == NULL)
+		goto out;
+	request_on_abort(rw->req, NULL, NULL);
+	if (status != 0) {
+		request_respond(rw->req, response_problem(503, "unavailable",
+		    "Log unavailable", "The log could not be read; try again "
+		    "in a moment."));
+		goto out;
+	}
+	out = json_array();
+	json_array_foreach(entries, i, e) {
+		last = json_integer_value(json_object_get(e, "seq"));
+		json_array_append_new(out, view_log_entry(game, viewer, e));
+	}
+	request_respond(rw->req, response_json(200, json_pack("{s:o, s:I, "
+	    "s:b}", "entries", out, "next", last, "more",
+	    json_array_size(entries) == (size_t)rw->limit)));
+out:
+	free(rw);
+}
+
+void
+api_battle_log(struct request *req, void *daemon)
+{
+	struct live_battle *lb;
+	struct read_wait *rw;
+	struct actor who;
+	char *after_s, *limit_s, *end;
+	long long after = 0, limit = LOG_PAGE_DEFAULT;
+	int bad = 0;
+
+	if (api_battle_caller(req, daemon, &lb, &who) != 0)
+		return;
+	after_s = request_query_param(req, "after");
+	limit_s = request_query_param(req, "limit");
+	if (after_s != NULL) {
+		after = strtoll(after_s, &end, 10);
+		bad |= *after_s == '\0' || *end != '\0' || after < 0;
+	}
+	if (limit_s != NULL) {
+		limit = strtoll(limit_s, &end, 10);
+		bad |= *limit_s == '\0' || *end != '\0' || limit < 1 ||
+		    limit > LOG_PAGE_MAX;
+	}
+	free(after_s);
+	free(limit_s);
+	if (bad) {
+		request_respond(req, response_problem(400, "bad-query",
+		    "Bad query", "Use ?after=SEQ (0 or more) and ?limit=N "
+		    "(1 to %d).", LOG_PAGE_MAX));
+		return;
+	}
+	rw = read_wait_new(req, lb, &who);
+	rw->after = after;
+	rw->limit = (int)limit;
+	live_battle_read_log(lb, after, (int)limit, log_read, rw);
+}
+
+/* ---- changes --------------------------------------------------------------- */
+
+/* Applies a GM action whose body is built by the caller; answers 200. */
+static void
+gm_act(struct request *req, struct live_battle *lb, const struct actor *who,
+    enum action_kind kind, json_t *body)
+{
+	struct refusal why;
+	int rv;
+
+	struct api_wait *w = api_wait_new(req, 200, json_pack("{s:s, s:s}",
+	    "battle", live_battle_id(lb), "done", action_name(kind)));
+
+	rv = live_battle_act(lb, kind, who, body, &why, api_wait_done, w);
+	if (rv != 0) {
+		api_wait_cancel(w);
+		api_refuse_change(req, rv, &why);
+	}
+}
+
+void
+api_battle_settings(struct request *req, void *daemon)
+{
+	static const char *const keys[] = { "round_seconds", "spectators",
+		NULL };
+	struct live_battle *lb;
+	struct actor who;
+	json_t *body, *act;
+	long rs;
+	int sp;
+
+	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	    !api_require_gm(req, &who) ||
+	    (body = api_body_object(req)) == NULL)
+		return;
+	if (api_body_only(req, body, keys) == 0 &&
+	    api_body_int(req, body, "round_seconds", 0, BATTLE_MIN_ROUND_SECONDS,
+	    BATTLE_MAX_ROUND_SECONDS, &rs) == 0 &&
+	    api_body_bool(req, body, "spectators", -1, &sp) == 0) {
+		act = json_object();
+		if (rs != 0)
+			json_object_set_new(act, "round_seconds",
+			    json_integer(rs));
+		if (sp != -1)
+			json_object_set_new(act, "spectators",
+			    json_boolean(sp));
+		gm_act(req, lb, &who, ACTION_SETTINGS, act);
+		json_decref(act);
+	}
+	json_decref(body);
+}
+
+void
+api_battle_delete(struct request *req, void *daemon)
+{
+	struct live_battle *lb;
+	struct actor who;
+
+	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	    !api_require_gm(req, &who))
+		return;
+	live_battle_delete(lb, api_wait_done, api_wait_new(req, 204, NULL));
+}
+
+static void
+simple_gm_action(struct request *req, void *daemon, enum action_kind kind)
+{
+	static const char *const none[] = { NULL };
+	struct live_battle *lb;
+	struct actor who;
+	json_t *body, *act;
+
+	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	    !api_require_gm(req, &who) ||
+	    (body = api_body_object(req)) == NULL)
+		return;
+	if (api_body_only(req, body, none) == 0) {
+		/* The next round's deadline is part of the record. */
+		act = json_pack("{s:I}", "deadline", (json_int_t)(
+		    battles_wall_ms() + (int64_t)battle_round_seconds(
+		    live_battle_game(lb)) * 1000));
+		gm_act(req, lb, &who, kind, act);
+		json_decref(act);
+	}
+	json_decref(body);
+}
+
+void
+api_battle_start(struct request *req, void *daemon)
+{
+	simple_gm_action(req, daemon, ACTION_START);
+}
+
+void
+api_battle_end(struct request *req, void *daemon)
+{
+	simple_gm_action(req, daemon, ACTION_END);
+}
+
+void
+api_battle_resolve(struct request *req, void *daemon)
+{
+	simple_gm_action(req, daemon, ACTION_RESOLVE);
+}
+
+void
+api_battle_narration(struct request *req, void *daemon)
+{
+	static const char *const keys[] = { "text", NULL };
+	struct live_battle *lb;
+	struct actor who;
+	json_t *body;
+
+	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	    !api_require_gm(req, &who) ||
+	    (body = api_body_object(req)) == NULL)
+		return;
+	if (api_body_only(req, body, keys) == 0) {
+		if (!json_is_string(json_object_get(body, "text")))
+			request_respond(req, response_problem(422, "bad-field",
+			    "Bad field", "Narration needs 'text', a string of "
+			    "1 to 1000 bytes."));
+		else
+			gm_act(req, lb, &who, ACTION_NARRATE, body);
+	}
+	json_decref(body);
+}

@@ -1,0 +1,189 @@
+/*
+ * What every battle handler shares (api.h): finding the battle and the
+ * caller, rate limits, and requests that wait for a commit.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "api/api.h"
+#include "battles.h"
+#include "daemon.h"
+#include "error.h"
+#include "loop.h"
+#include "ratelimit.h"
+#include "token.h"
+
+static int
+rate_limited(struct request *req, struct daemon *d, const void *key,
+    size_t keylen)
+{
+	char wait_s[16];
+	struct response *resp;
+	int wait;
+
+	wait = ratelimit_take(daemon_ratelimit(d), key, keylen,
+	    loop_now_us(daemon_loop(d)));
+	if (wait == 0)
+		return 0;
+	snprintf(wait_s, sizeof(wait_s), "%d", wait);
+	resp = response_problem(429, "rate-limited", "Too many requests",
+	    "This token or address is sending requests faster than the "
+	    "server allows; wait %d s and slow down.", wait);
+	response_add_header(resp, "Retry-After", wait_s);
+	request_respond(req, resp);
+	return -1;
+}
+
+int
+api_rate_limit_address(struct request *req, void *daemon)
+{
+	size_t len = strlen(req->remote);
+	const char *colon = strrchr(req->remote, ':');
+
+	/* The address without its port: one bucket per client host. */
+	if (colon != NULL)
+		len = (size_t)(colon - req->remote);
+	return rate_limited(req, daemon, req->remote, len);
+}
+
+static void
+unauthorized(struct request *req, const char *detail)
+{
+	struct response *resp = response_problem(401, "unauthorized",
+	    "Token required", "%s", detail);
+
+	response_add_header(resp, "WWW-Authenticate",
+	    "Bearer realm=\"broadside\"");
+	request_respond(req, resp);
+}
+
+int
+api_battle_caller(struct request *req, void *daemon, struct live_battle **lb,
+    struct actor *who)
+{
+	struct daemon *d = daemon;
+	unsigned char hash[TOKEN_HASH_LEN];
+	char *token;
+
+	*lb = battles_find(daemon_battles(d), req->params[0]);
+	if (*lb == NULL) {
+		request_respond(req, response_problem(404, "no-such-battle",
+		    "No such battle", "There is no battle '%s' on this "
+		    "server; check the id, or it was deleted.",
+		    req->params[0]));
+		return -1;
+	}
+	token = api_request_token(req);
+	if (token == NULL) {
+		unauthorized(req, "Send your battle token as "
+		    "'Authorization: Bearer TOKEN' (or ?access_token=TOKEN).");
+		return -1;
+	}
+	if (live_battle_authenticate(*lb, token, who) != 0) {
+		if (!daemon_is_admin(d, req)) {
+			free(token);
+			unauthorized(req, "That token does not belong to this "
+			    "battle; use the token you got when you created or "
+			    "joined it.");
+			return -1;
+		}
+		who->role = ACTOR_GM;
+		who->player = 0;
+	}
+	token_hash(token, hash);
+	free(token);
+	return rate_limited(req, d, hash, sizeof(hash));
+}
+
+int
+api_require_gm(struct request *req, const struct actor *who)
+{
+	if (who->role == ACTOR_GM)
+		return 1;
+	request_respond(req, response_problem(403, "gm-only", "GM only",
+	    "Only the battle's GM may do this; use the GM token."));
+	return 0;
+}
+
+void
+api_refuse_change(struct request *req, int err, const struct refusal *why)
+{
+	const char *slug = why->code != REFUSAL_NONE ?
+	    refusal_name(why->code) : "refused";
+
+	if (err == BS_ERR_IO) {
+		request_respond(req, response_problem(503, "unavailable",
+		    "Try again", "The server could not record this change; "
+		    "try again in a moment."));
+		return;
+	}
+	api_refuse(req, err, slug, why->text[0] ? why->text :
+	    "The battle refused this change.");
+}
+
+/* ---- requests waiting for a commit --------------------------------------- */
+
+struct api_wait {
+	struct request *req;	/* NULL once the client is gone */
+	int status;
+	json_t *body;
+};
+
+static void
+wait_aborted(struct request *req, void *arg)
+{
+	struct api_wait *w = arg;
+
+	w->req = NULL;
+}
+
+struct api_wait *
+api_wait_new(struct request *req, int status, json_t *body)
+{
+	struct api_wait *w = xcalloc(1, sizeof(*w));
+
+	w->req = req;
+	w->status = status;
+	w->body = body;
+	request_on_abort(req, wait_aborted, w);
+	return w;
+}
+
+void
+api_wait_done(void *arg, int status, json_t *result)
+{
+	struct api_wait *w = arg;
+	struct response *resp;
+
+	if (w->req != NULL) {
+		if (status != 0) {
+			resp = response_problem(503, "unavailable",
+			    "Not recorded", "The server could not record this "
+			    "change, so it did not happen; try again later.");
+		} else if (w->body == NULL) {
+			resp = response_new(w->status);
+		} else {
+			if (result != NULL)
+				json_object_update(w->body, result);
+			resp = response_json(w->status, w->body);
+			w->body = NULL;
+		}
+		request_on_abort(w->req, NULL, NULL);
+		request_respond(w->req, resp);
+	}
+	json_decref(w->body);
+	free(w);
+}
+
+void
+api_wait_cancel(struct api_wait *w)
+{
+	if (w->req != NULL)
+		request_on_abort(w->req, NULL, NULL);
+	json_decref(w->body);
+	free(w);
+}

@@ -1,0 +1,183 @@
+/*
+ * Players and stations (broadside-api(7)): joining with the join code,
+ * the GM setting a player's skill, taking, giving and freeing stations.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "api/api.h"
+#include "battles.h"
+#include "daemon.h"
+#include "error.h"
+
+/* A positive integer path parameter, or 0 after answering 404. */
+static int
+path_id(struct request *req, const char *param, const char *what)
+{
+	char *end;
+	long v = strtol(param, &end, 10);
+
+	if (*param != '\0' && *end == '\0' && v > 0 && v < 1000000)
+		return (int)v;
+	request_respond(req, response_problem(404, "not-found", "Not found",
+	    "There is no %s '%.32s' in this battle.", what, param));
+	return 0;
+}
+
+void
+api_players_join(struct request *req, void *daemon)
+{
+	static const char *const keys[] = { "join_code", "name", "role",
+		NULL };
+	struct daemon *d = daemon;
+	char token[TOKEN_LEN + 1];
+	const char *code, *name, *role;
+	struct live_battle *lb;
+	struct refusal why;
+	struct api_wait *w;
+	json_t *body, *reply;
+	int member, spectator, rv;
+
+	lb = battles_find(daemon_battles(d), req->params[0]);
+	if (lb == NULL) {
+		request_respond(req, response_problem(404, "no-such-battle",
+		    "No such battle", "There is no battle '%s' on this "
+		    "server; check the id your GM gave you.", req->params[0]));
+		return;
+	}
+	if (api_rate_limit_address(req, d) != 0 ||
+	    (body = api_body_object(req)) == NULL)
+		return;
+	if (api_body_only(req, body, keys) != 0 ||
+	    api_body_string(req, body, "join_code", 32, &code) != 0 ||
+	    api_body_string(req, body, "name", 64, &name) != 0 ||
+	    api_body_string(req, body, "role", 16, &role) != 0)
+		goto out;
+	if (code == NULL || name == NULL) {
+		request_respond(req, response_problem(422, "bad-field",
+		    "Missing field", "Joining needs 'join_code' (from your "
+		    "GM) and 'name', e.g. -d join_code=ABC123 -d name=Ann."));
+		goto out;
+	}
+	if (role != NULL && strcmp(role, "player") != 0 &&
+	    strcmp(role, "spectator") != 0) {
+		request_respond(req, response_problem(422, "bad-field",
+		    "Bad field", "'role' is player (the default) or "
+		    "spectator."));
+		goto out;
+	}
+	spectator = role != NULL && strcmp(role, "spectator") == 0;
+	reply = json_pack("{s:s, s:s, s:s}", "battle", live_battle_id(lb),
+	    "role", spectator ? "spectator" : "player", "name", name);
+	w = api_wait_new(req, 201, reply);
+	rv = live_battle_join(lb, code, name, spectator, token, &member, &why,
+	    api_wait_done, w);
+	if (rv != 0) {
+		api_wait_cancel(w);
+		api_refuse_change(req, rv, &why);
+		goto out;
+	}
+	json_object_set_new(reply, "token", json_string(token));
+	json_object_set_new(reply, spectator ? "spectator" : "player",
+	    json_integer(spectator ? -member : member));
+	json_object_set_new(reply, "events", json_sprintf(
+	    "/v1/battles/%s/events", live_battle_id(lb)));
+out:
+	json_decref(body);
+}
+
+/* Applies a player or station action; answers 200 after the commit. */
+static void
+act(struct request *req, struct live_battle *lb, const struct actor *who,
+    enum action_kind kind, json_t *act_body)
+{
+	struct refusal why;
+	struct api_wait *w;
+	int rv;
+
+	w = api_wait_new(req, 200, json_pack("{s:s, s:s}", "battle",
+	    live_battle_id(lb), "done", action_name(kind)));
+	rv = live_battle_act(lb, kind, who, act_body, &why, api_wait_done, w);
+	if (rv != 0) {
+		api_wait_cancel(w);
+		api_refuse_change(req, rv, &why);
+	}
+}
+
+void
+api_player_edit(struct request *req, void *daemon)
+{
+	static const char *const keys[] = { "skill", NULL };
+	struct live_battle *lb;
+	struct actor who;
+	json_t *body, *a;
+	long skill;
+	int player;
+
+	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	    !api_require_gm(req, &who) ||
+	    (player = path_id(req, req->params[1], "player")) == 0 ||
+	    (body = api_body_object(req)) == NULL)
+		return;
+	if (api_body_only(req, body, keys) == 0 &&
+	    api_body_int(req, body, "skill", -1, 0, 3, &skill) == 0) {
+		if (skill < 0) {
+			request_respond(req, response_problem(422, "bad-field",
+			    "Missing field", "Send the player's 'skill', 0 to "
+			    "3."));
+		} else {
+			a = json_pack("{s:i, s:i}", "player", player, "skill",
+			    (int)skill);
+			act(req, lb, &who, ACTION_SKILL, a);
+			json_decref(a);
+		}
+	}
+	json_decref(body);
+}
+
+void
+api_station_take(struct request *req, void *daemon)
+{
+	static const char *const keys[] = { "player", NULL };
+	struct live_battle *lb;
+	struct actor who;
+	json_t *body, *a;
+	long player;
+
+	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	    (body = api_body_object(req)) == NULL)
+		return;
+	if (api_body_only(req, body, keys) == 0 &&
+	    api_body_int(req, body, "player", who.player, 1, 1000000,
+	    &player) == 0) {
+		if (player <= 0) {
+			request_respond(req, response_problem(422, "bad-field",
+			    "Missing field", "As the GM, name the 'player' "
+			    "who takes the station."));
+		} else {
+			a = json_pack("{s:s, s:i}", "station", req->params[1],
+			    "player", (int)player);
+			act(req, lb, &who, ACTION_TAKE, a);
+			json_decref(a);
+		}
+	}
+	json_decref(body);
+}
+
+void
+api_station_free(struct request *req, void *daemon)
+{
+	struct live_battle *lb;
+	struct actor who;
+	json_t *a;
+
+	if (api_battle_caller(req, daemon, &lb, &who) != 0)
+		return;
+	a = json_pack("{s:s}", "station", req->params[1]);
+	act(req, lb, &who, ACTION_FREE, a);
+	json_decref(a);
+}

@@ -1,0 +1,151 @@
+/*
+ * The battles this daemon hosts: the live registry behind the API.
+ *
+ * A live battle is the rules engine's state (game/game.h) plus what the
+ * API needs around it: its id, name and join code, the hashes of its GM's
+ * and members' tokens, its round timer and its writes in flight.  Every
+ * change goes through live_battle_act() (or the create/join/delete calls):
+ * the engine applies it at once (a refusal changes nothing), the store
+ * records it (persist.h), and the caller's done function runs only after
+ * the commit, so nothing is acknowledged before it is durable.  Reads that
+ * must not see uncommitted changes wait behind the battle's pending writes
+ * (live_battle_barrier()).
+ *
+ * The round timer lives here: planning ends when every order is in or the
+ * stored deadline (wall clock) passes, and resolution is itself a recorded
+ * action, so a restart resumes the same round at the same deadline.
+ *
+ * Loop thread only.
+ */
+#ifndef BROADSIDE_BATTLES_H
+#define BROADSIDE_BATTLES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "action.h"
+#include "game/game.h"
+#include "token.h"
+
+struct battles;
+struct live_battle;
+struct loop;
+struct metrics;
+struct store;
+
+struct battles_options {
+	size_t max_battles;
+	int max_ships;
+	int max_players;
+	int max_spectators;
+	int snapshot_every;	/* actions between snapshots (besides rounds) */
+};
+
+/*
+ * The done function of a change: status 0 (committed) or BS_ERR_IO (the
+ * write failed: nothing was acknowledged); result is the action's result
+ * ({"player":id}, {"ship":id}) or NULL, borrowed for the call.
+ */
+typedef void (*battles_done_fn)(void *arg, int status, json_t *result);
+
+/* A read's done function: entries borrowed for the call. */
+typedef void (*battles_read_fn)(void *arg, int status, json_t *entries);
+
+struct battles *battles_new(struct loop *loop, struct store *store,
+    struct metrics *metrics, const struct battles_options *opts);
+
+/* Frees every live battle.  NULL is a no-op. */
+void battles_free(struct battles *reg);
+
+/*
+ * Loads every stored battle: its newest snapshot, then its later actions
+ * replayed through the engine; arms round timers (a deadline that passed
+ * while the daemon was down resolves at once).  Call before store_start().
+ * Returns 0 or BS_ERR_IO with a sentence in err.
+ */
+int battles_restore(struct battles *reg, char *err, size_t errlen);
+
+/* The live battle with this id, or NULL (deleted ones are gone). */
+struct live_battle *battles_find(struct battles *reg, const char *id);
+
+size_t battles_count(const struct battles *reg);
+
+/* Calls fn for every live battle, oldest first. */
+void battles_foreach(struct battles *reg,
+    void (*fn)(struct live_battle *lb, void *arg), void *arg);
+
+/*
+ * Creates a battle in the lobby.  On 0, gm_token holds the GM's token
+ * (shown once: only its hash is kept), *out the battle, and done runs
+ * after the commit.  Returns BS_ERR_LIMIT (too many battles),
+ * BS_ERR_INVALID (round_seconds out of range: why says so) or BS_ERR_IO.
+ */
+int battles_create(struct battles *reg, const char *name, int round_seconds,
+    int spectators, char gm_token[TOKEN_LEN + 1], struct live_battle **out,
+    struct refusal *why, battles_done_fn done, void *arg);
+
+/* ---- one battle ------------------------------------------------------------ */
+
+const char *live_battle_id(const struct live_battle *lb);
+const char *live_battle_name(const struct live_battle *lb);
+const char *live_battle_join_code(const struct live_battle *lb);
+int64_t live_battle_created_at(const struct live_battle *lb);
+const struct battle *live_battle_game(const struct live_battle *lb);
+size_t live_battle_spectators(const struct live_battle *lb);
+
+/*
+ * Who a token belongs to in this battle.  Returns 0 and fills who, or
+ * BS_ERR_DENIED when the token is not one of this battle's.
+ */
+int live_battle_authenticate(const struct live_battle *lb, const char *token,
+    struct actor *who);
+
+/*
+ * Applies an action (body borrowed) and records it; done runs after the
+ * commit.  On refusal returns the engine's code with why filled, and done
+ * is not called.  BS_ERR_STATE with why filled if the battle is being
+ * deleted or recovering from a failed write.
+ */
+int live_battle_act(struct live_battle *lb, enum action_kind kind,
+    const struct actor *who, const json_t *body, struct refusal *why,
+    battles_done_fn done, void *arg);
+
+/*
+ * Joins with the battle's join code, as a player (the engine gives the id)
+ * or, when spectator is set, as a spectator.  On 0, token holds the new
+ * member's token and *member its id (> 0 player, < 0 spectator); done
+ * runs after the commit.  Refusals as live_battle_act(), plus
+ * BS_ERR_DENIED for a wrong join code or spectators not allowed, and
+ * BS_ERR_LIMIT for too many spectators.
+ */
+int live_battle_join(struct live_battle *lb, const char *join_code,
+    const char *name, int spectator, char token[TOKEN_LEN + 1], int *member,
+    struct refusal *why, battles_done_fn done, void *arg);
+
+/*
+ * Deletes the battle: it disappears from lookups at once, from disk with
+ * the commit, from memory when its last write is done.
+ */
+void live_battle_delete(struct live_battle *lb, battles_done_fn done,
+    void *arg);
+
+/*
+ * Runs done(arg, 0, NULL) once every write submitted so far for this
+ * battle has committed (at once, if none is pending).
+ */
+void live_battle_barrier(struct live_battle *lb, battles_done_fn done,
+    void *arg);
+
+/*
+ * Reads log entries (the GM's full ones) with seq > after, up to limit,
+ * through the storage thread, after the pending writes.
+ */
+void live_battle_read_log(struct live_battle *lb, int64_t after, int limit,
+    battles_read_fn done, void *arg);
+
+/* Wall-clock milliseconds since the Unix epoch (deadlines, records). */
+int64_t battles_wall_ms(void);
+
+#endif

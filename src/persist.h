@@ -1,0 +1,119 @@
+/*
+ * What the store keeps of a battle, and how it is read back (sql/).
+ *
+ * A write record gathers everything one accepted change puts on disk (the
+ * battle row, a member's token hash, the action, its log entries, the
+ * battle's phase and deadline, sometimes a snapshot) and is applied on the
+ * storage thread as one store work item (store.h).  Snapshots are
+ * compressed there, off the loop.
+ *
+ * Loading reads a battle back for the restore at start-up: its row, its
+ * members, its newest snapshot (decompressed) and the actions after it.
+ *
+ * Records are built on the loop thread and then belong to the store until
+ * their done function; loads run wherever the connection is owned.
+ */
+#ifndef BROADSIDE_PERSIST_H
+#define BROADSIDE_PERSIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "token.h"
+
+struct persist_write;
+
+/* A new, empty record for one battle. */
+struct persist_write *persist_write_new(const char *battle_id);
+
+/* Frees a record (after its done function).  NULL is a no-op. */
+void persist_write_free(struct persist_write *w);
+
+/* INSERT the battle's row. */
+void persist_write_battle(struct persist_write *w, const char *name,
+    const char *join_code, const unsigned char gm_hash[TOKEN_HASH_LEN],
+    int64_t created_at);
+
+/* INSERT a member (a player or spectator) with their token's hash. */
+void persist_write_member(struct persist_write *w, int member_id,
+    const char *name, const char *role,
+    const unsigned char hash[TOKEN_HASH_LEN], int64_t at);
+
+/* INSERT the action; body is copied as compact JSON. */
+void persist_write_action(struct persist_write *w, uint64_t seq,
+    const char *kind, const char *actor, const json_t *body, int64_t at);
+
+/* INSERT every entry of the array (each has "seq" and "round"). */
+void persist_write_log(struct persist_write *w, const json_t *entries);
+
+/* UPDATE the battle's phase, deadline and end time (0: NULL). */
+void persist_write_phase(struct persist_write *w, const char *phase,
+    int64_t deadline, int64_t ended_at);
+
+/*
+ * INSERT a snapshot of state (codec_save() text, ownership passes to the
+ * record), compressed with zlib on the storage thread.
+ */
+void persist_write_snapshot(struct persist_write *w, uint64_t action_seq,
+    int round, char *state, size_t len, int64_t at);
+
+/* DELETE the battle and everything it owns. */
+void persist_write_delete(struct persist_write *w);
+
+/* The store_apply_fn for a record. */
+int persist_apply(sqlite3 *db, void *w);
+
+/* ---- reading back ------------------------------------------------------ */
+
+struct persist_member {
+	int id;			/* > 0 player, < 0 spectator */
+	char *name;
+	char role[16];
+	unsigned char hash[TOKEN_HASH_LEN];
+};
+
+struct persist_action {
+	uint64_t seq;
+	char kind[32];
+	char actor[32];
+	char *body;
+};
+
+struct persist_battle {
+	char id[32];
+	char *name;
+	char join_code[16];
+	unsigned char gm_hash[TOKEN_HASH_LEN];
+	int64_t created_at;
+	struct persist_member *members;
+	size_t nmembers;
+	char *snapshot;		/* decompressed codec text */
+	size_t snapshot_len;
+	uint64_t snapshot_seq;	/* last action in the snapshot */
+	struct persist_action *actions;	/* after the snapshot, in order */
+	size_t nactions;
+};
+
+/*
+ * The ids of every stored battle, oldest first, as a new array of new
+ * strings (free each, then the array).  Returns 0 or BS_ERR_IO.
+ */
+int persist_battle_ids(sqlite3 *db, char ***ids, size_t *n);
+
+/* Loads one battle.  Returns 0, BS_ERR_NOT_FOUND or BS_ERR_IO. */
+int persist_load(sqlite3 *db, const char *id, struct persist_battle **out);
+
+/* NULL is a no-op. */
+void persist_battle_free(struct persist_battle *pb);
+
+/*
+ * Reads up to limit log entries with seq > after, oldest first, into a
+ * new JSON array (the GM's full entries).  Returns 0 or BS_ERR_IO.
+ */
+int persist_read_log(sqlite3 *db, const char *id, int64_t after, int limit,
+    json_t **entries);
+
+#endif

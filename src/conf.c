@@ -85,9 +85,9 @@ static const struct option_spec options[] = {
 	{ "max-name", OPT_INT, OFF(max_name), 1, 1024, "BYTES",
 	  "longest battle name (64)" },
 	{ "rate", OPT_DOUBLE, OFF(rate), 1, 100000, "N",
-	  "requests per second per token or address (20)" },
+	  "requests per second per token or address (50)" },
 	{ "burst", OPT_DOUBLE, OFF(burst), 1, 100000, "N",
-	  "requests at once per token or address (40)" },
+	  "requests at once per token or address (100)" },
 	{ "help", OPT_ACTION, CONFIG_HELP, 0, 0, NULL,
 	  "print this help and exit" },
 	{ "version", OPT_ACTION, CONFIG_VERSION, 0, 0, NULL,
@@ -118,8 +118,8 @@ config_init(struct config *cfg)
 	cfg->max_players = 5;
 	cfg->max_spectators = 20;
 	cfg->max_name = 64;
-	cfg->rate = 20;
-	cfg->burst = 40;
+	cfg->rate = 50;
+	cfg->burst = 100;
 }
 
 void

@@ -186,6 +186,7 @@ void battle_free(struct battle *b);
 /* A deep copy of a battle (same dice to come); the caller frees it. */
 struct battle *battle_copy(const struct battle *b);
 
+/* Accessors: they read one field and change nothing. */
 enum battle_phase battle_phase(const struct battle *b);
 int battle_round(const struct battle *b);		/* 0 in the lobby */
 enum side battle_winner(const struct battle *b);	/* once ended */
@@ -299,7 +300,7 @@ int crew_player_count(const struct battle *b);
  *   {"class":"frigate", "side":"hostile", "x":500, "y":200,
  *    "name":"Raider", "crewed":false, "hidden":false, "notes":"...",
  *    "hull_max":80, "hull":80, "armor":6, "thrust":4, "sensors":300,
- *    "evasion":0, "skill":1,
+ *    "evasion":0, "skill":1, "systems":{"drive":"damaged"},
  *    "weapons":["beam laser", {"type":"missile rack","ammo":3}]}
  * class, side, x and y are required; everything else defaults to the
  * class template (name "<class> <id>", skill 1).  Integers may also be
@@ -364,6 +365,8 @@ int fleet_set_hidden(struct battle *b, const struct actor *who, int ship,
  * A GM ship (the GM only; every part optional, none = hold):
  *   {"round":3, "ship":4, "move":{"x":100, "y":200}, "evade":false,
  *    "fire":[{"weapon":0, "target":1}]}
+ * or flat, as a form converted key by key gives it (one weapon):
+ *   {"round":3, "ship":4, "x":100, "y":200, "weapon":0, "target":1}
  *
  * Returns 0, or BS_ERR_INVALID (malformed, out of range, beyond thrust,
  * ...), BS_ERR_DENIED (spectator, station not yours, GM only),
@@ -392,8 +395,35 @@ int resolve_begin(struct battle *b);
 /*
  * Resolves the round (RULES.md, "Resolving a round"), appending its log
  * entries to log; everything without an order holds.  Afterwards the
- * battle is in planning for the next round, or ended.  Returns 0, or
- * BS_ERR_STATE if the battle is neither planning nor resolving.
+ * battle is in planning for the next round (deadline reset to 0), or
+ * ended.  Returns 0, or BS_ERR_STATE if the battle is neither planning
+ * nor resolving.
+ *
+ * Every log entry has "seq", "round", "kind" and "text"; ships appear as
+ * "actor"/"target" ids with "actor_side", "actor_name", "target_side",
+ * "target_name".  Rolls carry "dice" (array), "modifiers" (array of
+ * {"name","value"}, non-zero only, in the order the text lists them),
+ * "total" and "need".  Kinds, in the order a round writes them:
+ *   "initiative"  "ships":[{"ship","side","name","dice","modifiers",
+ *                 "total"}] in turn order
+ *   "movement"    "moves":[{"ship","side","name","from_x","from_y","x",
+ *                 "y","clamped"} or {...,"evade":true,"x","y"}]
+ *   "lock","jam"  "success"; "scan": the roll, "success", "range",
+ *                 "revealed":[{"ship","side","name"}]
+ *   "attack"      "weapon","weapon_type","distance","band", the roll,
+ *                 "hit"; on a hit "effect","damage_dice","damage_bonus",
+ *                 "damage_roll","armor","damage","hull","destroyed", and
+ *                 with effect >= 6 "system_die" and "system" (if newly
+ *                 damaged)
+ *   "no_fire"     "reason": destroyed, target_destroyed, target_lost,
+ *                 out_of_range, out_of_ammo ("held" in crew copies)
+ *   "repair"      "system"; the roll and "success", or for the hull
+ *                 "die","restored","hull"
+ *   "overcharge"  "system","die","damaged"
+ *   "revealed"    a hidden ship that fired
+ *   "battle_end"  "winner","reason" (gm or side_destroyed)
+ * and outside resolution "battle_start", "battle_end" and "narration"
+ * ("narration" holds the GM's text).
  */
 int resolve_round(struct battle *b, json_t *log);
 

@@ -247,7 +247,7 @@ int
 order_parse_ship(const json_t *j, struct order *out, struct refusal *why)
 {
 	static const char *const ship_fields[] = { "move", "evade", "fire",
-	    NULL };
+	    "x", "y", "weapon", "target", NULL };
 	struct order o = { 0 };
 	json_t *move;
 	const char *type = NULL;
@@ -262,10 +262,21 @@ order_parse_ship(const json_t *j, struct order *out, struct refusal *why)
 		    "\"move\", \"evade\" and \"fire\" instead");
 	o.given = true;
 	o.type = ORDER_GM;
+	/* "move":{"x","y"}, or flat "x" and "y" as a form sends them. */
 	if ((move = json_object_get(j, "move")) != NULL) {
+		if (json_object_get(j, "x") != NULL ||
+		    json_object_get(j, "y") != NULL)
+			return refuse(why, REFUSAL_MALFORMED,
+			    "give either \"move\" or \"x\" and \"y\", not "
+			    "both");
 		if ((rc = field_check(move, "\"move\"", move_fields,
-		    why)) < 0 ||
-		    (rc = parse_point(move, &o.x, &o.y, why)) < 0)
+		    why)) < 0)
+			return rc;
+	} else if (json_object_get(j, "x") != NULL ||
+	    json_object_get(j, "y") != NULL)
+		move = (json_t *)j;
+	if (move != NULL) {
+		if ((rc = parse_point(move, &o.x, &o.y, why)) < 0)
 			return rc;
 		o.move = true;
 	}

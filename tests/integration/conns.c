@@ -268,9 +268,12 @@ run_round(CURLM *multi, struct transfer *transfers, long count, long round,
 			fprintf(stderr, "conns: round %ld: %ld transfers "
 			    "still running at the deadline\n", round, pending);
 			tally->failed += pending;
+			/* Removing one already removed is a no-op. */
 			for (long i = 0; i < count; i++)
-				(void)curl_multi_remove_handle(multi,
-				    transfers[i].easy);
+				if (multi_check(curl_multi_remove_handle(multi,
+				    transfers[i].easy),
+				    "curl_multi_remove_handle") < 0)
+					return -1;
 			return 0;
 		}
 		if (multi_check(curl_multi_perform(multi, &running),

@@ -3,9 +3,10 @@
 # The tests start the real daemon on a free loopback port with a temp
 # database and talk to it with curl.  Automake's harness runs them from the
 # build directory with BROADSIDED, BS_SRCDIR, BS_BUILDDIR, CURL, PROMTOOL
-# and MANDOC in the environment (Makefile.am); by hand:
+# and MANDOC in the environment (Makefile.am).  By hand, from the build
+# directory (the defaults then find everything):
 #
-#   BROADSIDED=build/src/broadsided sh tests/integration/test_health.sh
+#   sh /path/to/source/tests/integration/test_health.sh
 #
 # POSIX sh (dash or bash).  Exit status: 0 pass, 1 fail.  Nothing here
 # skips for a missing tool: curl, promtool and mandoc are build

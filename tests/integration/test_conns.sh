@@ -43,7 +43,7 @@ scrape "$TMP/held"
 open=$(metric_sum "$TMP/held" broadside_connections_open 'protocol="http1"')
 note "connections open while held: $open"
 num_ge "$open" "$N" && ! num_ge "$open" "$N" 11 ||
-    fail "broadside_connections_open{protocol=\"http1\"} is '$open' while conns holds $N (expected $N to $((N + 10)))"
+    fail "broadside_connections_open{protocol=\"http1\"} is '$open' while conns holds $N (expected $N to $((N + 10))); $(head -n 1 "$TMP/conns.out")"
 
 wait_exit "$conns_pid" 15
 cat "$TMP/conns.out"

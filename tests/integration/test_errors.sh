@@ -79,6 +79,18 @@ expect_problem 405 method-not-allowed "POST /healthz, chunked, 5 bytes"
 http POST "$BASE_URL/no/such/path" --data-binary "@$TMP/over-cap"
 expect_problem 413 body-too-large "POST /no/such/path with 65537 bytes"
 
+# --- headers past --conn-memory ------------------------------------------
+
+# 20 KB of headers do not fit the default 8 KiB connection pool: refused
+# (431; libmicrohttpd answers this one itself, so no problem body is
+# asserted), and the daemon carries on.
+big=$(head -c 20000 /dev/zero | tr '\0' 'h')
+http GET "$BASE_URL/healthz" -H "X-Big: $big"
+case $STATUS in
+400|413|431) ;;
+*) fail "GET /healthz with a 20 KB header: status $STATUS, expected 431" ;;
+esac
+
 # --- still healthy -----------------------------------------------------
 
 http GET "$BASE_URL/healthz"
@@ -102,6 +114,12 @@ http POST "$BASE_URL/healthz" --data-binary "@$TMP/101" \
 expect_problem 413 body-too-large "--max-body 100, chunked POST of 101 bytes"
 http GET "$BASE_URL/healthz"
 expect_status 200 "GET /healthz with --max-body 100"
+stop_daemon
+
+# --conn-memory moves the header cap.
+start_daemon --conn-memory 65536
+http GET "$BASE_URL/healthz" -H "X-Big: $big"
+expect_status 200 "--conn-memory 65536, GET /healthz with a 20 KB header"
 stop_daemon
 
 note "ok"

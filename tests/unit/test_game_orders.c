@@ -78,6 +78,19 @@ standard(void)
 	return b;
 }
 
+/* tg_dump() into a buffer that lives until the next call. */
+static char dump_buf[1024];
+
+static const char *
+tg_dump_keep(const json_t *j)
+{
+	char *text = tg_dump(j);
+
+	snprintf(dump_buf, sizeof dump_buf, "%s", text);
+	free(text);
+	return dump_buf;
+}
+
 struct order_case {
 	int			 who;	/* 0 GM, -1 spectator, else player */
 	const char		*order;
@@ -159,6 +172,9 @@ static const struct order_case order_cases[] = {
 	    REFUSAL_OFF_MAP },
 	{ 0, R1 "\"ship\":2,\"evade\":\"maybe\"}", BS_ERR_INVALID,
 	    REFUSAL_MALFORMED },
+	{ 0, R1 "\"ship\":2,\"move\":{\"x\":300,\"y\":150},\"x\":1}",
+	    BS_ERR_INVALID, REFUSAL_MALFORMED },
+	{ 0, R1 "\"ship\":2,\"x\":300}", BS_ERR_INVALID, REFUSAL_MALFORMED },
 	{ 0, R1 "\"ship\":2,\"fire\":[{\"weapon\":0,\"target\":99}]}",
 	    BS_ERR_NOT_FOUND, REFUSAL_NO_SUCH_SHIP },
 	{ 0, R1 "\"ship\":2,\"fire\":[{\"weapon\":0,\"target\":3}]}",
@@ -284,6 +300,16 @@ test_orders_accepted_and_replaced(void **state)
 	    "\"evade\":\"true\"}"), 0);
 	assert_int_equal(tg_order(b, &tg_gm, NULL, R1 "\"ship\":4,"
 	    "\"type\":\"hold\"}"), 0);
+	/* Flat, as a form sends it, then the same as JSON. */
+	assert_int_equal(tg_order(b, &tg_gm, NULL, R1 "\"ship\":\"6\","
+	    "\"x\":\"100\",\"y\":\"340\",\"weapon\":\"0\","
+	    "\"target\":\"2\"}"), 0);
+	view = view_battle(b, VIEWER_GM);
+	assert_true(strstr(tg_dump_keep(json_object_get(json_object_get(
+	    json_object_get(view, "orders"), "ships"), "6")),
+	    "{\"evade\":false,\"fire\":[{\"target\":2,\"weapon\":0}],"
+	    "\"move\":{\"x\":100,\"y\":340}}") != NULL);
+	json_decref(view);
 	assert_int_equal(tg_order(b, &tg_gm, NULL, R1 "\"ship\":6,"
 	    "\"move\":{\"x\":100,\"y\":350}}"), 0);
 	assert_false(order_all_in(b));	/* ship 7 */

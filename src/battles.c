@@ -432,7 +432,7 @@ live_battle_alloc(struct battles *reg, const char *id, const char *name)
 	struct live_battle *lb = xcalloc(1, sizeof(*lb));
 
 	lb->reg = reg;
-	snprintf(lb->id, sizeof(lb->id), "%s", id);
+	snprintf(lb->id, sizeof(lb->id), "%.*s", BATTLE_ID_LEN, id);
 	lb->name = xstrdup(name);
 	return lb;
 }

@@ -328,6 +328,11 @@ config_load_file(struct config *cfg, const char *path, char *err,
 			break;
 		}
 	}
+	if (rv == 0 && ferror(f)) {
+		snprintf(err, errlen, "cannot read config file %s: %s", path,
+		    strerror(errno));
+		rv = BS_ERR_IO;
+	}
 	fclose(f);
 	return rv;
 }

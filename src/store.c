@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "alloc.h"
@@ -318,6 +319,31 @@ store_add_metrics(struct store *store, struct metrics *m)
 	    "Work items whose write failed.", NULL, NULL, 0);
 }
 
+/*
+ * Creates the database's directory (and its parents) if missing, so that
+ * the default path works on a fresh install.  Errors are left to
+ * sqlite3_open_v2(), which names the file.
+ */
+static void
+make_parent_dirs(const char *path)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		for (char *p = dir + 1; *p != '\0'; p++) {
+			if (*p != '/')
+				continue;
+			*p = '\0';
+			mkdir(dir, 0750);
+			*p = '/';
+		}
+		mkdir(dir, 0750);
+	}
+	free(dir);
+}
+
 int
 store_open(struct store **out, struct loop *loop, const char *path,
     const char *sql_dir, enum store_durability durability,
@@ -336,6 +362,7 @@ store_open(struct store **out, struct loop *loop, const char *path,
 	store->loop = loop;
 	pthread_mutex_init(&store->lock, NULL);
 	pthread_cond_init(&store->cond, NULL);
+	make_parent_dirs(path);
 	if (sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
 	    sqlite3_exec(store->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {

@@ -183,16 +183,19 @@ test_open_errors(void **state)
 {
 	struct loop *loop;
 	struct store *store;
-	char err[256];
+	char err[256], bad[160];
 
 	assert_int_equal(loop_new(&loop), 0);
 	assert_int_equal(store_open(&store, loop, dbpath, "/nonexistent",
 	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), BS_ERR_IO);
 	assert_non_null(strstr(err, "/nonexistent"));
-	assert_int_equal(store_open(&store, loop, "/nonexistent/dir/x.db",
-	    sqldir, STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)),
-	    BS_ERR_IO);
-	assert_non_null(strstr(err, "/nonexistent/dir/x.db"));
+	/* Under a regular file, no directory can be made for the file. */
+	snprintf(bad, sizeof(bad), "%s/file", dir);
+	fclose(fopen(bad, "w"));
+	snprintf(bad, sizeof(bad), "%s/file/sub/x.db", dir);
+	assert_int_equal(store_open(&store, loop, bad, sqldir,
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), BS_ERR_IO);
+	assert_non_null(strstr(err, bad));
 	loop_free(loop);
 }
 

@@ -836,3 +836,15 @@ battles_restore(struct battles *reg, char *err, size_t errlen)
 		log_info("restored %zu of %zu battles", restored, n);
 	return 0;
 }
+
+int
+battles_token_known(const struct battles *reg, const char *token)
+{
+	struct actor who;
+
+	for (struct live_battle *lb = reg->first; lb != NULL; lb = lb->next)
+		if (!lb->deleting && live_battle_authenticate(lb, token,
+		    &who) == 0)
+			return 1;
+	return 0;
+}

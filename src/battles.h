@@ -145,6 +145,12 @@ void live_battle_barrier(struct live_battle *lb, battles_done_fn done,
 void live_battle_read_log(struct live_battle *lb, int64_t after, int limit,
     battles_read_fn done, void *arg);
 
+/*
+ * Whether token belongs to some live battle (its GM or a member).  A scan
+ * of every battle: for error messages only, after rate limiting.
+ */
+int battles_token_known(const struct battles *reg, const char *token);
+
 /* Wall-clock milliseconds since the Unix epoch (deadlines, records). */
 int64_t battles_wall_ms(void);
 

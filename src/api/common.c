@@ -61,6 +61,20 @@ unauthorized(struct request *req, const char *detail)
 	request_respond(req, resp);
 }
 
+/* 403 for another battle's token, 401 for a token nobody knows. */
+static void
+wrong_token(struct request *req, struct daemon *d, const char *token)
+{
+	if (battles_token_known(daemon_battles(d), token))
+		request_respond(req, response_problem(403, "wrong-battle",
+		    "Wrong battle", "This token belongs to another battle; "
+		    "use the token you got from battle '%s'.",
+		    req->params[0]));
+	else
+		unauthorized(req, "That token is not valid here; use the "
+		    "token you got when you created or joined the battle.");
+}
+
 int
 api_battle_caller(struct request *req, void *daemon, struct live_battle **lb,
     struct actor *who)
@@ -84,15 +98,16 @@ api_battle_caller(struct request *req, void *daemon, struct live_battle **lb,
 		return -1;
 	}
 	if (live_battle_authenticate(*lb, token, who) != 0) {
-		if (!daemon_is_admin(d, req)) {
+		if (daemon_is_admin(d, req)) {
+			who->role = ACTOR_GM;
+			who->player = 0;
+		} else {
+			/* Failed attempts count against the address. */
+			if (api_rate_limit_address(req, d) == 0)
+				wrong_token(req, d, token);
 			free(token);
-			unauthorized(req, "That token does not belong to this "
-			    "battle; use the token you got when you created or "
-			    "joined it.");
 			return -1;
 		}
-		who->role = ACTOR_GM;
-		who->player = 0;
 	}
 	token_hash(token, hash);
 	free(token);

@@ -460,8 +460,8 @@ http1_add_connection(struct http1 *h1, int fd, const struct sockaddr *addr,
 {
 	if (MHD_add_connection(h1->mhd, fd, addr, addrlen) != MHD_YES) {
 		/* libmicrohttpd closed the socket. */
-		log_debug("libmicrohttpd refused a connection: %s",
-		    strerror(errno));
+		log_debug("libmicrohttpd refused a connection (connection "
+		    "or per-address limit)");
 		return BS_ERR_LIMIT;
 	}
 	h1_schedule_run(h1);

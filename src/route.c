@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc.h"
 #include "loop.h"
@@ -172,6 +173,8 @@ void
 router_observe(struct router *router, const struct request *req, int status)
 {
 	const char *labels[2];
+	struct timespec ts;
+	uint64_t now_us;
 	char code[8];
 	double seconds;
 
@@ -181,6 +184,13 @@ router_observe(struct router *router, const struct request *req, int status)
 	labels[0] = req->route_name ? req->route_name : "unmatched";
 	labels[1] = code;
 	metric_series_add(metric_series(router->requests, labels), 1);
-	seconds = (double)(loop_now_us(router->loop) - req->start_us) / 1e6;
+	/*
+	 * A measurement, not a decision: read the clock now, or answers
+	 * given in the iteration their request arrived would all be 0 s.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	seconds = now_us > req->start_us ?
+	    (double)(now_us - req->start_us) / 1e6 : 0;
 	metric_series_observe(metric_series(router->latency, labels), seconds);
 }

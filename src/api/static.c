@@ -291,12 +291,15 @@ api_static(struct request *req, void *daemon)
 	char *path, *data;
 	int fd;
 
-	if (strcmp(req->path, "/dashboard") == 0 &&
-	    !static_dashboard_allowed(req, d))
-		return;
 	path = static_resolve(req, d);
 	if (path == NULL)
 		return;
+	/* However it is named, the dashboard needs its token. */
+	if (strcmp(strrchr(path, '/'), "/dashboard.html") == 0 &&
+	    !static_dashboard_allowed(req, d)) {
+		free(path);
+		return;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    read_file(fd, &st, &data) != 0) {

@@ -57,6 +57,7 @@ struct battles {
 	size_t nbuckets;
 	size_t count;
 	struct live_battle *first, *last;
+	int64_t epoch;
 	struct metric *m_battles;	/* gauge by phase */
 	struct metric *m_resolve;	/* histogram, seconds */
 };
@@ -822,6 +823,10 @@ battles_restore(struct battles *reg, char *err, size_t errlen)
 	char **ids;
 	size_t n, restored = 0;
 
+	if (persist_next_epoch(store_db(reg->store), &reg->epoch) != 0) {
+		snprintf(err, errlen, "cannot record the new epoch");
+		return BS_ERR_IO;
+	}
 	if (persist_battle_ids(store_db(reg->store), &ids, &n) != 0) {
 		snprintf(err, errlen, "cannot list the stored battles");
 		return BS_ERR_IO;
@@ -833,7 +838,8 @@ battles_restore(struct battles *reg, char *err, size_t errlen)
 	}
 	free(ids);
 	if (n > 0)
-		log_info("restored %zu of %zu battles", restored, n);
+		log_info("restored %zu of %zu battles (epoch %lld)", restored,
+		    n, (long long)reg->epoch);
 	return 0;
 }
 
@@ -847,4 +853,10 @@ battles_token_known(const struct battles *reg, const char *token)
 		    &who) == 0)
 			return 1;
 	return 0;
+}
+
+int64_t
+battles_epoch(const struct battles *reg)
+{
+	return reg->epoch;
 }

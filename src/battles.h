@@ -67,6 +67,12 @@ void battles_free(struct battles *reg);
  */
 int battles_restore(struct battles *reg, char *err, size_t errlen);
 
+/*
+ * This run's event-stream epoch: one more than the last run's on the same
+ * database (set by battles_restore()).
+ */
+int64_t battles_epoch(const struct battles *reg);
+
 /* The live battle with this id, or NULL (deleted ones are gone). */
 struct live_battle *battles_find(struct battles *reg, const char *id);
 

@@ -486,3 +486,21 @@ persist_read_log(sqlite3 *db, const char *id, int64_t after, int limit,
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : BS_ERR_IO;
 }
+
+int
+persist_next_epoch(sqlite3 *db, int64_t *epoch)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_exec(db, "UPDATE meta SET value = value + 1 WHERE key = "
+	    "'epoch'", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = "
+	    "'epoch'", -1, &st, NULL) != SQLITE_OK)
+		return BS_ERR_IO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*epoch = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : BS_ERR_IO;
+}

@@ -110,6 +110,12 @@ int persist_load(sqlite3 *db, const char *id, struct persist_battle **out);
 void persist_battle_free(struct persist_battle *pb);
 
 /*
+ * Increments the stored start counter and returns the new value in
+ * *epoch.  Returns 0 or BS_ERR_IO.  Start-up only.
+ */
+int persist_next_epoch(sqlite3 *db, int64_t *epoch);
+
+/*
  * Reads up to limit log entries with seq > after, oldest first, into a
  * new JSON array (the GM's full entries).  Returns 0 or BS_ERR_IO.
  */

@@ -473,8 +473,13 @@ battles_create(struct battles *reg, const char *name, int round_seconds,
 		    "operator to raise --max-battles.", reg->opts.max_battles);
 		return BS_ERR_LIMIT;
 	}
-	if (battle_new(&game, random_seed(), &limits) != 0)
+	if (battle_new(&game, random_seed(), &limits) != 0) {
+		why->code = REFUSAL_NONE;
+		snprintf(why->text, sizeof(why->text), "The server's battle "
+		    "limits are out of range; check --max-ships and "
+		    "--max-players.");
 		return BS_ERR_INVALID;
+	}
 	if ((round_seconds != 0 && battle_set_round_seconds(game, &gm,
 	    round_seconds, why) != 0) ||
 	    battle_set_spectators(game, &gm, spectators != 0, why) != 0) {
@@ -554,7 +559,7 @@ join_spectator(struct live_battle *lb, const char *name,
 		return BS_ERR_DENIED;
 	}
 	if (lb->nspectators >= (size_t)lb->reg->opts.max_spectators) {
-		why->code = REFUSAL_TOO_MANY_PLAYERS;
+		why->code = REFUSAL_NONE;
 		snprintf(why->text, sizeof(why->text), "This battle already "
 		    "has its limit of %d spectators.",
 		    lb->reg->opts.max_spectators);

@@ -110,14 +110,20 @@ router_match(const struct router *router, enum http_method method,
     const char *path, const struct route **route,
     char *params[REQUEST_MAX_PARAMS], unsigned *allowed)
 {
+	const struct route *wildcard = NULL;
 	unsigned allow = 0;
 
 	for (int i = 0; i < REQUEST_MAX_PARAMS; i++)
 		params[i] = NULL;
 	for (size_t i = 0; i < router->nroutes; i++) {
 		const struct route *r = &router->routes[i];
-		const char *star = strstr(r->pattern, "{*}");
 
+		if (strstr(r->pattern, "{*}") != NULL) {
+			/* Only if no exact route knows the path. */
+			if (wildcard == NULL && (r->methods & method))
+				wildcard = r;
+			continue;
+		}
 		if (!pattern_match(r->pattern, path, params))
 			continue;
 		if (r->methods & method) {
@@ -125,12 +131,16 @@ router_match(const struct router *router, enum http_method method,
 			return ROUTE_MATCHED;
 		}
 		params_clear(params);
-		if (star == NULL)
-			allow |= r->methods;
+		allow |= r->methods;
 	}
 	if (allow != 0) {
 		*allowed = allow;
 		return ROUTE_BAD_METHOD;
+	}
+	if (wildcard != NULL && pattern_match(wildcard->pattern, path,
+	    params)) {
+		*route = wildcard;
+		return ROUTE_MATCHED;
 	}
 	return ROUTE_NOT_FOUND;
 }

@@ -128,9 +128,13 @@ void api_wait_done(void *arg, int status, json_t *result);
 /* Drops a wait that was never handed to a battle (the change was refused). */
 void api_wait_cancel(struct api_wait *w);
 
-/* The refusal of a change, as api_refuse() with the engine's reason. */
+/*
+ * The refusal of a change, as api_refuse() with the engine's reason; slug
+ * names the problem type when the engine gave no refusal code (NULL for
+ * the generic "refused", or "battle-unavailable" for BS_ERR_STATE).
+ */
 void api_refuse_change(struct request *req, int err,
-    const struct refusal *why);
+    const struct refusal *why, const char *slug);
 
 /*
  * The bearer token of a request: "Authorization: Bearer T", else the

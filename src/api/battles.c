@@ -102,7 +102,8 @@ api_battles_create(struct request *req, void *daemon)
 	rv = battles_create(daemon_battles(d), name ? name : "Battle",
 	    (int)round_seconds, spectators, gm_token, &lb, &why, NULL, NULL);
 	if (rv != 0) {
-		api_refuse_change(req, rv, &why);
+		api_refuse_change(req, rv, &why, rv == BS_ERR_LIMIT ?
+		    "too-many-battles" : NULL);
 		goto out;
 	}
 	reply = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", live_battle_id(lb),
@@ -134,12 +135,23 @@ api_battles_list(struct request *req, void *daemon)
 	json_t *list;
 
 	if (!daemon_is_admin(d, req)) {
-		struct response *resp = response_problem(401, "unauthorized",
-		    "Admin token required", "Listing battles needs the admin "
-		    "token (--admin-token-file) as a Bearer token.");
+		char *token = api_request_token(req);
+		struct response *resp;
 
-		response_add_header(resp, "WWW-Authenticate",
-		    "Bearer realm=\"broadside\"");
+		if (token != NULL &&
+		    battles_token_known(daemon_battles(d), token)) {
+			resp = response_problem(403, "admin-only",
+			    "Admin only", "Listing battles needs the admin "
+			    "token (--admin-token-file), not a battle's.");
+		} else {
+			resp = response_problem(401, "unauthorized",
+			    "Admin token required", "Listing battles needs "
+			    "the admin token (--admin-token-file) as a Bearer "
+			    "token.");
+			response_add_header(resp, "WWW-Authenticate",
+			    "Bearer realm=\"broadside\"");
+		}
+		free(token);
 		request_respond(req, resp);
 		return;
 	}
@@ -320,7 +332,7 @@ gm_act(struct request *req, struct live_battle *lb, const struct actor *who,
 	rv = live_battle_act(lb, kind, who, body, &why, api_wait_done, w);
 	if (rv != 0) {
 		api_wait_cancel(w);
-		api_refuse_change(req, rv, &why);
+		api_refuse_change(req, rv, &why, NULL);
 	}
 }
 

@@ -125,10 +125,13 @@ api_require_gm(struct request *req, const struct actor *who)
 }
 
 void
-api_refuse_change(struct request *req, int err, const struct refusal *why)
+api_refuse_change(struct request *req, int err, const struct refusal *why,
+    const char *slug)
 {
-	const char *slug = why->code != REFUSAL_NONE ?
-	    refusal_name(why->code) : "refused";
+	if (why->code != REFUSAL_NONE)
+		slug = refusal_name(why->code);
+	else if (slug == NULL)
+		slug = err == BS_ERR_STATE ? "battle-unavailable" : "refused";
 
 	if (err == BS_ERR_IO) {
 		request_respond(req, response_problem(503, "unavailable",

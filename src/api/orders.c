@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
+
 #include "api/api.h"
 #include "battles.h"
 #include "error.h"
@@ -28,14 +30,20 @@ api_orders_submit(struct request *req, void *daemon)
 	if (json_is_string(json_object_get(body, "station")))
 		json_object_set(reply, "station", json_object_get(body,
 		    "station"));
-	if (json_object_get(body, "ship") != NULL)
-		json_object_set(reply, "ship", json_object_get(body, "ship"));
+	if (json_object_get(body, "ship") != NULL) {
+		json_t *ship = json_object_get(body, "ship");
+
+		/* Form bodies carry it as a string: answer a number. */
+		json_object_set_new(reply, "ship", json_integer(
+		    json_is_string(ship) ? strtol(json_string_value(ship),
+		    NULL, 10) : json_integer_value(ship)));
+	}
 	w = api_wait_new(req, 202, reply);
 	rv = live_battle_act(lb, ACTION_ORDER, &who, body, &why, api_wait_done,
 	    w);
 	if (rv != 0) {
 		api_wait_cancel(w);
-		api_refuse_change(req, rv, &why);
+		api_refuse_change(req, rv, &why, NULL);
 	}
 	json_decref(body);
 }

@@ -78,7 +78,9 @@ api_players_join(struct request *req, void *daemon)
 	    api_wait_done, w);
 	if (rv != 0) {
 		api_wait_cancel(w);
-		api_refuse_change(req, rv, &why);
+		api_refuse_change(req, rv, &why, rv == BS_ERR_DENIED &&
+		    why.code == REFUSAL_NONE ? "wrong-join-code" : rv ==
+		    BS_ERR_LIMIT && spectator ? "too-many-spectators" : NULL);
 		goto out;
 	}
 	json_object_set_new(reply, "token", json_string(token));
@@ -104,7 +106,7 @@ act(struct request *req, struct live_battle *lb, const struct actor *who,
 	rv = live_battle_act(lb, kind, who, act_body, &why, api_wait_done, w);
 	if (rv != 0) {
 		api_wait_cancel(w);
-		api_refuse_change(req, rv, &why);
+		api_refuse_change(req, rv, &why, NULL);
 	}
 }
 
@@ -151,7 +153,13 @@ api_station_take(struct request *req, void *daemon)
 	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
 	    (body = api_body_object(req)) == NULL)
 		return;
-	if (api_body_only(req, body, keys) == 0 &&
+	if (who.role == ACTOR_SPECTATOR) {
+		/* The engine refuses it with its own reason. */
+		a = json_pack("{s:s, s:i}", "station", req->params[1],
+		    "player", 0);
+		act(req, lb, &who, ACTION_TAKE, a);
+		json_decref(a);
+	} else if (api_body_only(req, body, keys) == 0 &&
 	    api_body_int(req, body, "player", who.player, 1, 1000000,
 	    &player) == 0) {
 		if (player <= 0) {

@@ -38,7 +38,7 @@ ship_act(struct request *req, struct live_battle *lb,
 	rv = live_battle_act(lb, kind, who, body, &why, api_wait_done, w);
 	if (rv != 0) {
 		api_wait_cancel(w);
-		api_refuse_change(req, rv, &why);
+		api_refuse_change(req, rv, &why, NULL);
 	}
 }
 

@@ -438,7 +438,9 @@ check_round(const struct battle *b, const json_t *j, struct refusal *why)
 		return refuse(why, b->phase == PHASE_ENDED ?
 		    REFUSAL_BATTLE_ENDED : REFUSAL_NOT_PLANNING,
 		    "the battle is %s; orders are taken only while a round "
-		    "is being planned", phase_name(b->phase));
+		    "is being planned", b->phase == PHASE_LOBBY ?
+		    "still in the lobby" : b->phase == PHASE_ENDED ? "over" :
+		    "resolving its round");
 	if ((rc = field_need_int(j, "round", INT_MIN, INT_MAX, &round,
 	    why)) < 0)
 		return rc;

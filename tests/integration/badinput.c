@@ -181,7 +181,11 @@ tokens_and_roles(void)
 	    NULL, 403, "gm-only");
 	refused("wrong join code", "POST", bpath("/players"), NULL,
 	    "{\"join_code\":\"ZZZZZZ\",\"name\":\"Eve\"}", NULL, 403,
-	    "refused");
+	    "wrong-join-code");
+	refused("spectator takes a station", "PUT", bpath("/stations/pilot"),
+	    spectator, NULL, NULL, 403, "spectator");
+	refused("GET on a POST-only path", "GET", bpath("/start"), gm, NULL,
+	    NULL, 405, "method-not-allowed");
 	refused("station held by another player", "PUT",
 	    bpath("/stations/gunner"), p2, NULL, NULL, 409, "station-taken");
 }

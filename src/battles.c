@@ -5,6 +5,7 @@
 
 #include "battles.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "metrics.h"
 #include "persist.h"
 #include "store.h"
+#include "stream.h"
 
 #define BATTLE_ID_LEN 10
 #define JOIN_CODE_LEN 6
@@ -37,7 +39,9 @@ struct live_battle {
 	struct member *members;
 	size_t nmembers;
 	size_t nspectators;
-	struct battle *game;
+	struct battle *game;	/* live: every change applied at once */
+	struct battle *committed;	/* only what the store has committed */
+	struct channel *channel;	/* its event stream */
 	uint64_t action_seq;	/* last action recorded */
 	uint64_t snapshot_seq;	/* last action in a snapshot */
 	unsigned pending;	/* writes submitted, not yet done */
@@ -52,6 +56,7 @@ struct live_battle {
 struct battles {
 	struct loop *loop;
 	struct store *store;
+	struct stream *stream;
 	struct battles_options opts;
 	struct live_battle **table;
 	size_t nbuckets;
@@ -62,10 +67,18 @@ struct battles {
 	struct metric *m_resolve;	/* histogram, seconds */
 };
 
-/* A write in flight: its record and whom to tell. */
+/*
+ * A write in flight: its record, the action to apply again to the
+ * committed state once it is on disk, and whom to tell.
+ */
 struct pending_write {
 	struct live_battle *lb;
 	struct persist_write *w;
+	int has_action;
+	enum action_kind kind;
+	struct actor who;
+	json_t *body;
+	int presence;		/* a member joined: presence may change */
 	battles_done_fn done;
 	void *arg;
 	json_t *result;
@@ -97,13 +110,14 @@ id_hash(const char *id)
 /* ---- the registry ---------------------------------------------------------- */
 
 struct battles *
-battles_new(struct loop *loop, struct store *store, struct metrics *metrics,
-    const struct battles_options *opts)
+battles_new(struct loop *loop, struct store *store, struct stream *stream,
+    struct metrics *metrics, const struct battles_options *opts)
 {
 	struct battles *reg = xcalloc(1, sizeof(*reg));
 
 	reg->loop = loop;
 	reg->store = store;
+	reg->stream = stream;
 	reg->opts = *opts;
 	reg->nbuckets = 256;
 	while (reg->nbuckets < opts->max_battles)
@@ -179,7 +193,9 @@ static void
 live_battle_free(struct live_battle *lb)
 {
 	loop_timer_cancel(lb->round_timer);
+	channel_free(lb->channel);
 	battle_free(lb->game);
+	battle_free(lb->committed);
 	free(lb->members);
 	free(lb->name);
 	free(lb);
@@ -229,6 +245,26 @@ battles_foreach(struct battles *reg,
 
 /* ---- writes ------------------------------------------------------------------ */
 
+/*
+ * The action is on disk: apply it to the committed state too (the engine
+ * is deterministic, so it does the same), and hand its log entries to the
+ * event stream, which publishes them after its debounce window.
+ */
+static void
+battle_commit_action(struct live_battle *lb, struct pending_write *pw)
+{
+	json_t *log = json_array();
+	struct refusal why;
+
+	if (action_apply(lb->committed, pw->kind, &pw->who, pw->body, log,
+	    &why, NULL) != 0)
+		log_error("battle %s: a committed %s does not apply again: %s",
+		    lb->id, action_name(pw->kind), why.text);
+	if (lb->channel != NULL)
+		channel_changed(lb->channel, log);
+	json_decref(log);
+}
+
 static void
 write_done(void *arg, int status)
 {
@@ -236,6 +272,8 @@ write_done(void *arg, int status)
 	struct live_battle *lb = pw->lb;
 
 	lb->pending--;
+	if (status == 0 && pw->has_action)
+		battle_commit_action(lb, pw);
 	if (status != 0 && !lb->deleting) {
 		/*
 		 * Memory is ahead of the disk now.  Refuse further changes
@@ -249,6 +287,7 @@ write_done(void *arg, int status)
 	if (pw->done != NULL)
 		pw->done(pw->arg, status, pw->result);
 	json_decref(pw->result);
+	json_decref(pw->body);
 	persist_write_free(pw->w);
 	free(pw);
 	if (lb->deleting && lb->pending == 0) {
@@ -266,7 +305,7 @@ write_apply(sqlite3 *db, void *arg)
 	return persist_apply(db, pw->w);
 }
 
-static void
+static struct pending_write *
 battle_submit(struct live_battle *lb, struct persist_write *w,
     battles_done_fn done, void *arg, json_t *result)
 {
@@ -280,6 +319,18 @@ battle_submit(struct live_battle *lb, struct persist_write *w,
 	lb->pending++;
 	store_submit(lb->reg->store, w != NULL ? write_apply : NULL,
 	    write_done, pw);
+	return pw;
+}
+
+/* Records which action a write holds, for battle_commit_action(). */
+static void
+pending_set_action(struct pending_write *pw, enum action_kind kind,
+    const struct actor *who, const json_t *body)
+{
+	pw->has_action = 1;
+	pw->kind = kind;
+	pw->who = *who;
+	pw->body = json_deep_copy(body);
 }
 
 /* Adds the battle's phase and, when due, a snapshot to a record. */
@@ -354,7 +405,8 @@ live_battle_act(struct live_battle *lb, enum action_kind kind,
 		phase_gauge(lb->reg, before, -1);
 		phase_gauge(lb->reg, battle_phase(lb->game), 1);
 	}
-	battle_submit(lb, w, done, arg, result);
+	pending_set_action(battle_submit(lb, w, done, arg, result), kind, who,
+	    body);
 	battle_after_change(lb);
 	return 0;
 }
@@ -423,6 +475,63 @@ battle_after_change(struct live_battle *lb)
 	else
 		lb->round_timer = loop_timer_add(lb->reg->loop, delay,
 		    battle_round_timer, lb);
+}
+
+/* ---- what viewers see --------------------------------------------------------- */
+
+json_t *
+live_battle_document(const struct live_battle *lb, enum viewer viewer)
+{
+	json_t *doc = view_battle(lb->committed, viewer);
+
+	json_object_set_new(doc, "id", json_string(lb->id));
+	json_object_set_new(doc, "name", json_string(lb->name));
+	if (viewer == VIEWER_GM) {
+		char hash[17];
+
+		snprintf(hash, sizeof(hash), "%016" PRIx64,
+		    codec_hash(lb->committed));
+		json_object_set_new(doc, "join_code",
+		    json_string(lb->join_code));
+		json_object_set_new(doc, "state_hash", json_string(hash));
+	}
+	return doc;
+}
+
+static json_t *
+source_document(void *arg, enum viewer viewer)
+{
+	return live_battle_document(arg, viewer);
+}
+
+static json_t *
+source_log_entry(void *arg, enum viewer viewer, const json_t *entry)
+{
+	const struct live_battle *lb = arg;
+
+	return view_log_entry(lb->committed, viewer, entry);
+}
+
+/* The committed copy and the event stream of a battle just made live. */
+static void
+live_battle_open(struct live_battle *lb)
+{
+	struct channel_source src = {
+		.document = source_document,
+		.log_entry = source_log_entry,
+		.arg = lb,
+	};
+
+	lb->committed = battle_copy(lb->game);
+	if (lb->reg->stream != NULL)
+		lb->channel = channel_new(lb->reg->stream, lb->id,
+		    lb->reg->epoch, &src);
+}
+
+struct channel *
+live_battle_channel(const struct live_battle *lb)
+{
+	return lb->channel;
 }
 
 /* ---- creating, joining, deleting ------------------------------------------- */
@@ -505,6 +614,7 @@ battles_create(struct battles *reg, const char *name, int round_seconds,
 	persist_write_battle(w, name, lb->join_code, lb->gm_hash,
 	    lb->created_at);
 	battle_record_state(lb, w, 1);
+	live_battle_open(lb);
 	registry_insert(reg, lb);
 	phase_gauge(reg, PHASE_LOBBY, 1);
 	battle_submit(lb, w, done, arg, NULL);
@@ -621,8 +731,9 @@ live_battle_join(struct live_battle *lb, const char *join_code,
 	persist_write_action(w, lb->action_seq, action_name(ACTION_JOIN),
 	    actor, body, battles_wall_ms());
 	battle_record_state(lb, w, 0);
+	pending_set_action(battle_submit(lb, w, done, arg, result),
+	    ACTION_JOIN, &nobody, body);
 	json_decref(body);
-	battle_submit(lb, w, done, arg, result);
 	return 0;
 }
 
@@ -635,6 +746,9 @@ live_battle_delete(struct live_battle *lb, battles_done_fn done, void *arg)
 	lb->deleting = 1;
 	loop_timer_cancel(lb->round_timer);
 	lb->round_timer = NULL;
+	/* Its streams end now; their clients get 404 when they come back. */
+	channel_free(lb->channel);
+	lb->channel = NULL;
 	phase_gauge(lb->reg, battle_phase(lb->game), -1);
 	battle_submit(lb, w, done, arg, NULL);
 }
@@ -724,7 +838,7 @@ live_battle_created_at(const struct live_battle *lb)
 const struct battle *
 live_battle_game(const struct live_battle *lb)
 {
-	return lb->game;
+	return lb->committed;
 }
 
 size_t
@@ -816,6 +930,7 @@ restore_one(struct battles *reg, const char *id)
 	lb->action_seq = lb->snapshot_seq = pb->snapshot_seq;
 	restore_replay(lb, pb);
 	persist_battle_free(pb);
+	live_battle_open(lb);
 	registry_insert(reg, lb);
 	phase_gauge(reg, battle_phase(lb->game), 1);
 	battle_after_change(lb);

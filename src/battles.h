@@ -34,6 +34,8 @@ struct live_battle;
 struct loop;
 struct metrics;
 struct store;
+struct stream;
+struct channel;
 
 struct battles_options {
 	size_t max_battles;
@@ -53,8 +55,10 @@ typedef void (*battles_done_fn)(void *arg, int status, json_t *result);
 /* A read's done function: entries borrowed for the call. */
 typedef void (*battles_read_fn)(void *arg, int status, json_t *entries);
 
+/* stream may be NULL (no event streams, as in tests). */
 struct battles *battles_new(struct loop *loop, struct store *store,
-    struct metrics *metrics, const struct battles_options *opts);
+    struct stream *stream, struct metrics *metrics,
+    const struct battles_options *opts);
 
 /* Frees every live battle.  NULL is a no-op. */
 void battles_free(struct battles *reg);
@@ -98,7 +102,20 @@ const char *live_battle_id(const struct live_battle *lb);
 const char *live_battle_name(const struct live_battle *lb);
 const char *live_battle_join_code(const struct live_battle *lb);
 int64_t live_battle_created_at(const struct live_battle *lb);
+/* The committed state: what every reader and viewer is shown. */
 const struct battle *live_battle_game(const struct live_battle *lb);
+
+/*
+ * The document a viewer sees (new reference): the engine's projection of
+ * the committed state, with the battle's id and name, and for the GM its
+ * join code and state hash.  GET of the battle and the event stream's
+ * snapshots and deltas are made of it.
+ */
+json_t *live_battle_document(const struct live_battle *lb,
+    enum viewer viewer);
+
+/* The battle's event stream (NULL while it is being deleted). */
+struct channel *live_battle_channel(const struct live_battle *lb);
 size_t live_battle_spectators(const struct live_battle *lb);
 
 /*

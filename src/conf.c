@@ -88,6 +88,20 @@ static const struct option_spec options[] = {
 	  "requests per second per token or address (50)" },
 	{ "burst", OPT_DOUBLE, OFF(burst), 1, 100000, "N",
 	  "requests at once per token or address (100)" },
+	{ "debounce", OPT_INT, OFF(debounce_ms), 0, 10000, "MS",
+	  "publish a battle's changes at most this often (25)" },
+	{ "heartbeat", OPT_INT, OFF(heartbeat_s), 1, 3600, "SECONDS",
+	  "a comment on event streams silent this long (15)" },
+	{ "retry", OPT_INT, OFF(retry_ms), 100, 600000, "MS",
+	  "the reconnection delay hinted to event streams (3000)" },
+	{ "ring-events", OPT_LONG, OFF(ring_events), 1, 1000000, "N",
+	  "events kept per battle for resuming streams (1024)" },
+	{ "ring-bytes", OPT_LONG, OFF(ring_bytes), 1024, 1L << 30, "BYTES",
+	  "bytes kept per battle for resuming streams (1048576)" },
+	{ "max-backlog", OPT_LONG, OFF(max_backlog), 4096, 1L << 30, "BYTES",
+	  "unsent bytes before a slow stream is dropped (262144)" },
+	{ "write-timeout", OPT_INT, OFF(write_timeout_s), 1, 3600, "SECONDS",
+	  "drop a stream whose bytes have not moved this long (30)" },
 	{ "help", OPT_ACTION, CONFIG_HELP, 0, 0, NULL,
 	  "print this help and exit" },
 	{ "version", OPT_ACTION, CONFIG_VERSION, 0, 0, NULL,
@@ -120,6 +134,13 @@ config_init(struct config *cfg)
 	cfg->max_name = 64;
 	cfg->rate = 50;
 	cfg->burst = 100;
+	cfg->debounce_ms = 25;
+	cfg->heartbeat_s = 15;
+	cfg->retry_ms = 3000;
+	cfg->ring_events = 1024;
+	cfg->ring_bytes = 1048576;
+	cfg->max_backlog = 262144;
+	cfg->write_timeout_s = 30;
 }
 
 void

@@ -38,6 +38,13 @@ struct config {
 	int max_name;		/* bytes in a battle's name */
 	double rate;		/* requests per second per token */
 	double burst;		/* requests at once per token */
+	int debounce_ms;	/* event stream: publish window per battle */
+	int heartbeat_s;
+	int retry_ms;
+	long ring_events;	/* replay ring per battle */
+	long ring_bytes;
+	long max_backlog;	/* unsent bytes per subscriber */
+	int write_timeout_s;
 };
 
 /* The outcome of config_parse_args() besides errors. */

@@ -33,6 +33,7 @@
 #include "ratelimit.h"
 #include "route.h"
 #include "store.h"
+#include "stream.h"
 
 /* How often a drain checks whether the last request has finished. */
 #define DAEMON_DRAIN_POLL_MS 50
@@ -53,6 +54,7 @@ struct daemon {
 	struct http1 *http1;
 	struct store *store;
 	struct battles *battles;
+	struct stream *stream;
 	struct ratelimit *ratelimit;
 	int sigfd;
 	struct loop_watch *sigwatch;
@@ -150,6 +152,8 @@ daemon_start_drain(struct daemon *d, int signo)
 	    d->cfg->drain_delay_s, d->cfg->drain_grace_s);
 	d->state = DAEMON_DRAINING;
 	http1_set_draining(d->http1);
+	/* Streams get a last retry: hint and close once it is written. */
+	stream_drain(d->stream);
 	d->drain_deadline_us = loop_now_us(d->loop) +
 	    (uint64_t)(d->cfg->drain_delay_s + d->cfg->drain_grace_s) *
 	    1000000u;
@@ -303,7 +307,16 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 	    STORE_DURABILITY_NORMAL, d->metrics, err, errlen);
 	if (rv != 0)
 		goto fail;
-	d->battles = battles_new(d->loop, d->store, d->metrics,
+	d->stream = stream_new(d->loop, d->metrics, &(struct stream_options){
+		.debounce_ms = cfg->debounce_ms,
+		.heartbeat_s = cfg->heartbeat_s,
+		.retry_ms = cfg->retry_ms,
+		.ring_events = (size_t)cfg->ring_events,
+		.ring_bytes = (size_t)cfg->ring_bytes,
+		.max_backlog = (size_t)cfg->max_backlog,
+		.write_timeout_s = cfg->write_timeout_s,
+	    });
+	d->battles = battles_new(d->loop, d->store, d->stream, d->metrics,
 	    &(struct battles_options){
 		.max_battles = (size_t)cfg->max_battles,
 		.max_ships = cfg->max_ships,
@@ -367,6 +380,7 @@ daemon_free(struct daemon *d)
 	 */
 	store_close(d->store);
 	battles_free(d->battles);
+	stream_free(d->stream);
 	ratelimit_free(d->ratelimit);
 	http1_free(d->http1);
 	loop_timer_cancel(d->drain_timer);
@@ -405,6 +419,12 @@ struct battles *
 daemon_battles(struct daemon *d)
 {
 	return d->battles;
+}
+
+struct stream *
+daemon_stream(struct daemon *d)
+{
+	return d->stream;
 }
 
 struct ratelimit *

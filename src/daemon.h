@@ -15,6 +15,7 @@
 struct battles;
 struct config;
 struct ratelimit;
+struct stream;
 struct daemon;
 struct loop;
 struct metrics;
@@ -47,6 +48,7 @@ int daemon_draining(const struct daemon *d);
 
 struct metrics *daemon_metrics(struct daemon *d);
 struct battles *daemon_battles(struct daemon *d);
+struct stream *daemon_stream(struct daemon *d);
 struct ratelimit *daemon_ratelimit(struct daemon *d);
 struct loop *daemon_loop(struct daemon *d);
 const struct config *daemon_config(const struct daemon *d);

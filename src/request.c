@@ -14,6 +14,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "route.h"
+#include "stream.h"
 
 struct request *
 request_new(const struct request_transport *transport, void *transport_data)
@@ -189,6 +190,7 @@ response_free(struct response *resp)
 		return;
 	headers_free(resp->headers, resp->nheaders);
 	free(resp->body);
+	subscriber_free(resp->stream);
 	free(resp);
 }
 

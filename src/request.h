@@ -123,18 +123,25 @@ int request_abort(struct request *req);
 
 /* ------------------------------------------------------------------ */
 
+struct subscriber;
+
 struct response {
 	int status;
 	struct header *headers;
 	size_t nheaders;
 	char *body;		/* owned; may be NULL for no body */
 	size_t body_len;
+	/*
+	 * An event stream instead of a body (owned): the transport sends the
+	 * headers, then the subscriber's bytes for as long as it lives.
+	 */
+	struct subscriber *stream;
 };
 
 /* A response with no body yet. */
 struct response *response_new(int status);
 
-/* Frees a response.  NULL is a no-op. */
+/* Frees a response (and its stream, if still there).  NULL is a no-op. */
 void response_free(struct response *resp);
 
 /* Adds a header (both copied). */

@@ -91,6 +91,9 @@ void api_ships_add(struct request *req, void *daemon);
 void api_ship_edit(struct request *req, void *daemon);
 void api_ship_remove(struct request *req, void *daemon);
 
+/* events.c: the event stream (SSE). */
+void api_battle_events(struct request *req, void *daemon);
+
 /* orders.c */
 void api_orders_submit(struct request *req, void *daemon);
 
@@ -105,6 +108,9 @@ void api_orders_submit(struct request *req, void *daemon);
  */
 int api_battle_caller(struct request *req, void *daemon,
     struct live_battle **lb, struct actor *who);
+
+/* The view a caller gets: GM, crew (players) or spectator. */
+enum viewer api_viewer(const struct actor *who);
 
 /* Answers 403 unless who is the GM; returns whether it is. */
 int api_require_gm(struct request *req, const struct actor *who);

@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,43 +17,6 @@
 
 #define LOG_PAGE_DEFAULT 100
 #define LOG_PAGE_MAX 1000
-
-static enum viewer
-viewer_of(const struct actor *who)
-{
-	switch (who->role) {
-	case ACTOR_GM:
-		return VIEWER_GM;
-	case ACTOR_PLAYER:
-		return VIEWER_CREW;
-	case ACTOR_SPECTATOR:
-		break;
-	}
-	return VIEWER_SPECTATOR;
-}
-
-/*
- * The battle as a viewer may see it: the engine's projection plus the
- * battle's id and name, and for the GM its join code and state hash.
- */
-static json_t *
-battle_document(const struct live_battle *lb, const struct actor *who)
-{
-	const struct battle *game = live_battle_game(lb);
-	json_t *doc = view_battle(game, viewer_of(who));
-
-	json_object_set_new(doc, "id", json_string(live_battle_id(lb)));
-	json_object_set_new(doc, "name", json_string(live_battle_name(lb)));
-	if (who->role == ACTOR_GM) {
-		char hash[17];
-
-		snprintf(hash, sizeof(hash), "%016" PRIx64, codec_hash(game));
-		json_object_set_new(doc, "join_code",
-		    json_string(live_battle_join_code(lb)));
-		json_object_set_new(doc, "state_hash", json_string(hash));
-	}
-	return doc;
-}
 
 static json_t *
 battle_urls(const char *id)
@@ -192,32 +154,19 @@ read_wait_new(struct request *req, struct live_battle *lb,
 	return rw;
 }
 
-static void
-get_after_commit(void *arg, int status, json_t *result)
-{
-	struct read_wait *rw = arg;
-
-	if (rw->req != NULL) {
-		struct response *resp = response_json(200,
-		    battle_document(rw->lb, &rw->who));
-
-		response_add_header(resp, "Cache-Control", "no-store");
-		request_on_abort(rw->req, NULL, NULL);
-		request_respond(rw->req, resp);
-	}
-	free(rw);
-}
-
 void
 api_battle_get(struct request *req, void *daemon)
 {
 	struct live_battle *lb;
+	struct response *resp;
 	struct actor who;
 
 	if (api_battle_caller(req, daemon, &lb, &who) != 0)
 		return;
-	/* Never show a change before it is committed. */
-	live_battle_barrier(lb, get_after_commit, read_wait_new(req, lb, &who));
+	/* The committed state: never a change before it is on disk. */
+	resp = response_json(200, live_battle_document(lb, api_viewer(&who)));
+	response_add_header(resp, "Cache-Control", "no-store");
+	request_respond(req, resp);
 }
 
 void
@@ -253,7 +202,7 @@ log_read(void *arg, int status, json_t *entries)
 {
 	struct read_wait *rw = arg;
 	const struct battle *game = live_battle_game(rw->lb);
-	enum viewer viewer = viewer_of(&rw->who);
+	enum viewer viewer = api_viewer(&rw->who);
 	json_t *out, *e;
 	json_int_t last = rw->after;
 	size_t i;

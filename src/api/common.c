@@ -205,3 +205,17 @@ api_wait_cancel(struct api_wait *w)
 	json_decref(w->body);
 	free(w);
 }
+
+enum viewer
+api_viewer(const struct actor *who)
+{
+	switch (who->role) {
+	case ACTOR_GM:
+		return VIEWER_GM;
+	case ACTOR_PLAYER:
+		return VIEWER_CREW;
+	case ACTOR_SPECTATOR:
+		break;
+	}
+	return VIEWER_SPECTATOR;
+}

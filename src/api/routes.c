@@ -22,6 +22,7 @@ const struct route api_routes[] = {
 	{ "/v1/battles/{id}/narration", HTTP_POST, api_battle_narration,
 	  "narration" },
 	{ "/v1/battles/{id}/log", HTTP_GET | HTTP_HEAD, api_battle_log, "log" },
+	{ "/v1/battles/{id}/events", HTTP_GET, api_battle_events, "events" },
 	{ "/v1/battles/{id}/players", HTTP_POST, api_players_join, "players" },
 	{ "/v1/battles/{id}/players/{player}", HTTP_PATCH, api_player_edit,
 	  "player" },

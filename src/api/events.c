@@ -1,0 +1,53 @@
+/*
+ * GET /v1/battles/{id}/events: the battle's event stream for the caller's
+ * view (broadside-api(7), "EVENTS").  The token comes as a Bearer header
+ * or, for EventSource, as ?access_token=; a reconnection's Last-Event-ID
+ * (header, or ?last_event_id=) resumes from the replay ring.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "api/api.h"
+#include "battles.h"
+#include "stream.h"
+
+void
+api_battle_events(struct request *req, void *daemon)
+{
+	struct live_battle *lb;
+	struct channel *channel;
+	struct response *resp;
+	struct actor who;
+	char *last_query = NULL;
+	const char *last;
+	int gzip, member;
+
+	if (api_battle_caller(req, daemon, &lb, &who) != 0)
+		return;
+	channel = live_battle_channel(lb);
+	if (channel == NULL) {
+		request_respond(req, response_problem(404, "no-such-battle",
+		    "No such battle", "This battle is being deleted."));
+		return;
+	}
+	last = request_header(req, "last-event-id");
+	if (last == NULL)
+		last = last_query = request_query_param(req, "last_event_id");
+	gzip = request_accepts_gzip(req);
+	member = who.role == ACTOR_GM ? 0 : who.player;
+
+	resp = response_new(200);
+	response_add_header(resp, "Content-Type", "text/event-stream");
+	response_add_header(resp, "Cache-Control", "no-store");
+	/* Proxies such as nginx must not buffer the stream. */
+	response_add_header(resp, "X-Accel-Buffering", "no");
+	if (gzip) {
+		response_add_header(resp, "Content-Encoding", "gzip");
+		response_add_header(resp, "Vary", "Accept-Encoding");
+	}
+	resp->stream = subscriber_new(channel, api_viewer(&who), member, gzip,
+	    last);
+	free(last_query);
+	request_respond(req, resp);
+}

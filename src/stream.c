@@ -1,0 +1,861 @@
+/*
+ * Channels, the replay ring and subscribers' queues (stream.h).
+ *
+ * Bytes are held in reference-counted chunks: one framed event is one
+ * chunk, shared by the ring and by every plain subscriber of its view; a
+ * gzip subscriber gets its own compressed chunk.  A subscriber's queue is
+ * a ring of chunk pointers plus the offset already written of the first.
+ */
+#include "config.h"
+
+#include "stream.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "alloc.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "patch.h"
+
+/* Warn once per battle when a snapshot passes this (the seed's bound). */
+#define STREAM_SNAPSHOT_WARN (100u * 1024)
+#define VIEWS 3
+#define ALL_VIEWS 7u
+
+struct chunk {
+	unsigned refs;
+	size_t len;
+	char data[];
+};
+
+struct ring_entry {
+	uint64_t seq;
+	unsigned views;		/* 1 << enum viewer */
+	struct chunk *chunk;
+};
+
+struct subscriber {
+	struct channel *c;
+	enum viewer viewer;
+	int member;
+	int gzip;
+	z_stream zs;
+	struct chunk **queue;	/* a ring of qcap slots */
+	size_t qcap, qhead, qlen;
+	size_t qoff;		/* bytes of the head chunk already written */
+	size_t backlog;
+	const struct subscriber_transport *t;
+	void *ctx;
+	int closing;
+	uint64_t last_write_us;	/* last byte written, or attach time */
+	struct subscriber *prev, *next;
+};
+
+struct channel {
+	struct stream *s;
+	char battle_id[32];
+	int64_t epoch;
+	uint64_t seq;
+	struct channel_source src;
+	json_t *base[VIEWS];	/* each view's last published document */
+	json_t *pending_log;	/* GM entries since the last publish */
+	int dirty;
+	uint64_t dirty_since_us;
+	struct loop_timer *timer;
+	json_t *last_round;	/* {round, phase, deadline} last published */
+	json_t *last_presence;
+	struct ring_entry *ring;
+	size_t ring_cap, ring_head, ring_len, ring_bytes;
+	uint64_t evicted_upto;	/* every event up to this seq may be gone */
+	struct subscriber *subs;
+	size_t nsubs;
+	int warned_size;
+	struct channel *prev, *next;
+};
+
+struct stream {
+	struct loop *loop;
+	struct stream_options opts;
+	struct channel *channels;
+	size_t nsubs;
+	struct loop_timer *heartbeat;
+	struct metric *m_subs, *m_events, *m_raw, *m_wire, *m_replays;
+	struct metric *m_snapshots, *m_dropped, *m_snapshot_bytes;
+	struct metric *m_snapshot_max, *m_publish_delay;
+	double snapshot_max;
+};
+
+static const char *const view_names[VIEWS] = { "gm", "crew", "spectator" };
+
+/* ---- chunks ---------------------------------------------------------- */
+
+static struct chunk *
+chunk_new(const char *data, size_t len)
+{
+	struct chunk *ch = xmalloc(sizeof(*ch) + len);
+
+	ch->refs = 1;
+	ch->len = len;
+	memcpy(ch->data, data, len);
+	return ch;
+}
+
+static struct chunk *
+chunk_ref(struct chunk *ch)
+{
+	ch->refs++;
+	return ch;
+}
+
+static void
+chunk_unref(struct chunk *ch)
+{
+	if (ch != NULL && --ch->refs == 0)
+		free(ch);
+}
+
+/* "id: E-S\nevent: NAME\ndata: JSON\n\n" (id left out when seq is 0). */
+static struct chunk *
+frame(int64_t epoch, uint64_t seq, const char *event, const json_t *data)
+{
+	char *json = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
+	struct chunk *ch;
+	char *text;
+
+	if (seq != 0)
+		text = xasprintf("id: %" PRId64 "-%" PRIu64 "\nevent: %s\n"
+		    "data: %s\n\n", epoch, seq, event, json ? json : "{}");
+	else
+		text = xasprintf("event: %s\ndata: %s\n\n", event,
+		    json ? json : "{}");
+	ch = chunk_new(text, strlen(text));
+	free(text);
+	free(json);
+	return ch;
+}
+
+/* ---- subscribers' queues --------------------------------------------- */
+
+static void
+subscriber_close(struct subscriber *sub, const char *reason)
+{
+	struct stream *s;
+
+	if (sub->closing || sub->c == NULL)
+		return;
+	s = sub->c->s;
+	sub->closing = 1;
+	if (reason != NULL) {
+		const char *label[] = { reason };
+
+		if (s->m_dropped != NULL)
+			metric_series_add(metric_series(s->m_dropped, label),
+			    1);
+		log_debug("battle %s: dropping a %s subscriber (%s)",
+		    sub->c->battle_id, view_names[sub->viewer], reason);
+	}
+	if (sub->t != NULL)
+		sub->t->close(sub->ctx);
+}
+
+static void
+queue_push(struct subscriber *sub, struct chunk *ch)
+{
+	if (sub->qlen == sub->qcap) {
+		size_t ncap = sub->qcap ? sub->qcap * 2 : 8;
+		struct chunk **nq = xcalloc(ncap, sizeof(*nq));
+
+		for (size_t i = 0; i < sub->qlen; i++)
+			nq[i] = sub->queue[(sub->qhead + i) % sub->qcap];
+		free(sub->queue);
+		sub->queue = nq;
+		sub->qcap = ncap;
+		sub->qhead = 0;
+	}
+	sub->queue[(sub->qhead + sub->qlen++) % sub->qcap] = ch;
+	sub->backlog += ch->len;
+}
+
+/* Compresses one event for a gzip subscriber, flushed to a byte boundary. */
+static struct chunk *
+gzip_chunk(struct subscriber *sub, const struct chunk *in)
+{
+	size_t cap = deflateBound(&sub->zs, (uLong)in->len) + 64;
+	struct chunk *out = xmalloc(sizeof(*out) + cap);
+
+	out->refs = 1;
+	sub->zs.next_in = (Bytef *)(uintptr_t)in->data;
+	sub->zs.avail_in = (uInt)in->len;
+	sub->zs.next_out = (Bytef *)out->data;
+	sub->zs.avail_out = (uInt)cap;
+	if (deflate(&sub->zs, Z_SYNC_FLUSH) != Z_OK || sub->zs.avail_in != 0) {
+		free(out);
+		return NULL;
+	}
+	out->len = cap - sub->zs.avail_out;
+	return out;
+}
+
+/* Queues an event (or any bytes) for one subscriber. */
+static void
+subscriber_push(struct subscriber *sub, struct chunk *ch)
+{
+	struct stream *s = sub->c->s;
+	int was_empty = sub->qlen == 0;
+	struct chunk *out;
+
+	if (sub->closing)
+		return;
+	if (sub->gzip) {
+		out = gzip_chunk(sub, ch);
+		if (out == NULL) {
+			subscriber_close(sub, "gzip");
+			return;
+		}
+	} else {
+		out = chunk_ref(ch);
+	}
+	if (s->m_raw != NULL) {
+		metric_add(s->m_raw, (double)ch->len);
+		metric_add(s->m_wire, (double)out->len);
+	}
+	queue_push(sub, out);
+	if (sub->backlog > s->opts.max_backlog) {
+		subscriber_close(sub, "backlog");
+		return;
+	}
+	if (was_empty && sub->t != NULL)
+		sub->t->kick(sub->ctx);
+}
+
+static void
+subscriber_push_text(struct subscriber *sub, const char *text)
+{
+	struct chunk *ch = chunk_new(text, strlen(text));
+
+	subscriber_push(sub, ch);
+	chunk_unref(ch);
+}
+
+int
+subscriber_iov(struct subscriber *sub, struct iovec *iov, int max)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < sub->qlen && n < max; i++) {
+		struct chunk *ch = sub->queue[(sub->qhead + i) % sub->qcap];
+		size_t off = i == 0 ? sub->qoff : 0;
+
+		iov[n].iov_base = ch->data + off;
+		iov[n].iov_len = ch->len - off;
+		n++;
+	}
+	return n;
+}
+
+void
+subscriber_consumed(struct subscriber *sub, size_t n, uint64_t now_us)
+{
+	if (n > 0)
+		sub->last_write_us = now_us;
+	sub->backlog -= n;
+	while (n > 0 && sub->qlen > 0) {
+		struct chunk *ch = sub->queue[sub->qhead];
+		size_t left = ch->len - sub->qoff;
+
+		if (n < left) {
+			sub->qoff += n;
+			return;
+		}
+		n -= left;
+		chunk_unref(ch);
+		sub->qhead = (sub->qhead + 1) % sub->qcap;
+		sub->qlen--;
+		sub->qoff = 0;
+	}
+}
+
+size_t
+subscriber_backlog(const struct subscriber *sub)
+{
+	return sub->backlog;
+}
+
+int
+subscriber_closing(const struct subscriber *sub)
+{
+	return sub->closing;
+}
+
+/* ---- the replay ring --------------------------------------------------- */
+
+static void
+ring_evict_one(struct channel *c)
+{
+	struct ring_entry *e = &c->ring[c->ring_head];
+
+	c->evicted_upto = e->seq;
+	c->ring_bytes -= e->chunk->len;
+	chunk_unref(e->chunk);
+	c->ring_head = (c->ring_head + 1) % c->ring_cap;
+	c->ring_len--;
+}
+
+static void
+ring_push(struct channel *c, uint64_t seq, unsigned views, struct chunk *ch)
+{
+	const struct stream_options *o = &c->s->opts;
+
+	if (c->ring_cap == 0) {
+		c->ring_cap = o->ring_events > 0 ? o->ring_events : 1;
+		c->ring = xcalloc(c->ring_cap, sizeof(*c->ring));
+	}
+	while (c->ring_len > 0 && (c->ring_len == c->ring_cap ||
+	    c->ring_bytes + ch->len > o->ring_bytes))
+		ring_evict_one(c);
+	if (ch->len > o->ring_bytes) {
+		/* Too big to keep: whoever missed it needs a snapshot. */
+		c->evicted_upto = seq;
+		return;
+	}
+	c->ring[(c->ring_head + c->ring_len++) % c->ring_cap] =
+	    (struct ring_entry){ seq, views, chunk_ref(ch) };
+	c->ring_bytes += ch->len;
+}
+
+/* ---- publishing ------------------------------------------------------- */
+
+static void
+channel_emit(struct channel *c, unsigned views, const char *event,
+    const json_t *data)
+{
+	struct stream *s = c->s;
+	struct chunk *ch;
+
+	c->seq++;
+	ch = frame(c->epoch, c->seq, event, data);
+	ring_push(c, c->seq, views, ch);
+	for (struct subscriber *sub = c->subs; sub != NULL; sub = sub->next)
+		if (views & (1u << sub->viewer))
+			subscriber_push(sub, ch);
+	chunk_unref(ch);
+	if (s->m_events != NULL) {
+		const char *label[] = { event };
+
+		metric_series_add(metric_series(s->m_events, label), 1);
+	}
+}
+
+static void
+channel_publish_views(struct channel *c)
+{
+	for (int v = 0; v < VIEWS; v++) {
+		json_t *doc = c->src.document(c->src.arg, (enum viewer)v);
+		json_t *patch;
+
+		if (c->base[v] == NULL) {
+			c->base[v] = doc;
+			continue;
+		}
+		patch = patch_diff(c->base[v], doc);
+		if (patch != NULL) {
+			channel_emit(c, 1u << v, "delta", patch);
+			json_decref(patch);
+		}
+		json_decref(c->base[v]);
+		c->base[v] = doc;
+	}
+}
+
+static void
+channel_publish_log(struct channel *c)
+{
+	if (json_array_size(c->pending_log) == 0)
+		return;
+	for (int v = 0; v < VIEWS; v++) {
+		json_t *entries = json_array(), *e, *data;
+		size_t i;
+
+		json_array_foreach(c->pending_log, i, e)
+			json_array_append_new(entries, c->src.log_entry(
+			    c->src.arg, (enum viewer)v, e));
+		data = json_pack("{s:o}", "entries", entries);
+		channel_emit(c, 1u << v, "log", data);
+		json_decref(data);
+	}
+	json_array_clear(c->pending_log);
+}
+
+static void
+channel_publish_round(struct channel *c)
+{
+	json_t *gm = c->base[VIEWER_GM], *round;
+
+	if (gm == NULL)
+		return;
+	round = json_pack("{s:O?, s:O?, s:O?}", "round",
+	    json_object_get(gm, "round"), "phase", json_object_get(gm,
+	    "phase"), "deadline", json_object_get(gm, "deadline"));
+	if (c->last_round != NULL && json_equal(round, c->last_round)) {
+		json_decref(round);
+		return;
+	}
+	json_decref(c->last_round);
+	c->last_round = round;
+	channel_emit(c, ALL_VIEWS, "round", round);
+}
+
+static void
+channel_publish_presence(struct channel *c)
+{
+	json_t *p = channel_presence(c);
+
+	if (c->last_presence != NULL && json_equal(p, c->last_presence)) {
+		json_decref(p);
+		return;
+	}
+	json_decref(c->last_presence);
+	c->last_presence = p;
+	channel_emit(c, ALL_VIEWS, "presence", p);
+}
+
+static void
+channel_publish(struct channel *c)
+{
+	struct stream *s = c->s;
+
+	c->dirty = 0;
+	channel_publish_views(c);
+	channel_publish_log(c);
+	channel_publish_round(c);
+	channel_publish_presence(c);
+	if (s->m_publish_delay != NULL) {
+		loop_update_time(s->loop);
+		metric_observe(s->m_publish_delay, (double)(loop_now_us(
+		    s->loop) - c->dirty_since_us) / 1e6);
+	}
+}
+
+static int64_t
+channel_timer(struct loop *loop, void *arg)
+{
+	struct channel *c = arg;
+
+	c->timer = NULL;
+	channel_publish(c);
+	return LOOP_TIMER_STOP;
+}
+
+/* Something changed: publish once the debounce window has passed. */
+static void
+channel_dirty(struct channel *c)
+{
+	if (c->dirty)
+		return;
+	c->dirty = 1;
+	c->dirty_since_us = loop_now_us(c->s->loop);
+	c->timer = loop_timer_add(c->s->loop, c->s->opts.debounce_ms,
+	    channel_timer, c);
+}
+
+void
+channel_changed(struct channel *c, const json_t *log)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(log, i, e)
+		json_array_append(c->pending_log, e);
+	channel_dirty(c);
+}
+
+void
+channel_private(struct channel *c, int member, const char *event,
+    const json_t *data)
+{
+	struct chunk *ch = frame(c->epoch, 0, event, data);
+
+	for (struct subscriber *sub = c->subs; sub != NULL; sub = sub->next)
+		if (sub->member == member)
+			subscriber_push(sub, ch);
+	chunk_unref(ch);
+}
+
+static int
+cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+json_t *
+channel_presence(const struct channel *c)
+{
+	int *ids = xcalloc(c->nsubs + 1, sizeof(*ids));
+	size_t n = 0, spectators = 0;
+	json_t *players = json_array();
+	int gm = 0;
+
+	for (struct subscriber *sub = c->subs; sub != NULL; sub = sub->next) {
+		if (sub->member == 0)
+			gm = 1;
+		else if (sub->member < 0)
+			spectators++;
+		else
+			ids[n++] = sub->member;
+	}
+	qsort(ids, n, sizeof(*ids), cmp_int);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || ids[i] != ids[i - 1])
+			json_array_append_new(players, json_integer(ids[i]));
+	free(ids);
+	return json_pack("{s:b, s:o, s:I}", "gm", gm, "players", players,
+	    "spectators", (json_int_t)spectators);
+}
+
+/* ---- channels ------------------------------------------------------------ */
+
+struct channel *
+channel_new(struct stream *s, const char *battle_id, int64_t epoch,
+    const struct channel_source *source)
+{
+	struct channel *c = xcalloc(1, sizeof(*c));
+
+	c->s = s;
+	snprintf(c->battle_id, sizeof(c->battle_id), "%s", battle_id);
+	c->epoch = epoch;
+	c->src = *source;
+	c->pending_log = json_array();
+	c->next = s->channels;
+	if (s->channels != NULL)
+		s->channels->prev = c;
+	s->channels = c;
+	return c;
+}
+
+void
+channel_free(struct channel *c)
+{
+	struct stream *s;
+
+	if (c == NULL)
+		return;
+	s = c->s;
+	/*
+	 * Detach every subscriber, then tell its transport, which frees it
+	 * later (subscriber_free() of a detached subscriber only frees).
+	 */
+	while (c->subs != NULL) {
+		struct subscriber *sub = c->subs;
+
+		c->subs = sub->next;
+		sub->c = NULL;
+		sub->prev = sub->next = NULL;
+		s->nsubs--;
+		if (!sub->closing) {
+			sub->closing = 1;
+			if (sub->t != NULL)
+				sub->t->close(sub->ctx);
+		}
+	}
+	loop_timer_cancel(c->timer);
+	for (int v = 0; v < VIEWS; v++)
+		json_decref(c->base[v]);
+	json_decref(c->pending_log);
+	json_decref(c->last_round);
+	json_decref(c->last_presence);
+	while (c->ring_len > 0)
+		ring_evict_one(c);
+	free(c->ring);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->channels = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	if (s->m_subs != NULL)
+		metric_set(s->m_subs, (double)s->nsubs);
+	free(c);
+}
+
+/* ---- subscribers ------------------------------------------------------------ */
+
+/* "EPOCH-SEQ" -> whether it names an event still in this channel's ring. */
+static int
+channel_can_replay(const struct channel *c, const char *last_event_id,
+    uint64_t *after)
+{
+	char *end;
+	long long epoch;
+	unsigned long long seq;
+
+	if (last_event_id == NULL || *last_event_id == '\0')
+		return 0;
+	epoch = strtoll(last_event_id, &end, 10);
+	if (*end != '-' || epoch != c->epoch)
+		return 0;
+	seq = strtoull(end + 1, &end, 10);
+	if (*end != '\0' || seq > c->seq || seq < c->evicted_upto)
+		return 0;
+	*after = seq;
+	return 1;
+}
+
+static void
+subscriber_snapshot(struct subscriber *sub)
+{
+	struct channel *c = sub->c;
+	struct stream *s = c->s;
+	json_t **base = &c->base[sub->viewer];
+	struct chunk *ch;
+
+	if (*base == NULL)
+		*base = c->src.document(c->src.arg, sub->viewer);
+	/* The id is that of the last event: resuming from it is exact. */
+	ch = frame(c->epoch, c->seq, "snapshot", *base);
+	if (c->seq == 0) {
+		/* Nothing published yet: an id of 0 would be left out. */
+		chunk_unref(ch);
+		ch = frame(c->epoch, ++c->seq, "snapshot", *base);
+	}
+	if (s->m_snapshot_bytes != NULL) {
+		metric_observe(s->m_snapshot_bytes, (double)ch->len);
+		if ((double)ch->len > s->snapshot_max) {
+			s->snapshot_max = (double)ch->len;
+			metric_set(s->m_snapshot_max, s->snapshot_max);
+		}
+	}
+	if (ch->len > STREAM_SNAPSHOT_WARN && !c->warned_size) {
+		c->warned_size = 1;
+		log_warn("battle %s: a %s snapshot is %zu bytes (over 100 KB)",
+		    c->battle_id, view_names[sub->viewer], ch->len);
+	}
+	subscriber_push(sub, ch);
+	chunk_unref(ch);
+}
+
+static void
+subscriber_replay(struct subscriber *sub, uint64_t after)
+{
+	struct channel *c = sub->c;
+
+	for (size_t i = 0; i < c->ring_len; i++) {
+		struct ring_entry *e = &c->ring[(c->ring_head + i) %
+		    c->ring_cap];
+
+		if (e->seq > after && (e->views & (1u << sub->viewer)))
+			subscriber_push(sub, e->chunk);
+	}
+}
+
+struct subscriber *
+subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
+    const char *last_event_id)
+{
+	struct stream *s = c->s;
+	struct subscriber *sub = xcalloc(1, sizeof(*sub));
+	const char *reason;
+	uint64_t after;
+	char retry[64];
+
+	sub->c = c;
+	sub->viewer = viewer;
+	sub->member = member;
+	sub->last_write_us = loop_now_us(s->loop);
+	/*
+	 * gzip with a 512-byte window and the smallest memory level keeps
+	 * the compressor near 8 KB a subscriber; events are small and
+	 * flushed one by one, so a larger window gains little.
+	 */
+	if (gzip && deflateInit2(&sub->zs, 6, Z_DEFLATED, 16 + 9, 1,
+	    Z_DEFAULT_STRATEGY) == Z_OK)
+		sub->gzip = 1;
+	sub->next = c->subs;
+	if (c->subs != NULL)
+		c->subs->prev = sub;
+	c->subs = sub;
+	c->nsubs++;
+	s->nsubs++;
+	if (s->m_subs != NULL)
+		metric_set(s->m_subs, (double)s->nsubs);
+
+	snprintf(retry, sizeof(retry), "retry: %d\n:ok\n\n", s->opts.retry_ms);
+	subscriber_push_text(sub, retry);
+	if (channel_can_replay(c, last_event_id, &after)) {
+		subscriber_replay(sub, after);
+		if (s->m_replays != NULL)
+			metric_add(s->m_replays, 1);
+	} else {
+		subscriber_snapshot(sub);
+		reason = last_event_id && *last_event_id ? "resend" : "new";
+		if (s->m_snapshots != NULL)
+			metric_series_add(metric_series(s->m_snapshots,
+			    &reason), 1);
+	}
+	/* Someone came: presence is published with the next window. */
+	channel_dirty(c);
+	return sub;
+}
+
+void
+subscriber_attach(struct subscriber *sub, const struct subscriber_transport *t,
+    void *ctx)
+{
+	sub->t = t;
+	sub->ctx = ctx;
+	if (sub->closing || sub->c == NULL)
+		t->close(ctx);
+	else if (sub->qlen > 0)
+		t->kick(ctx);
+}
+
+void
+subscriber_free(struct subscriber *sub)
+{
+	struct channel *c;
+
+	if (sub == NULL)
+		return;
+	c = sub->c;
+	if (c != NULL) {
+		if (sub->prev != NULL)
+			sub->prev->next = sub->next;
+		else
+			c->subs = sub->next;
+		if (sub->next != NULL)
+			sub->next->prev = sub->prev;
+		c->nsubs--;
+		c->s->nsubs--;
+		if (c->s->m_subs != NULL)
+			metric_set(c->s->m_subs, (double)c->s->nsubs);
+		channel_dirty(c);
+	}
+	while (sub->qlen > 0) {
+		chunk_unref(sub->queue[sub->qhead]);
+		sub->qhead = (sub->qhead + 1) % sub->qcap;
+		sub->qlen--;
+	}
+	free(sub->queue);
+	if (sub->gzip)
+		deflateEnd(&sub->zs);
+	free(sub);
+}
+
+/* ---- the stream ----------------------------------------------------------- */
+
+/*
+ * Every heartbeat period: a comment to every stream silent that long, and
+ * a drop for every stream whose bytes have not moved within the write
+ * timeout (a dead or stuck reader; its Last-Event-ID stays good).
+ */
+static int64_t
+stream_heartbeat(struct loop *loop, void *arg)
+{
+	struct stream *s = arg;
+	uint64_t now = loop_now_us(loop);
+	uint64_t quiet = (uint64_t)s->opts.heartbeat_s * 1000000u;
+	uint64_t stuck = (uint64_t)s->opts.write_timeout_s * 1000000u;
+
+	for (struct channel *c = s->channels; c != NULL; c = c->next) {
+		struct subscriber *sub, *next;
+
+		for (sub = c->subs; sub != NULL; sub = next) {
+			next = sub->next;
+			if (sub->closing)
+				continue;
+			if (sub->backlog > 0 && now - sub->last_write_us >
+			    stuck)
+				subscriber_close(sub, "timeout");
+			else if (sub->backlog == 0 && now -
+			    sub->last_write_us >= quiet - quiet / 10)
+				subscriber_push_text(sub, ":hb\n\n");
+		}
+	}
+	return s->opts.heartbeat_s * 1000 / 2;
+}
+
+struct stream *
+stream_new(struct loop *loop, struct metrics *m,
+    const struct stream_options *opts)
+{
+	struct stream *s = xcalloc(1, sizeof(*s));
+
+	s->loop = loop;
+	s->opts = *opts;
+	s->heartbeat = loop_timer_add(loop, opts->heartbeat_s * 1000 / 2,
+	    stream_heartbeat, s);
+	if (m == NULL)
+		return s;
+	s->m_subs = metrics_add(m, METRIC_GAUGE, "broadside_stream_subscribers",
+	    "Event streams open.", NULL, NULL, 0);
+	s->m_events = metrics_add(m, METRIC_COUNTER,
+	    "broadside_stream_events_total",
+	    "Events published (once per view, before fan-out), by type.",
+	    "event", NULL, 0);
+	s->m_raw = metrics_add(m, METRIC_COUNTER,
+	    "broadside_stream_bytes_raw_total",
+	    "Event bytes queued to subscribers, before compression.", NULL,
+	    NULL, 0);
+	s->m_wire = metrics_add(m, METRIC_COUNTER,
+	    "broadside_stream_bytes_wire_total",
+	    "Event bytes queued to subscribers, after compression.", NULL,
+	    NULL, 0);
+	s->m_replays = metrics_add(m, METRIC_COUNTER,
+	    "broadside_stream_replays_total",
+	    "Reconnections served from the replay ring.", NULL, NULL, 0);
+	s->m_snapshots = metrics_add(m, METRIC_COUNTER,
+	    "broadside_stream_snapshots_total",
+	    "Snapshots sent: to new streams, or resent to reconnections the "
+	    "ring could not serve.", "reason", NULL, 0);
+	s->m_dropped = metrics_add(m, METRIC_COUNTER,
+	    "broadside_stream_dropped_total",
+	    "Subscribers dropped by the server, by reason.", "reason", NULL,
+	    0);
+	s->m_snapshot_bytes = metrics_add(m, METRIC_HISTOGRAM,
+	    "broadside_snapshot_bytes", "Size of the snapshots sent.", NULL,
+	    (const double[]){ 256, 1024, 4096, 16384, 65536, 102400, 262144,
+	    1048576 }, 8);
+	s->m_snapshot_max = metrics_add(m, METRIC_GAUGE,
+	    "broadside_snapshot_bytes_max", "The largest snapshot sent.",
+	    NULL, NULL, 0);
+	s->m_publish_delay = metrics_add(m, METRIC_HISTOGRAM,
+	    "broadside_stream_publish_delay_seconds",
+	    "From a committed change to its publication (debounce included).",
+	    NULL, METRICS_LATENCY_BUCKETS, METRICS_LATENCY_NBUCKETS);
+	metric_set(s->m_subs, 0);
+	return s;
+}
+
+void
+stream_free(struct stream *s)
+{
+	if (s == NULL)
+		return;
+	loop_timer_cancel(s->heartbeat);
+	free(s);
+}
+
+size_t
+stream_subscribers(const struct stream *s)
+{
+	return s->nsubs;
+}
+
+void
+stream_drain(struct stream *s)
+{
+	for (struct channel *c = s->channels; c != NULL; c = c->next) {
+		struct subscriber *sub, *next;
+
+		for (sub = c->subs; sub != NULL; sub = next) {
+			next = sub->next;
+			subscriber_push_text(sub, "retry: 1000\n\n");
+			subscriber_close(sub, NULL);
+		}
+	}
+}

@@ -692,6 +692,14 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 			metric_add(s->m_replays, 1);
 	} else {
 		subscriber_snapshot(sub);
+		/* Who is here, until the next change says otherwise. */
+		if (c->last_presence != NULL) {
+			struct chunk *ch = frame(c->epoch, 0, "presence",
+			    c->last_presence);
+
+			subscriber_push(sub, ch);
+			chunk_unref(ch);
+		}
 		reason = last_event_id && *last_event_id ? "resend" : "new";
 		if (s->m_snapshots != NULL)
 			metric_series_add(metric_series(s->m_snapshots,

@@ -1,0 +1,439 @@
+/*
+ * The event stream end to end (test_events.sh): SSE clients for the GM, a
+ * player and a spectator, plain and gzip, keep a local state by applying
+ * snapshot and merge-patch deltas, and after every step it must equal GET
+ * of the battle for the same token.  Also: secrecy of hidden ships in the
+ * crew's and spectators' bytes, gzip streams carrying the same events as
+ * plain ones, resume with Last-Event-ID (replay, or a snapshot for an old
+ * epoch), heartbeats on a silent stream, and presence when a client goes.
+ * Usage: events BASE_URL (the daemon runs with --heartbeat 1)
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "client.h"
+#include "patch.h"
+
+#define MAX_SSE 8
+
+struct sse {
+	const char *name;
+	char token[64];
+	int gzip;
+	int secret;		/* must never see the hidden ship */
+	CURL *easy;
+	struct curl_slist *headers;
+	char *raw;		/* every byte received (decoded) */
+	size_t rawlen;
+	char line[65536];
+	size_t linelen;
+	char ev_type[32], ev_id[64];
+	char *ev_data;
+	size_t ev_len;
+	char last_id[64];
+	json_t *state;
+	json_t *events;		/* [ [id, type, data], ... ] */
+	int snapshots, deltas, heartbeats, presences;
+	json_t *presence;
+	int open;
+};
+
+static CURLM *multi;
+static char base[256], id[64], gm[64], code[16], p1[64], spec[64];
+static struct sse sse[MAX_SSE];
+static int nsse;
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "FAIL: %s\n", what);
+	exit(1);
+}
+
+static void
+dispatch(struct sse *s)
+{
+	json_t *data;
+
+	if (s->ev_len == 0)
+		goto out;
+	data = json_loadb(s->ev_data, s->ev_len, 0, NULL);
+	if (data == NULL)
+		die("an event's data is not JSON");
+	if (s->ev_id[0] != '\0')
+		snprintf(s->last_id, sizeof(s->last_id), "%s", s->ev_id);
+	json_array_append_new(s->events, json_pack("[s,s,O]", s->ev_id,
+	    s->ev_type, data));
+	if (strcmp(s->ev_type, "snapshot") == 0) {
+		json_decref(s->state);
+		s->state = json_incref(data);
+		s->snapshots++;
+	} else if (strcmp(s->ev_type, "delta") == 0) {
+		json_t *next;
+
+		if (s->state == NULL)
+			die("a delta before any snapshot");
+		next = patch_apply(s->state, data);
+		json_decref(s->state);
+		s->state = next;
+		s->deltas++;
+	} else if (strcmp(s->ev_type, "presence") == 0) {
+		json_decref(s->presence);
+		s->presence = json_incref(data);
+		s->presences++;
+	}
+	json_decref(data);
+out:
+	s->ev_len = 0;
+	s->ev_id[0] = s->ev_type[0] = '\0';
+}
+
+static void
+sse_line(struct sse *s, const char *line, size_t len)
+{
+	if (len == 0) {
+		dispatch(s);
+		return;
+	}
+	if (line[0] == ':') {
+		if (len >= 3 && strncmp(line, ":hb", 3) == 0)
+			s->heartbeats++;
+		return;
+	}
+	if (len > 6 && strncmp(line, "data: ", 6) == 0) {
+		s->ev_data = realloc(s->ev_data, s->ev_len + len);
+		memcpy(s->ev_data + s->ev_len, line + 6, len - 6);
+		s->ev_len += len - 6;
+	} else if (len > 7 && strncmp(line, "event: ", 7) == 0) {
+		snprintf(s->ev_type, sizeof(s->ev_type), "%.*s",
+		    (int)(len - 7), line + 7);
+	} else if (len > 4 && strncmp(line, "id: ", 4) == 0) {
+		snprintf(s->ev_id, sizeof(s->ev_id), "%.*s", (int)(len - 4),
+		    line + 4);
+	}
+}
+
+static size_t
+on_sse(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct sse *s = arg;
+	size_t n = size * nmemb;
+
+	s->raw = realloc(s->raw, s->rawlen + n + 1);
+	memcpy(s->raw + s->rawlen, data, n);
+	s->rawlen += n;
+	s->raw[s->rawlen] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (data[i] == '\n') {
+			sse_line(s, s->line, s->linelen);
+			s->linelen = 0;
+		} else if (s->linelen < sizeof(s->line) - 1) {
+			s->line[s->linelen++] = data[i];
+		}
+	}
+	return n;
+}
+
+static void
+sse_open(struct sse *s, const char *last_id)
+{
+	char url[512], hdr[128];
+
+	snprintf(url, sizeof(url), "%s/v1/battles/%s/events?access_token=%s",
+	    base, id, s->token);
+	s->easy = curl_easy_init();
+	curl_easy_setopt(s->easy, CURLOPT_URL, url);
+	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_sse);
+	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
+	if (s->gzip)
+		curl_easy_setopt(s->easy, CURLOPT_ACCEPT_ENCODING, "gzip");
+	s->headers = curl_slist_append(NULL, "Accept: text/event-stream");
+	if (last_id != NULL) {
+		snprintf(hdr, sizeof(hdr), "Last-Event-ID: %s", last_id);
+		s->headers = curl_slist_append(s->headers, hdr);
+	}
+	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->headers);
+	curl_multi_add_handle(multi, s->easy);
+	s->open = 1;
+	s->linelen = s->ev_len = 0;
+}
+
+static void
+sse_close(struct sse *s)
+{
+	curl_multi_remove_handle(multi, s->easy);
+	curl_easy_cleanup(s->easy);
+	curl_slist_free_all(s->headers);
+	s->open = 0;
+}
+
+static struct sse *
+sse_new(const char *name, const char *token, int gzip, int secret)
+{
+	struct sse *s = &sse[nsse++];
+
+	s->name = name;
+	snprintf(s->token, sizeof(s->token), "%s", token);
+	s->gzip = gzip;
+	s->secret = secret;
+	s->events = json_array();
+	sse_open(s, NULL);
+	return s;
+}
+
+static void
+pump(int ms)
+{
+	for (int waited = 0; waited < ms; waited += 20) {
+		int running;
+
+		curl_multi_perform(multi, &running);
+		curl_multi_poll(multi, NULL, 0, 20, NULL);
+	}
+}
+
+/* Every open client's state must reach GET's for its token (5 s). */
+static void
+converge(const char *when)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		int all = 1;
+
+		pump(50);
+		for (int i = 0; i < nsse; i++) {
+			char path[128];
+			struct reply r;
+
+			if (!sse[i].open)
+				continue;
+			snprintf(path, sizeof(path), "/v1/battles/%s", id);
+			client_call(&r, "GET", path, sse[i].token, NULL, NULL);
+			expect_status(&r, 200, "GET for convergence");
+			if (!json_equal(r.json, sse[i].state))
+				all = 0;
+			reply_free(&r);
+		}
+		if (all)
+			return;
+	}
+	for (int i = 0; i < nsse; i++) {
+		char *st = json_dumps(sse[i].state, JSON_SORT_KEYS);
+
+		fprintf(stderr, "%s: %.400s\n", sse[i].name, st ? st : "null");
+		free(st);
+	}
+	fprintf(stderr, "FAIL: streams did not converge to GET %s\n", when);
+	exit(1);
+}
+
+static void
+act(const char *method, const char *suffix, const char *token,
+    const char *body, long status)
+{
+	char path[256];
+	struct reply r;
+
+	snprintf(path, sizeof(path), "/v1/battles/%s%s", id, suffix);
+	client_call(&r, method, path, token, body, NULL);
+	expect_status(&r, status, suffix);
+	reply_free(&r);
+}
+
+static void
+setup(void)
+{
+	struct reply r;
+	char body[160];
+
+	client_json(&r, "POST", "/v1/battles", NULL, json_pack("{s:s, s:i}",
+	    "name", "Streams", "round_seconds", 600));
+	expect_status(&r, 201, "create");
+	snprintf(id, sizeof(id), "%s", reply_str(&r, "id"));
+	snprintf(gm, sizeof(gm), "%s", reply_str(&r, "gm_token"));
+	snprintf(code, sizeof(code), "%s", reply_str(&r, "join_code"));
+	reply_free(&r);
+	snprintf(body, sizeof(body), "{\"join_code\":\"%s\",\"name\":\"Ann\"}",
+	    code);
+	client_call(&r, "POST", "/v1/battles/x/players", NULL, NULL, NULL);
+	reply_free(&r);
+	snprintf(body, sizeof(body), "{\"join_code\":\"%s\",\"name\":\"Ann\"}",
+	    code);
+	{
+		char path[128];
+
+		snprintf(path, sizeof(path), "/v1/battles/%s/players", id);
+		client_call(&r, "POST", path, NULL, body, NULL);
+		expect_status(&r, 201, "join");
+		snprintf(p1, sizeof(p1), "%s", reply_str(&r, "token"));
+		reply_free(&r);
+		snprintf(body, sizeof(body), "{\"join_code\":\"%s\",\"name\":"
+		    "\"Eve\",\"role\":\"spectator\"}", code);
+		client_call(&r, "POST", path, NULL, body, NULL);
+		expect_status(&r, 201, "spectator");
+		snprintf(spec, sizeof(spec), "%s", reply_str(&r, "token"));
+		reply_free(&r);
+	}
+}
+
+static void
+play(void)
+{
+	act("POST", "/ships", gm, "{\"class\":\"frigate\",\"side\":\"crew\","
+	    "\"x\":100,\"y\":100,\"crewed\":true}", 201);
+	act("POST", "/ships", gm, "{\"class\":\"corvette\",\"side\":\"hostile\","
+	    "\"x\":250,\"y\":200,\"notes\":\"GMNOTE-MARKER\"}", 201);
+	act("POST", "/ships", gm, "{\"class\":\"destroyer\",\"side\":"
+	    "\"hostile\",\"x\":150,\"y\":150,\"hidden\":true,\"name\":"
+	    "\"HIDDEN-MARKER\"}", 201);
+	act("PUT", "/stations/gunner", p1, NULL, 200);
+	converge("after set-up");
+	/* A burst of GM drags: coalesced by the debounce window. */
+	for (int x = 260; x < 300; x += 2) {
+		char body[32];
+
+		snprintf(body, sizeof(body), "{\"x\":%d}", x);
+		act("PATCH", "/ships/2", gm, body, 200);
+	}
+	converge("after a burst of moves");
+	act("POST", "/start", gm, "", 200);
+	for (int round = 1; round <= 3; round++) {
+		char body[160];
+
+		snprintf(body, sizeof(body), "{\"round\":%d,\"station\":"
+		    "\"gunner\",\"type\":\"fire\",\"weapon\":0,\"target\":2}",
+		    round);
+		act("POST", "/orders", p1, body, 202);
+		snprintf(body, sizeof(body), "{\"round\":%d,\"ship\":2}",
+		    round);
+		act("POST", "/orders", gm, body, 202);
+		/* The hidden ship holds: firing would reveal it. */
+		snprintf(body, sizeof(body), "{\"round\":%d,\"ship\":3}",
+		    round);
+		act("POST", "/orders", gm, body, 202);
+		converge("after a round");
+	}
+	act("POST", "/narration", gm, "{\"text\":\"Steady.\"}", 200);
+	converge("after narration");
+}
+
+/* The events of a gzip stream are those of its plain twin. */
+static void
+same_events(const struct sse *a, const struct sse *b)
+{
+	size_t na = json_array_size(a->events), nb = json_array_size(b->events);
+	size_t i, j;
+
+	/* Both end with the same events; the gzip one may start later. */
+	for (i = na, j = nb; i > 0 && j > 0; i--, j--)
+		if (!json_equal(json_array_get(a->events, i - 1),
+		    json_array_get(b->events, j - 1)))
+			break;
+	if (na < 10 || i > 1 || (na != nb && j > 1)) {
+		fprintf(stderr, "%s %zu events, %s %zu, differ at %zu/%zu\n",
+		    a->name, na, b->name, nb, i, j);
+		die("gzip and plain streams differ");
+	}
+}
+
+static void
+secrecy(void)
+{
+	static const char *const secrets[] = { "HIDDEN-MARKER",
+		"GMNOTE-MARKER", "\"3\":{", "\"hull\":140", "join_code",
+		"state_hash" };
+
+	for (int i = 0; i < nsse; i++) {
+		if (!sse[i].secret)
+			continue;
+		for (size_t k = 0; k < sizeof(secrets) / sizeof(secrets[0]);
+		    k++) {
+			const char *at = strstr(sse[i].raw, secrets[k]);
+
+			if (at != NULL) {
+				fprintf(stderr, "%s stream: '%s' in ...%.120s\n",
+				    sse[i].name, secrets[k], at > sse[i].raw +
+				    60 ? at - 60 : sse[i].raw);
+				die("a crew or spectator stream shows a secret");
+			}
+		}
+	}
+}
+
+static void
+resume(struct sse *s)
+{
+	char last[64];
+	int snaps = s->snapshots;
+
+	sse_close(s);
+	snprintf(last, sizeof(last), "%s", s->last_id);
+	act("PATCH", "/ships/2", gm, "{\"y\":260}", 200);
+	act("POST", "/narration", gm, "{\"text\":\"While you were away.\"}",
+	    200);
+	pump(200);
+	sse_open(s, last);
+	converge("after a resume");
+	if (s->snapshots != snaps)
+		die("a resume within the ring got a snapshot, not a replay");
+	/* An id from another epoch: a fresh snapshot. */
+	sse_close(s);
+	sse_open(s, "0-1");
+	converge("after a resume from an old epoch");
+	if (s->snapshots != snaps + 1)
+		die("an old epoch's id did not get a snapshot");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sse *g, *gz, *crew, *crewgz, *watcher;
+	int beats;
+
+	if (argc != 2)
+		return 2;
+	snprintf(base, sizeof(base), "%s", argv[1]);
+	client_init(base);
+	multi = curl_multi_init();
+	setup();
+	g = sse_new("gm", gm, 0, 0);
+	gz = sse_new("gm-gzip", gm, 1, 0);
+	crew = sse_new("crew", p1, 0, 1);
+	crewgz = sse_new("crew-gzip", p1, 1, 1);
+	watcher = sse_new("spectator", spec, 0, 1);
+	pump(300);
+	play();
+	same_events(g, gz);
+	same_events(crew, crewgz);
+	secrecy();
+	printf("events: gm %d deltas, crew %d, spectator %d\n", g->deltas,
+	    crew->deltas, watcher->deltas);
+	resume(crew);
+
+	/* Nothing happens for 3 s: heartbeats (--heartbeat 1) arrive. */
+	beats = watcher->heartbeats;
+	pump(3000);
+	if (watcher->heartbeats < beats + 2)
+		die("a silent stream got no heartbeats");
+
+	/* The player leaves: the GM's presence no longer lists them. */
+	sse_close(crew);
+	sse_close(crewgz);
+	pump(500);
+	if (json_array_size(json_object_get(g->presence, "players")) != 0 ||
+	    !json_is_true(json_object_get(g->presence, "gm")))
+		die("presence did not drop the player who left");
+	secrecy();
+	for (int i = 0; i < nsse; i++)
+		if (sse[i].open)
+			sse_close(&sse[i]);
+	curl_multi_cleanup(multi);
+	client_cleanup();
+	printf("events: ok\n");
+	return 0;
+}

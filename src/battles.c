@@ -260,8 +260,14 @@ battle_commit_action(struct live_battle *lb, struct pending_write *pw)
 	    &why, NULL) != 0)
 		log_error("battle %s: a committed %s does not apply again: %s",
 		    lb->id, action_name(pw->kind), why.text);
-	if (lb->channel != NULL)
+	if (lb->channel != NULL) {
 		channel_changed(lb->channel, log);
+		/* Its author hears at once that the order is on disk. */
+		if (pw->kind == ACTION_ORDER)
+			channel_private(lb->channel, pw->who.role ==
+			    ACTOR_GM ? 0 : pw->who.player, "accepted",
+			    pw->body);
+	}
 	json_decref(log);
 }
 

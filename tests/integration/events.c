@@ -39,7 +39,7 @@ struct sse {
 	char last_id[64];
 	json_t *state;
 	json_t *events;		/* [ [id, type, data], ... ] */
-	int snapshots, deltas, heartbeats, presences;
+	int snapshots, deltas, heartbeats, presences, accepted;
 	json_t *presence;
 	int open;
 };
@@ -83,6 +83,8 @@ dispatch(struct sse *s)
 		json_decref(s->state);
 		s->state = next;
 		s->deltas++;
+	} else if (strcmp(s->ev_type, "accepted") == 0) {
+		s->accepted++;
 	} else if (strcmp(s->ev_type, "presence") == 0) {
 		json_decref(s->presence);
 		s->presence = json_incref(data);
@@ -410,6 +412,9 @@ main(int argc, char **argv)
 	play();
 	same_events(g, gz);
 	same_events(crew, crewgz);
+	/* The player's three orders, each confirmed on its own stream. */
+	if (crew->accepted != 3 || watcher->accepted != 0)
+		die("private 'accepted' events went astray");
 	secrecy();
 	printf("events: gm %d deltas, crew %d, spectator %d\n", g->deltas,
 	    crew->deltas, watcher->deltas);

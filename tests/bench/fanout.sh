@@ -1,0 +1,71 @@
+#!/bin/sh
+# Event-stream fan-out, side by side with nginx + nchan, measured by the
+# team's neutral client ssebench (../shared/tools/ssebench, or
+# $SSEBENCH_SRC).  Each of C battles gets one spectator token that its
+# subscribers share; events are GM narrations, which reach subscribers as
+# "log" events after their commit.  Figures only; part of make bench when
+# ssebench's source and nginx with nchan (Debian nginx-light,
+# libnginx-mod-nchan) are present, skipped with a note otherwise.
+#
+#   fanout.sh [SUBSCRIBERS [CHANNELS [RATE [SECONDS]]]]   (1000 100 1000 10)
+set -eu
+N=${1:-1000} C=${2:-100} R=${3:-1000} S=${4:-10}
+M=$((R * S))
+BUILD=${BS_BUILDDIR:-$(pwd)}
+SRC=${BS_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+SSEBENCH_SRC=${SSEBENCH_SRC:-$SRC/../shared/tools/ssebench/ssebench.c}
+if [ ! -f "$SSEBENCH_SRC" ]; then
+	echo "fanout: no ssebench source at $SSEBENCH_SRC (set SSEBENCH_SRC); skipped"
+	exit 0
+fi
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/broadside-fanout.XXXXXX")
+PIDS=
+trap 'for p in $PIDS; do kill $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
+cc -O2 -o "$TMP/ssebench" "$SSEBENCH_SRC" -lm
+ulimit -n 20000 2>/dev/null || true
+
+"$BUILD/src/broadsided" --listen 127.0.0.1:0 --db "$TMP/fan.db" \
+    --sql-dir "$SRC/sql" --www "$SRC/www" --rate 100000 --burst 100000 \
+    --max-connections 19000 --max-battles 5000 --max-spectators 1000 \
+    --drain-delay 0 --debounce "${DEBOUNCE:-0}" 2>"$TMP/log" &
+BS=$!
+PIDS="$PIDS $BS"
+i=0
+until grep -q 'listening on' "$TMP/log"; do
+	i=$((i + 1)); [ $i -lt 100 ] || { cat "$TMP/log"; exit 1; }; sleep 0.1
+done
+URL=$(sed -n 's,^.*listening on \(http://[^ ]*\).*$,\1,p' "$TMP/log")
+PORT=${URL##*:}
+c=0
+while [ $c -lt "$C" ]; do
+	r=$(curl -s -d '{"name":"fan","round_seconds":600}' "$URL/v1/battles")
+	id=$(echo "$r" | sed 's/.*"id":"\([^"]*\)".*/\1/')
+	gm=$(echo "$r" | sed 's/.*"gm_token":"\([^"]*\)".*/\1/')
+	code=$(echo "$r" | sed 's/.*"join_code":"\([^"]*\)".*/\1/')
+	t=$(curl -s -d "{\"join_code\":\"$code\",\"name\":\"w\",\"role\":\"spectator\"}" \
+	    "$URL/v1/battles/$id/players" | sed 's/.*"token":"\([^"]*\)".*/\1/')
+	printf '/v1/battles/%s/events?access_token=%s\t/v1/battles/%s/narration\tAuthorization: Bearer %s\n' \
+	    "$id" "$t" "$id" "$gm" >>"$TMP/battles.tsv"
+	c=$((c + 1))
+done
+echo "== broadsided: $N subscribers, $C battles, $R events/s for $S s"
+"$TMP/ssebench" -p "$PORT" --channels-file "$TMP/battles.tsv" \
+    --body-template '{"text":"%s"}' --event-type log \
+    -n "$N" -m "$M" -r "$R" -w 2 -d 5 -X 120 -S "$BS" -l broadside
+kill $BS; wait $BS 2>/dev/null || true
+
+if command -v nginx >/dev/null && [ -e /usr/lib/nginx/modules/ngx_nchan_module.so ]; then
+	mkdir -p "$TMP/nginx"
+	nginx -p "$TMP/nginx/" -c "$(dirname "$SSEBENCH_SRC")/nchan.conf" \
+	    -e "$TMP/nginx/error.log" -g 'daemon off; worker_processes 1;' &
+	NG=$!
+	PIDS="$PIDS $NG"
+	sleep 0.7
+	W=$(pgrep -P $NG | paste -sd, -)
+	echo "== nginx + nchan: the same load"
+	"$TMP/ssebench" -n "$N" -c "$C" -m "$M" -r "$R" -w 2 -d 5 -X 120 \
+	    -S "$W" -l nchan
+	kill -QUIT $NG; wait $NG 2>/dev/null || true
+else
+	echo "fanout: nginx with nchan not installed (apt-get install nginx-light libnginx-mod-nchan): no reference run"
+fi

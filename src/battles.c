@@ -492,16 +492,16 @@ live_battle_document(const struct live_battle *lb, enum viewer viewer)
 
 	json_object_set_new(doc, "id", json_string(lb->id));
 	json_object_set_new(doc, "name", json_string(lb->name));
-	if (viewer == VIEWER_GM) {
-		char hash[17];
-
-		snprintf(hash, sizeof(hash), "%016" PRIx64,
-		    codec_hash(lb->committed));
+	if (viewer == VIEWER_GM)
 		json_object_set_new(doc, "join_code",
 		    json_string(lb->join_code));
-		json_object_set_new(doc, "state_hash", json_string(hash));
-	}
 	return doc;
+}
+
+void
+live_battle_state_hash(const struct live_battle *lb, char out[17])
+{
+	snprintf(out, 17, "%016" PRIx64, codec_hash(lb->committed));
 }
 
 static json_t *

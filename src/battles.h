@@ -108,11 +108,17 @@ const struct battle *live_battle_game(const struct live_battle *lb);
 /*
  * The document a viewer sees (new reference): the engine's projection of
  * the committed state, with the battle's id and name, and for the GM its
- * join code and state hash.  GET of the battle and the event stream's
+ * join code.  GET of the battle and the event stream's
  * snapshots and deltas are made of it.
  */
 json_t *live_battle_document(const struct live_battle *lb,
     enum viewer viewer);
+
+/*
+ * The committed state's 64-bit hash in hex (16 digits and a NUL): the
+ * same battle, dice to come included, has the same hash.
+ */
+void live_battle_state_hash(const struct live_battle *lb, char out[17]);
 
 /* The battle's event stream (NULL while it is being deleted). */
 struct channel *live_battle_channel(const struct live_battle *lb);

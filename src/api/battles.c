@@ -183,6 +183,12 @@ api_battle_me(struct request *req, void *daemon)
 	me = json_pack("{s:s, s:s}", "battle", live_battle_id(lb), "role",
 	    who.role == ACTOR_GM ? "gm" : who.role == ACTOR_PLAYER ?
 	    "player" : "spectator");
+	if (who.role == ACTOR_GM) {
+		char hash[17];
+
+		live_battle_state_hash(lb, hash);
+		json_object_set_new(me, "state_hash", json_string(hash));
+	}
 	if (who.role == ACTOR_PLAYER) {
 		stations = json_array();
 		for (int s = 0; s < STATION_COUNT; s++)

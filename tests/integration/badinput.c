@@ -30,9 +30,11 @@ state_hash(void)
 	struct reply r;
 	char *h;
 
-	client_call(&r, "GET", bpath(""), gm, NULL, NULL);
-	expect_status(&r, 200, "GM view");
+	client_call(&r, "GET", bpath("/me"), gm, NULL, NULL);
+	expect_status(&r, 200, "GM's state hash");
 	h = strdup(reply_str(&r, "state_hash"));
+	if (strlen(h) != 16)
+		reply_fail(&r, "no state hash");
 	reply_free(&r);
 	return h;
 }

@@ -21,7 +21,7 @@ CPID=$!
 track_client "$CPID"
 
 state_hash() {
-	http GET "$BASE_URL/v1/battles/$ID" -H "Authorization: Bearer $GM"
+	http GET "$BASE_URL/v1/battles/$ID/me" -H "Authorization: Bearer $GM"
 	expect_status 200 "GM view ($1)"
 	sed -n 's/.*"state_hash":"\([0-9a-f]*\)".*/\1/p' "$TMP/body"
 }
@@ -37,6 +37,8 @@ while [ $i -lt 6 ]; do
 	if [ $((i % 2)) -eq 1 ]; then
 		# Paused client: the state before and after must be equal.
 		kill -STOP "$CPID"
+		# Let a request already sent by the client finish its commit.
+		sleep 0.3
 		before=$(state_hash "before kill $i")
 		kill -KILL "$DAEMON_PID"
 		wait_exit "$DAEMON_PID" 5

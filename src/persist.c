@@ -175,6 +175,27 @@ persist_write_delete(struct persist_write *w)
 
 /* ---- applying a record (storage thread) --------------------------------- */
 
+/*
+ * The connection's prepared statement for sql, kept between writes (the
+ * store finalizes them all when it closes): parsing SQL for every write
+ * cost more than the write.
+ */
+static int
+statement(sqlite3 *db, const char *sql, sqlite3_stmt **out)
+{
+	sqlite3_stmt *st;
+
+	for (st = sqlite3_next_stmt(db, NULL); st != NULL;
+	    st = sqlite3_next_stmt(db, st)) {
+		if (!sqlite3_stmt_busy(st) && strcmp(sqlite3_sql(st), sql) == 0) {
+			*out = st;
+			return SQLITE_OK;
+		}
+	}
+	return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, out,
+	    NULL);
+}
+
 /* Prepares, binds with a format ("t" text, "b" 32-byte blob, "i" int64,
  * "n" int64 or NULL when 0, "z" blob with explicit length), steps. */
 static int
@@ -184,7 +205,7 @@ exec_bound(sqlite3 *db, const char *sql, const char *fmt, ...)
 	va_list ap;
 	int rc, i = 1;
 
-	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	rc = statement(db, sql, &st);
 	if (rc != SQLITE_OK)
 		return rc;
 	va_start(ap, fmt);
@@ -221,7 +242,8 @@ exec_bound(sqlite3 *db, const char *sql, const char *fmt, ...)
 	}
 	va_end(ap);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 

@@ -458,6 +458,13 @@ store_close(struct store *store)
 		store_drain_done(store->loop, store);
 		loop_wake_free(store->wake);
 	}
+	if (store->db != NULL) {
+		sqlite3_stmt *st;
+
+		/* Statements kept between writes (persist.c). */
+		while ((st = sqlite3_next_stmt(store->db, NULL)) != NULL)
+			sqlite3_finalize(st);
+	}
 	sqlite3_close(store->db);
 	pthread_cond_destroy(&store->cond);
 	pthread_mutex_destroy(&store->lock);

@@ -352,43 +352,67 @@ channel_emit(struct channel *c, unsigned views, const char *event,
 	}
 }
 
+/*
+ * Emits one event per distinct data among the views' (NULL: nothing for
+ * that view): views that would get the same bytes share one event, so it
+ * is framed once (a narration reads the same for everyone; the crew and
+ * spectators often see the same change).  Takes the references in data.
+ */
+static void
+channel_emit_views(struct channel *c, const char *event, json_t *data[VIEWS])
+{
+	for (int v = 0; v < VIEWS; v++) {
+		unsigned views = 1u << v;
+
+		if (data[v] == NULL)
+			continue;
+		for (int w = v + 1; w < VIEWS; w++) {
+			if (data[w] != NULL && json_equal(data[v], data[w])) {
+				views |= 1u << w;
+				json_decref(data[w]);
+				data[w] = NULL;
+			}
+		}
+		channel_emit(c, views, event, data[v]);
+		json_decref(data[v]);
+		data[v] = NULL;
+	}
+}
+
 static void
 channel_publish_views(struct channel *c)
 {
+	json_t *patch[VIEWS] = { NULL, NULL, NULL };
+
 	for (int v = 0; v < VIEWS; v++) {
 		json_t *doc = c->src.document(c->src.arg, (enum viewer)v);
-		json_t *patch;
 
-		if (c->base[v] == NULL) {
-			c->base[v] = doc;
-			continue;
+		if (c->base[v] != NULL) {
+			patch[v] = patch_diff(c->base[v], doc);
+			json_decref(c->base[v]);
 		}
-		patch = patch_diff(c->base[v], doc);
-		if (patch != NULL) {
-			channel_emit(c, 1u << v, "delta", patch);
-			json_decref(patch);
-		}
-		json_decref(c->base[v]);
 		c->base[v] = doc;
 	}
+	channel_emit_views(c, "delta", patch);
 }
 
 static void
 channel_publish_log(struct channel *c)
 {
+	json_t *data[VIEWS];
+
 	if (json_array_size(c->pending_log) == 0)
 		return;
 	for (int v = 0; v < VIEWS; v++) {
-		json_t *entries = json_array(), *e, *data;
+		json_t *entries = json_array(), *e;
 		size_t i;
 
 		json_array_foreach(c->pending_log, i, e)
 			json_array_append_new(entries, c->src.log_entry(
 			    c->src.arg, (enum viewer)v, e));
-		data = json_pack("{s:o}", "entries", entries);
-		channel_emit(c, 1u << v, "log", data);
-		json_decref(data);
+		data[v] = json_pack("{s:o}", "entries", entries);
 	}
+	channel_emit_views(c, "log", data);
 	json_array_clear(c->pending_log);
 }
 

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "action.h"
 #include "game/game.h"
 #include "request.h"
 #include "route.h"
@@ -130,6 +131,14 @@ int api_rate_limit_address(struct request *req, void *daemon);
 struct api_wait;
 struct api_wait *api_wait_new(struct request *req, int status, json_t *body);
 void api_wait_done(void *arg, int status, json_t *result);
+
+/*
+ * Applies an action for who and answers status with {"battle","done"} and
+ * the action's result once it is committed, or the refusal at once.
+ */
+void api_act(struct request *req, struct live_battle *lb,
+    const struct actor *who, int status, enum action_kind kind,
+    const json_t *body);
 
 /* Drops a wait that was never handed to a battle (the change was refused). */
 void api_wait_cancel(struct api_wait *w);

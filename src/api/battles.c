@@ -273,24 +273,6 @@ api_battle_log(struct request *req, void *daemon)
 
 /* ---- changes --------------------------------------------------------------- */
 
-/* Applies a GM action whose body is built by the caller; answers 200. */
-static void
-gm_act(struct request *req, struct live_battle *lb, const struct actor *who,
-    enum action_kind kind, json_t *body)
-{
-	struct refusal why;
-	int rv;
-
-	struct api_wait *w = api_wait_new(req, 200, json_pack("{s:s, s:s}",
-	    "battle", live_battle_id(lb), "done", action_name(kind)));
-
-	rv = live_battle_act(lb, kind, who, body, &why, api_wait_done, w);
-	if (rv != 0) {
-		api_wait_cancel(w);
-		api_refuse_change(req, rv, &why, NULL);
-	}
-}
-
 void
 api_battle_settings(struct request *req, void *daemon)
 {
@@ -317,7 +299,7 @@ api_battle_settings(struct request *req, void *daemon)
 		if (sp != -1)
 			json_object_set_new(act, "spectators",
 			    json_boolean(sp));
-		gm_act(req, lb, &who, ACTION_SETTINGS, act);
+		api_act(req, lb, &who, 200, ACTION_SETTINGS, act);
 		json_decref(act);
 	}
 	json_decref(body);
@@ -352,7 +334,7 @@ simple_gm_action(struct request *req, void *daemon, enum action_kind kind)
 		act = json_pack("{s:I}", "deadline", (json_int_t)(
 		    battles_wall_ms() + (int64_t)battle_round_seconds(
 		    live_battle_game(lb)) * 1000));
-		gm_act(req, lb, &who, kind, act);
+		api_act(req, lb, &who, 200, kind, act);
 		json_decref(act);
 	}
 	json_decref(body);
@@ -394,7 +376,7 @@ api_battle_narration(struct request *req, void *daemon)
 			    "Bad field", "Narration needs 'text', a string of "
 			    "1 to 1000 bytes."));
 		else
-			gm_act(req, lb, &who, ACTION_NARRATE, body);
+			api_act(req, lb, &who, 200, ACTION_NARRATE, body);
 	}
 	json_decref(body);
 }

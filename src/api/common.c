@@ -219,3 +219,20 @@ api_viewer(const struct actor *who)
 	}
 	return VIEWER_SPECTATOR;
 }
+
+void
+api_act(struct request *req, struct live_battle *lb, const struct actor *who,
+    int status, enum action_kind kind, const json_t *body)
+{
+	struct refusal why;
+	struct api_wait *w;
+	int rv;
+
+	w = api_wait_new(req, status, json_pack("{s:s, s:s}", "battle",
+	    live_battle_id(lb), "done", action_name(kind)));
+	rv = live_battle_act(lb, kind, who, body, &why, api_wait_done, w);
+	if (rv != 0) {
+		api_wait_cancel(w);
+		api_refuse_change(req, rv, &why, NULL);
+	}
+}

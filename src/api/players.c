@@ -92,24 +92,6 @@ out:
 	json_decref(body);
 }
 
-/* Applies a player or station action; answers 200 after the commit. */
-static void
-act(struct request *req, struct live_battle *lb, const struct actor *who,
-    enum action_kind kind, json_t *act_body)
-{
-	struct refusal why;
-	struct api_wait *w;
-	int rv;
-
-	w = api_wait_new(req, 200, json_pack("{s:s, s:s}", "battle",
-	    live_battle_id(lb), "done", action_name(kind)));
-	rv = live_battle_act(lb, kind, who, act_body, &why, api_wait_done, w);
-	if (rv != 0) {
-		api_wait_cancel(w);
-		api_refuse_change(req, rv, &why, NULL);
-	}
-}
-
 void
 api_player_edit(struct request *req, void *daemon)
 {
@@ -134,7 +116,7 @@ api_player_edit(struct request *req, void *daemon)
 		} else {
 			a = json_pack("{s:i, s:i}", "player", player, "skill",
 			    (int)skill);
-			act(req, lb, &who, ACTION_SKILL, a);
+			api_act(req, lb, &who, 200, ACTION_SKILL, a);
 			json_decref(a);
 		}
 	}
@@ -157,7 +139,7 @@ api_station_take(struct request *req, void *daemon)
 		/* The engine refuses it with its own reason. */
 		a = json_pack("{s:s, s:i}", "station", req->params[1],
 		    "player", 0);
-		act(req, lb, &who, ACTION_TAKE, a);
+		api_act(req, lb, &who, 200, ACTION_TAKE, a);
 		json_decref(a);
 	} else if (api_body_only(req, body, keys) == 0 &&
 	    api_body_int(req, body, "player", who.player, 1, 1000000,
@@ -169,7 +151,7 @@ api_station_take(struct request *req, void *daemon)
 		} else {
 			a = json_pack("{s:s, s:i}", "station", req->params[1],
 			    "player", (int)player);
-			act(req, lb, &who, ACTION_TAKE, a);
+			api_act(req, lb, &who, 200, ACTION_TAKE, a);
 			json_decref(a);
 		}
 	}
@@ -186,6 +168,6 @@ api_station_free(struct request *req, void *daemon)
 	if (api_battle_caller(req, daemon, &lb, &who) != 0)
 		return;
 	a = json_pack("{s:s}", "station", req->params[1]);
-	act(req, lb, &who, ACTION_FREE, a);
+	api_act(req, lb, &who, 200, ACTION_FREE, a);
 	json_decref(a);
 }

@@ -25,23 +25,6 @@ ship_id(struct request *req)
 	return 0;
 }
 
-static void
-ship_act(struct request *req, struct live_battle *lb,
-    const struct actor *who, enum action_kind kind, json_t *body, int status)
-{
-	struct refusal why;
-	struct api_wait *w;
-	int rv;
-
-	w = api_wait_new(req, status, json_pack("{s:s, s:s}", "battle",
-	    live_battle_id(lb), "done", action_name(kind)));
-	rv = live_battle_act(lb, kind, who, body, &why, api_wait_done, w);
-	if (rv != 0) {
-		api_wait_cancel(w);
-		api_refuse_change(req, rv, &why, NULL);
-	}
-}
-
 void
 api_ships_add(struct request *req, void *daemon)
 {
@@ -53,7 +36,7 @@ api_ships_add(struct request *req, void *daemon)
 	    !api_require_gm(req, &who) ||
 	    (body = api_body_object(req)) == NULL)
 		return;
-	ship_act(req, lb, &who, ACTION_SHIP_ADD, body, 201);
+	api_act(req, lb, &who, 201, ACTION_SHIP_ADD, body);
 	json_decref(body);
 }
 
@@ -70,7 +53,7 @@ api_ship_edit(struct request *req, void *daemon)
 	    (body = api_body_object(req)) == NULL)
 		return;
 	a = json_pack("{s:i, s:O}", "ship", ship, "changes", body);
-	ship_act(req, lb, &who, ACTION_SHIP_EDIT, a, 200);
+	api_act(req, lb, &who, 200, ACTION_SHIP_EDIT, a);
 	json_decref(a);
 	json_decref(body);
 }
@@ -87,6 +70,6 @@ api_ship_remove(struct request *req, void *daemon)
 	    !api_require_gm(req, &who) || (ship = ship_id(req)) == 0)
 		return;
 	a = json_pack("{s:i}", "ship", ship);
-	ship_act(req, lb, &who, ACTION_SHIP_REMOVE, a, 200);
+	api_act(req, lb, &who, 200, ACTION_SHIP_REMOVE, a);
 	json_decref(a);
 }

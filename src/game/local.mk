@@ -30,31 +30,31 @@ GAME_TESTS = \
 UNIT_TESTS += $(GAME_TESTS)
 
 tests_unit_test_game_rules_SOURCES = tests/unit/test_game_rules.c \
-	tests/unit/test_game_support.c
+	tests/unit/test_game_support.c tests/unit/test_game_support.h
 tests_unit_test_game_rules_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_game_rules_LDADD = $(UNIT_LDADD)
 tests_unit_test_game_systems_SOURCES = tests/unit/test_game_systems.c \
-	tests/unit/test_game_support.c
+	tests/unit/test_game_support.c tests/unit/test_game_support.h
 tests_unit_test_game_systems_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_game_systems_LDADD = $(UNIT_LDADD)
 tests_unit_test_game_orders_SOURCES = tests/unit/test_game_orders.c \
-	tests/unit/test_game_support.c
+	tests/unit/test_game_support.c tests/unit/test_game_support.h
 tests_unit_test_game_orders_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_game_orders_LDADD = $(UNIT_LDADD)
 tests_unit_test_game_gm_SOURCES = tests/unit/test_game_gm.c \
-	tests/unit/test_game_support.c
+	tests/unit/test_game_support.c tests/unit/test_game_support.h
 tests_unit_test_game_gm_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_game_gm_LDADD = $(UNIT_LDADD)
 tests_unit_test_game_views_SOURCES = tests/unit/test_game_views.c \
-	tests/unit/test_game_support.c
+	tests/unit/test_game_support.c tests/unit/test_game_support.h
 tests_unit_test_game_views_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_game_views_LDADD = $(UNIT_LDADD)
 tests_unit_test_game_codec_SOURCES = tests/unit/test_game_codec.c \
-	tests/unit/test_game_support.c
+	tests/unit/test_game_support.c tests/unit/test_game_support.h
 tests_unit_test_game_codec_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_game_codec_LDADD = $(UNIT_LDADD)
 tests_unit_test_game_props_SOURCES = tests/unit/test_game_props.c \
-	tests/unit/test_game_support.c
+	tests/unit/test_game_support.c tests/unit/test_game_support.h
 tests_unit_test_game_props_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_game_props_LDADD = $(UNIT_LDADD)
 

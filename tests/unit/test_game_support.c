@@ -1,6 +1,6 @@
 /*
  * Helpers the game engine's unit tests share (linked into each
- * test_game_* program; each declares the ones it uses).  They drive the
+ * test_game_* program; declared in test_game_support.h).  They drive the
  * engine only through src/game/game.h, as the daemon does.
  */
 #ifdef HAVE_CONFIG_H
@@ -19,6 +19,7 @@
 
 #include "error.h"
 #include "game/game.h"
+#include "test_game_support.h"
 
 const struct actor tg_gm = { ACTOR_GM, 0 };
 const struct actor tg_spectator = { ACTOR_SPECTATOR, 0 };

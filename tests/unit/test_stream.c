@@ -1,0 +1,330 @@
+/*
+ * Unit tests for the event stream (src/stream.c) with a fake battle and a
+ * fake transport: debounced publishing, deltas that rebuild the document,
+ * replay from the ring and snapshots past it, a slow reader dropped at its
+ * backlog bound, gzip that inflates to the plain bytes, and private events.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "loop.h"
+#include "patch.h"
+#include "stream.h"
+
+/* The fake battle: a counter that every view sees, and a GM secret. */
+struct fake {
+	int counter;
+	char pad[2048];
+};
+
+static json_t *
+fake_document(void *arg, enum viewer viewer)
+{
+	struct fake *f = arg;
+	json_t *doc = json_pack("{s:i, s:s}", "counter", f->counter, "pad",
+	    f->pad);
+
+	if (viewer == VIEWER_GM)
+		json_object_set_new(doc, "secret", json_integer(f->counter * 7));
+	return doc;
+}
+
+static json_t *
+fake_log_entry(void *arg, enum viewer viewer, const json_t *entry)
+{
+	return json_deep_copy(entry);
+}
+
+/* The fake transport: collects what the subscriber has, when told to. */
+struct sink {
+	struct subscriber *sub;
+	char *bytes;
+	size_t len;
+	int kicks, closes;
+	int reading;		/* a slow reader never reads */
+};
+
+static void
+sink_take(struct sink *k)
+{
+	struct iovec iov[16];
+	int n;
+
+	while ((n = subscriber_iov(k->sub, iov, 16)) > 0) {
+		size_t got = 0;
+
+		for (int i = 0; i < n; i++) {
+			k->bytes = realloc(k->bytes, k->len + iov[i].iov_len + 1);
+			memcpy(k->bytes + k->len, iov[i].iov_base,
+			    iov[i].iov_len);
+			k->len += iov[i].iov_len;
+			got += iov[i].iov_len;
+		}
+		k->bytes[k->len] = '\0';
+		subscriber_consumed(k->sub, got, 0);
+	}
+}
+
+static void
+sink_kick(void *ctx)
+{
+	struct sink *k = ctx;
+
+	k->kicks++;
+	if (k->reading)
+		sink_take(k);
+}
+
+static void
+sink_close(void *ctx)
+{
+	struct sink *k = ctx;
+
+	k->closes++;
+}
+
+static const struct subscriber_transport sink_ops = {
+	.kick = sink_kick,
+	.close = sink_close,
+};
+
+static struct stream_options opts = {
+	.debounce_ms = 0, .heartbeat_s = 15, .retry_ms = 3000,
+	.ring_events = 8, .ring_bytes = 1 << 20, .max_backlog = 64 * 1024,
+	.write_timeout_s = 30,
+};
+
+static struct channel *
+fake_channel(struct stream *s, struct fake *f)
+{
+	struct channel_source src = { fake_document, fake_log_entry, f };
+
+	memset(f->pad, 'p', sizeof(f->pad) - 1);
+	return channel_new(s, "b1", 7, &src);
+}
+
+/* Applies the SSE text: snapshot then deltas; returns the document. */
+static json_t *
+replay_text(const char *text, int *snapshots, char *last_id)
+{
+	json_t *state = NULL;
+	const char *p = text;
+	char event[32] = "";
+
+	*snapshots = 0;
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (len > 7 && strncmp(p, "event: ", 7) == 0)
+			snprintf(event, sizeof(event), "%.*s", (int)len - 7,
+			    p + 7);
+		else if (len > 4 && strncmp(p, "id: ", 4) == 0)
+			snprintf(last_id, 64, "%.*s", (int)len - 4, p + 4);
+		else if (len > 6 && strncmp(p, "data: ", 6) == 0) {
+			json_t *d = json_loadb(p + 6, len - 6, 0, NULL), *n;
+
+			assert_non_null(d);
+			if (strcmp(event, "snapshot") == 0) {
+				json_decref(state);
+				state = json_incref(d);
+				(*snapshots)++;
+			} else if (strcmp(event, "delta") == 0) {
+				n = patch_apply(state, d);
+				json_decref(state);
+				state = n;
+			}
+			json_decref(d);
+		}
+		p += len + (nl ? 1 : 0);
+	}
+	return state;
+}
+
+static void
+change(struct loop *loop, struct channel *c, struct fake *f)
+{
+	json_t *log = json_pack("[{s:i, s:s}]", "seq", f->counter + 1, "kind",
+	    "narration");
+
+	f->counter++;
+	channel_changed(c, log);
+	json_decref(log);
+	/* debounce 0: published on the next turn of the loop. */
+	assert_int_equal(loop_run_once(loop, 50), 0);
+}
+
+static void
+test_snapshot_deltas_and_resume(void **state)
+{
+	struct loop *loop;
+	struct stream *s;
+	struct fake f = { 0 };
+	struct channel *c;
+	struct sink a = { .reading = 1 }, b = { .reading = 1 };
+	char last[64] = "";
+	json_t *doc, *want;
+	int snaps;
+
+	assert_int_equal(loop_new(&loop), 0);
+	s = stream_new(loop, NULL, &opts);
+	c = fake_channel(s, &f);
+	a.sub = subscriber_new(c, VIEWER_CREW, 1, 0, NULL);
+	subscriber_attach(a.sub, &sink_ops, &a);
+	for (int i = 0; i < 3; i++)
+		change(loop, c, &f);
+	doc = replay_text(a.bytes, &snaps, last);
+	want = fake_document(&f, VIEWER_CREW);
+	assert_true(json_equal(doc, want));
+	assert_int_equal(snaps, 1);
+	assert_null(strstr(a.bytes, "secret"));
+	assert_non_null(strstr(a.bytes, "retry: 3000\n"));
+	json_decref(doc);
+
+	/* b resumes from a's last id after two more changes: a replay. */
+	for (int i = 0; i < 2; i++)
+		change(loop, c, &f);
+	b.sub = subscriber_new(c, VIEWER_CREW, 2, 0, last);
+	subscriber_attach(b.sub, &sink_ops, &b);
+	assert_null(strstr(b.bytes, "snapshot"));
+	assert_non_null(strstr(b.bytes, "event: delta"));
+	subscriber_free(b.sub);
+	free(b.bytes);
+
+	/* Past the ring (8 events): a snapshot instead. */
+	for (int i = 0; i < 12; i++)
+		change(loop, c, &f);
+	memset(&b, 0, sizeof(b));
+	b.reading = 1;
+	b.sub = subscriber_new(c, VIEWER_CREW, 2, 0, last);
+	subscriber_attach(b.sub, &sink_ops, &b);
+	doc = replay_text(b.bytes, &snaps, last);
+	assert_int_equal(snaps, 1);
+	json_decref(want);
+	want = fake_document(&f, VIEWER_CREW);
+	assert_true(json_equal(doc, want));
+	json_decref(doc);
+	json_decref(want);
+
+	subscriber_free(a.sub);
+	subscriber_free(b.sub);
+	free(a.bytes);
+	free(b.bytes);
+	channel_free(c);
+	stream_free(s);
+	loop_free(loop);
+}
+
+static void
+test_slow_reader_is_dropped(void **state)
+{
+	struct loop *loop;
+	struct stream *s;
+	struct fake f = { 0 };
+	struct channel *c;
+	struct sink slow = { .reading = 0 };
+
+	assert_int_equal(loop_new(&loop), 0);
+	s = stream_new(loop, NULL, &opts);
+	c = fake_channel(s, &f);
+	slow.sub = subscriber_new(c, VIEWER_SPECTATOR, -1, 0, NULL);
+	subscriber_attach(slow.sub, &sink_ops, &slow);
+	/* Each change queues a 2 KB log entry: 64 KB is passed quickly. */
+	for (int i = 0; i < 200 && slow.closes == 0; i++) {
+		json_t *log = json_pack("[{s:s}]", "text", f.pad);
+
+		channel_changed(c, log);
+		json_decref(log);
+		assert_int_equal(loop_run_once(loop, 50), 0);
+	}
+	assert_int_equal(slow.closes, 1);
+	assert_true(subscriber_closing(slow.sub));
+	/* Closed, it queues nothing more: memory stays bounded. */
+	{
+		size_t before = subscriber_backlog(slow.sub);
+
+		change(loop, c, &f);
+		assert_int_equal(subscriber_backlog(slow.sub), before);
+		assert_true(before <= opts.max_backlog + sizeof(f.pad) + 256);
+	}
+	subscriber_free(slow.sub);
+	channel_free(c);
+	stream_free(s);
+	loop_free(loop);
+}
+
+static void
+test_gzip_inflates_to_plain_and_private_events(void **state)
+{
+	struct loop *loop;
+	struct stream *s;
+	struct fake f = { 0 };
+	struct channel *c;
+	struct sink plain = { .reading = 1 }, gz = { .reading = 1 };
+	char out[65536];
+	z_stream zs;
+	json_t *data;
+
+	assert_int_equal(loop_new(&loop), 0);
+	s = stream_new(loop, NULL, &opts);
+	c = fake_channel(s, &f);
+	plain.sub = subscriber_new(c, VIEWER_GM, 0, 0, NULL);
+	subscriber_attach(plain.sub, &sink_ops, &plain);
+	gz.sub = subscriber_new(c, VIEWER_GM, 0, 1, NULL);
+	subscriber_attach(gz.sub, &sink_ops, &gz);
+	for (int i = 0; i < 5; i++)
+		change(loop, c, &f);
+	data = json_pack("{s:i}", "round", 1);
+	channel_private(c, 0, "accepted", data);
+	channel_private(c, 9, "accepted", data);	/* nobody's */
+	json_decref(data);
+
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(inflateInit2(&zs, 16 + 15), Z_OK);
+	zs.next_in = (Bytef *)gz.bytes;
+	zs.avail_in = (uInt)gz.len;
+	zs.next_out = (Bytef *)out;
+	zs.avail_out = sizeof(out) - 1;
+	/* Every event was flushed: all of it inflates now. */
+	assert_true(inflate(&zs, Z_SYNC_FLUSH) >= 0);
+	out[sizeof(out) - 1 - zs.avail_out] = '\0';
+	inflateEnd(&zs);
+	assert_true(gz.len < plain.len);
+	assert_string_equal(out, plain.bytes);
+	assert_non_null(strstr(plain.bytes, "event: accepted\ndata: "
+	    "{\"round\":1}\n\n"));
+	/* Only member 0's: the event for member 9 went nowhere. */
+	assert_null(strstr(strstr(plain.bytes, "event: accepted") + 1,
+	    "event: accepted"));
+
+	subscriber_free(plain.sub);
+	subscriber_free(gz.sub);
+	free(plain.bytes);
+	free(gz.bytes);
+	channel_free(c);
+	stream_free(s);
+	loop_free(loop);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_snapshot_deltas_and_resume),
+		cmocka_unit_test(test_slow_reader_is_dropped),
+		cmocka_unit_test(test_gzip_inflates_to_plain_and_private_events),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

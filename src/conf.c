@@ -69,7 +69,7 @@ static const struct option_spec options[] = {
 	{ "per-ip-connections", OPT_LONG, OFF(per_ip_connections), 0, 1000000,
 	  "N", "HTTP/1.1 connections per client address, 0 for no cap (0)" },
 	{ "idle-timeout", OPT_INT, OFF(idle_timeout_s), 1, 86400, "SECONDS",
-	  "close HTTP/1.1 connections idle this long (30)" },
+	  "close connections idle this long (30)" },
 	{ "sniff-timeout", OPT_INT, OFF(sniff_timeout_s), 1, 3600, "SECONDS",
 	  "close new connections that send nothing this long (10)" },
 	{ "conn-memory", OPT_LONG, OFF(conn_memory), 4096, 1024L * 1024,
@@ -102,6 +102,11 @@ static const struct option_spec options[] = {
 	  "unsent bytes before a slow stream is dropped (262144)" },
 	{ "write-timeout", OPT_INT, OFF(write_timeout_s), 1, 3600, "SECONDS",
 	  "drop a stream whose bytes have not moved this long (30)" },
+	{ "h2-max-streams", OPT_LONG, OFF(h2_max_streams), 1, 100000, "N",
+	  "concurrent streams per HTTP/2 connection (100)" },
+	{ "h2-max-header-list", OPT_LONG, OFF(h2_max_header_list), 1024,
+	  1024L * 1024, "BYTES",
+	  "largest HTTP/2 request header list (16384)" },
 	{ "help", OPT_ACTION, CONFIG_HELP, 0, 0, NULL,
 	  "print this help and exit" },
 	{ "version", OPT_ACTION, CONFIG_VERSION, 0, 0, NULL,
@@ -141,6 +146,8 @@ config_init(struct config *cfg)
 	cfg->ring_bytes = 1048576;
 	cfg->max_backlog = 262144;
 	cfg->write_timeout_s = 30;
+	cfg->h2_max_streams = 100;
+	cfg->h2_max_header_list = 16384;
 }
 
 void

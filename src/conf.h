@@ -45,6 +45,8 @@ struct config {
 	long ring_bytes;
 	long max_backlog;	/* unsent bytes per subscriber */
 	int write_timeout_s;
+	long h2_max_streams;	/* HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS */
+	long h2_max_header_list;	/* HTTP/2 request header list, bytes */
 };
 
 /* The outcome of config_parse_args() besides errors. */

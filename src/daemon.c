@@ -26,6 +26,7 @@
 #include "conf.h"
 #include "error.h"
 #include "http1.h"
+#include "http2.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
@@ -52,6 +53,7 @@ struct daemon {
 	struct router *router;
 	struct listener *listener;
 	struct http1 *http1;
+	struct http2 *http2;
 	struct store *store;
 	struct battles *battles;
 	struct stream *stream;
@@ -72,28 +74,19 @@ daemon_hand_http1(void *arg, int fd, const struct sockaddr *addr,
 {
 	struct daemon *d = arg;
 
+	/* An HTTP/1.1 "Upgrade: h2c" request is HTTP/2's to answer. */
+	if (http2_try_upgrade(d->http2, fd, addr, addrlen))
+		return;
 	http1_add_connection(d->http1, fd, addr, addrlen);
 }
 
-/*
- * The HTTP/2 seam: until the nghttp2 adapter lands, a client that opens
- * with the HTTP/2 preface gets the server preface (an empty SETTINGS
- * frame) and GOAWAY with HTTP_1_1_REQUIRED, which tells it, in HTTP/2's
- * own terms, to come back over HTTP/1.1.
- */
 static void
 daemon_hand_http2(void *arg, int fd, const struct sockaddr *addr,
     socklen_t addrlen)
 {
-	static const unsigned char refuse[] = {
-		0, 0, 0, 0x4, 0, 0, 0, 0, 0,		/* SETTINGS */
-		0, 0, 8, 0x7, 0, 0, 0, 0, 0,		/* GOAWAY */
-		0, 0, 0, 0,				/* last stream 0 */
-		0, 0, 0, 0xd,				/* HTTP_1_1_REQUIRED */
-	};
+	struct daemon *d = arg;
 
-	(void)!write(fd, refuse, sizeof(refuse));
-	close(fd);
+	http2_add_connection(d->http2, fd, addr, addrlen);
 }
 
 static size_t
@@ -101,7 +94,7 @@ daemon_connections(void *arg)
 {
 	struct daemon *d = arg;
 
-	return http1_connections(d->http1);
+	return http1_connections(d->http1) + http2_connections(d->http2);
 }
 
 /* ---- draining ------------------------------------------------------------ */
@@ -119,7 +112,8 @@ daemon_drain_tick(struct loop *loop, void *arg)
 		listener_free(d->listener);
 		d->listener = NULL;
 	}
-	left = http1_requests_in_flight(d->http1);
+	left = http1_requests_in_flight(d->http1) +
+	    http2_requests_in_flight(d->http2);
 	if (d->listener == NULL && left == 0) {
 		log_info("drain: done");
 		loop_stop(loop);
@@ -152,6 +146,7 @@ daemon_start_drain(struct daemon *d, int signo)
 	    d->cfg->drain_delay_s, d->cfg->drain_grace_s);
 	d->state = DAEMON_DRAINING;
 	http1_set_draining(d->http1);
+	http2_set_draining(d->http2);
 	/* Streams get a last retry: hint and close once it is written. */
 	stream_drain(d->stream);
 	d->drain_deadline_us = loop_now_us(d->loop) +
@@ -179,7 +174,8 @@ daemon_uptime_cb(void *arg)
 }
 
 static void
-daemon_add_metrics(struct daemon *d, struct http1_options *h1o)
+daemon_add_metrics(struct daemon *d, struct http1_options *h1o,
+    struct http2_options *h2o)
 {
 	struct metric *info;
 	const char *version[] = { PACKAGE_VERSION };
@@ -191,6 +187,16 @@ daemon_add_metrics(struct daemon *d, struct http1_options *h1o)
 	h1o->conns_total = metrics_add(d->metrics, METRIC_COUNTER,
 	    "broadside_connections_total",
 	    "Client connections accepted, by protocol.", "protocol", NULL, 0);
+	h2o->conns_open = h1o->conns_open;
+	h2o->conns_total = h1o->conns_total;
+	h2o->streams_open = metrics_add(d->metrics, METRIC_GAUGE,
+	    "broadside_http_streams_open",
+	    "HTTP/2 streams open (requests in progress and event streams), "
+	    "by protocol.", "protocol", NULL, 0);
+	h2o->streams_total = metrics_add(d->metrics, METRIC_COUNTER,
+	    "broadside_http_streams_total",
+	    "HTTP/2 streams opened by clients, by protocol.", "protocol",
+	    NULL, 0);
 	metrics_add_callback(d->metrics, METRIC_GAUGE,
 	    "process_resident_memory_bytes", "Resident memory in bytes.",
 	    metrics_process_rss_bytes, NULL);
@@ -282,6 +288,12 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 		.idle_timeout_s = cfg->idle_timeout_s,
 		.conn_memory = cfg->conn_memory,
 	};
+	struct http2_options h2o = {
+		.max_body = cfg->max_body,
+		.max_streams = cfg->h2_max_streams,
+		.max_header_list = cfg->h2_max_header_list,
+		.idle_timeout_s = cfg->idle_timeout_s,
+	};
 	struct daemon *d;
 	int rv;
 
@@ -299,7 +311,7 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 	}
 	d->started_us = loop_now_us(d->loop);
 	d->metrics = metrics_new();
-	daemon_add_metrics(d, &h1o);
+	daemon_add_metrics(d, &h1o, &h2o);
 	d->router = router_new(api_routes, api_nroutes, d, d->metrics,
 	    d->loop);
 	rv = store_open(&d->store, d->loop, cfg->db_path, cfg->sql_dir,
@@ -337,6 +349,7 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 		rv = BS_ERR_IO;
 		goto fail;
 	}
+	http2_new(&d->http2, d->loop, d->router, &h2o);
 	if ((rv = daemon_listen(d, err, errlen)) != 0)
 		goto fail;
 	*out = d;
@@ -383,6 +396,7 @@ daemon_free(struct daemon *d)
 	stream_free(d->stream);
 	ratelimit_free(d->ratelimit);
 	http1_free(d->http1);
+	http2_free(d->http2);
 	loop_timer_cancel(d->drain_timer);
 	if (d->sigwatch != NULL)
 		loop_watch_remove(d->sigwatch);

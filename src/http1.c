@@ -613,8 +613,21 @@ h1_on_access(void *cls, struct MHD_Connection *conn, const char *url,
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) >
-		    (unsigned long long)h1->opts.max_body)
-			return h1_too_large(hr);
+		    (unsigned long long)h1->opts.max_body) {
+			/*
+			 * A client waiting for 100-continue has sent no body:
+			 * answer now.  One already sending it would see its
+			 * connection reset if we answered and closed without
+			 * reading it, so a body up to the discard bound is
+			 * read and dropped first (as for chunked bodies).
+			 */
+			if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+			    MHD_HTTP_HEADER_EXPECT) != NULL ||
+			    strtoull(cl, NULL, 10) > H1_DISCARD_FACTOR *
+			    (unsigned long long)h1->opts.max_body)
+				return h1_too_large(hr);
+			hr->too_large = 1;
+		}
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {

@@ -16,11 +16,14 @@
 static char base_url[256];
 static CURL *curl;
 static int no_retry;
+static int http2;
 
 void
 client_init(const char *base)
 {
 	snprintf(base_url, sizeof(base_url), "%s", base);
+	http2 = getenv("BS_CLIENT_HTTP2") != NULL &&
+	    strcmp(getenv("BS_CLIENT_HTTP2"), "1") == 0;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	curl = curl_easy_init();
 	if (curl == NULL) {
@@ -114,6 +117,17 @@ client_call_once(struct reply *r, const char *method, const char *path,
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(curl, CURLOPT_HEADERDATA, r);
+	if (http2) {
+		curl_easy_setopt(curl, CURLOPT_HTTP_VERSION,
+		    (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+		/*
+		 * libcurl 7.88 cannot reuse a prior-knowledge connection
+		 * ("Error in the HTTP2 framing layer", curl issue 10634,
+		 * fixed in 8.0): one connection per call.
+		 */
+		curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
+	}
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
 	if (token != NULL) {

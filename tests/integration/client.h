@@ -17,7 +17,11 @@ struct reply {
 	char retry_after[32];
 };
 
-/* Sets the base URL ("http://127.0.0.1:PORT") for every call. */
+/*
+ * Sets the base URL ("http://127.0.0.1:PORT") for every call.  With
+ * BS_CLIENT_HTTP2=1 in the environment every call speaks HTTP/2 (prior
+ * knowledge) instead of HTTP/1.1.
+ */
 void client_init(const char *base);
 
 /* Frees libcurl's state. */

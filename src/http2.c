@@ -1,0 +1,588 @@
+/*
+ * The nghttp2 adapter (http2.h): connections.  Streams (requests in,
+ * responses and event streams out) are http2_stream.c.
+ *
+ * Each connection owns a server session.  The socket is read into
+ * nghttp2_session_mem_recv(); frames nghttp2 wants to send are gathered
+ * from nghttp2_session_mem_send() into a per-connection buffer and
+ * written, and only when the socket is full do we watch EPOLLOUT and stop
+ * asking nghttp2 for more (so memory stays bounded and a slow reader
+ * holds back only its own bytes: event streams keep their backlog in
+ * their subscriber, where the stream module bounds it).  A connection
+ * closes when nghttp2 wants neither to read nor to write.
+ *
+ * Work that cannot happen where it is noticed (a handler answering from
+ * the store's completion, a subscriber kicked by a publish) is done by a
+ * per-connection deferred "service" pass after the loop's iteration; a
+ * connection that must close while such a pass is queued is freed by it.
+ * Nothing is freed inside nghttp2's or the stream module's callbacks
+ * except the nghttp2 stream's own data in on_stream_close, which nghttp2
+ * allows.
+ *
+ * Floods: nghttp2 caps queued SETTINGS/PING acknowledgements
+ * (max_outbound_ack), SETTINGS entries, CONTINUATION frames and the rate
+ * of incoming RST_STREAM (rapid reset); on top of that, PING, SETTINGS,
+ * PRIORITY and empty DATA frames share a per-connection token bucket,
+ * past which the connection gets GOAWAY ENHANCE_YOUR_CALM.
+ */
+#include "config.h"
+
+#include "http2.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <nghttp2/nghttp2.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "h2c.h"
+#include "http2_impl.h"
+#include "listen.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "request.h"
+#include "stream.h"
+
+/* Stop asking nghttp2 for frames once this much waits to be written. */
+#define H2_OUT_HIGH (64 * 1024)
+/* Bytes read per wake-up at most, so one client cannot hog the loop. */
+#define H2_READ_MAX (256 * 1024)
+/* Incoming RST_STREAM: burst and per-second rate (nghttp2's defaults). */
+#define H2_RESET_BURST 1000
+#define H2_RESET_RATE 33
+#define H2_MAX_OUTBOUND_ACK 100
+/* TCP_USER_TIMEOUT, as on HTTP/1.1 event streams. */
+#define H2_USER_TIMEOUT_MS 30000
+
+/* ---- memory: nghttp2 allocates through our fatal-on-OOM policy --------- */
+
+static void *
+h2_malloc(size_t size, void *unused)
+{
+	return xmalloc(size);
+}
+
+static void
+h2_free(void *ptr, void *unused)
+{
+	free(ptr);
+}
+
+static void *
+h2_calloc(size_t nmemb, size_t size, void *unused)
+{
+	return xcalloc(nmemb, size);
+}
+
+static void *
+h2_realloc(void *ptr, size_t size, void *unused)
+{
+	return xrealloc(ptr, size);
+}
+
+static nghttp2_mem h2_mem = {
+	NULL, h2_malloc, h2_free, h2_calloc, h2_realloc,
+};
+
+/* Whether the connection may have one more control frame now. */
+int
+h2_conn_control_allowed(struct h2_conn *c)
+{
+	uint64_t now = loop_now_us(c->h2->loop);
+
+	c->control_tokens += (double)(now - c->control_us) / 1e6 *
+	    H2_CONTROL_RATE;
+	if (c->control_tokens > H2_CONTROL_BURST)
+		c->control_tokens = H2_CONTROL_BURST;
+	c->control_us = now;
+	if (c->control_tokens < 1.0)
+		return 0;
+	c->control_tokens -= 1.0;
+	return 1;
+}
+
+/*
+ * Event streams the stream module closed but whose bytes cannot move
+ * (their window or the connection's is shut) are reset instead of
+ * waiting for a reader that may never read.
+ */
+void
+h2_conn_reset_stuck(struct h2_conn *c)
+{
+	int32_t conn_window;
+
+	if (c->nclosing == 0)
+		return;
+	conn_window = nghttp2_session_get_remote_window_size(c->session);
+	for (struct h2_stream *st = c->streams; st != NULL; st = st->next) {
+		if (!st->sse_closing || st->rst_sent ||
+		    subscriber_backlog(st->sub) == 0)
+			continue;
+		if (conn_window > 0 &&
+		    nghttp2_session_get_stream_remote_window_size(c->session,
+		    st->id) > 0)
+			continue;
+		st->rst_sent = 1;
+		nghttp2_submit_rst_stream(c->session, NGHTTP2_FLAG_NONE,
+		    st->id, NGHTTP2_CANCEL);
+	}
+}
+
+/* ---- connections ----------------------------------------------------------- */
+
+static void
+h2_metrics_conns(struct http2 *h2)
+{
+	if (h2->conns_open != NULL)
+		metric_series_set(h2->conns_open, (double)h2->nconns);
+}
+
+static void
+h2_conn_free(struct h2_conn *c)
+{
+	struct http2 *h2 = c->h2;
+
+	while (c->streams != NULL)
+		h2_stream_free(c->streams);
+	nghttp2_session_del(c->session);
+	if (c->watch != NULL)
+		loop_watch_remove(c->watch);
+	loop_timer_cancel(c->timer);
+	close(c->fd);
+	free(c->out);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		h2->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	h2->nconns--;
+	h2_metrics_conns(h2);
+	free(c);
+}
+
+/* Closes now, or from the service pass already queued for it. */
+static void
+h2_conn_close(struct h2_conn *c)
+{
+	if (c->scheduled) {
+		c->dead = 1;
+		return;
+	}
+	h2_conn_free(c);
+}
+
+static void
+h2_conn_watch_out(struct h2_conn *c, int on)
+{
+	if (c->watching_out == on || c->watch == NULL)
+		return;
+	if (loop_watch_modify(c->watch, EPOLLIN | EPOLLRDHUP |
+	    (on ? EPOLLOUT : 0)) == 0)
+		c->watching_out = on;
+}
+
+/* Appends n bytes to the output buffer. */
+static void
+h2_conn_queue(struct h2_conn *c, const void *data, size_t n)
+{
+	if (c->out_len + n > c->out_cap) {
+		size_t cap = c->out_len + n + 4096;
+
+		c->out = xrealloc(c->out, cap);
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, data, n);
+	c->out_len += n;
+}
+
+/*
+ * Writes what nghttp2 wants to send, as far as the socket takes it.
+ * Returns 0, or -1 when the connection is broken.
+ */
+static int
+h2_conn_flush(struct h2_conn *c)
+{
+	struct http2 *h2 = c->h2;
+
+	if (h2->draining && !c->goaway &&
+	    nghttp2_session_get_last_proc_stream_id(c->session) > 0) {
+		c->goaway = 1;
+		nghttp2_submit_goaway(c->session, NGHTTP2_FLAG_NONE,
+		    nghttp2_session_get_last_proc_stream_id(c->session),
+		    NGHTTP2_NO_ERROR, NULL, 0);
+	}
+	for (;;) {
+		while (c->out_off < c->out_len) {
+			ssize_t n = write(c->fd, c->out + c->out_off,
+			    c->out_len - c->out_off);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno == EAGAIN) {
+				h2_conn_watch_out(c, 1);
+				return 0;
+			}
+			if (n <= 0)
+				return -1;
+			c->out_off += (size_t)n;
+			c->last_progress_us = loop_now_us(h2->loop);
+		}
+		c->out_off = c->out_len = 0;
+		while (c->out_len < H2_OUT_HIGH) {
+			const uint8_t *data;
+			ssize_t n = nghttp2_session_mem_send(c->session, &data);
+
+			if (n < 0) {
+				log_debug("http2: %s: %s", c->remote,
+				    nghttp2_strerror((int)n));
+				return -1;
+			}
+			if (n == 0)
+				break;
+			h2_conn_queue(c, data, (size_t)n);
+		}
+		if (c->out_len == 0)
+			break;
+	}
+	h2_conn_watch_out(c, 0);
+	return 0;
+}
+
+
+/*
+ * Writes, then closes the connection if it is done.  Returns 0 if it is
+ * still open, -1 if it was closed (freed, or dead awaiting its service).
+ */
+static int
+h2_conn_pump(struct h2_conn *c)
+{
+	if (h2_conn_flush(c) != 0)
+		goto close;
+	if (c->nclosing > 0) {
+		h2_conn_reset_stuck(c);
+		if (h2_conn_flush(c) != 0)
+			goto close;
+	}
+	if (!nghttp2_session_want_read(c->session) &&
+	    !nghttp2_session_want_write(c->session) &&
+	    c->out_off == c->out_len)
+		goto close;
+	return 0;
+close:
+	h2_conn_close(c);
+	return -1;
+}
+
+static void
+h2_conn_service(struct loop *loop, void *arg)
+{
+	struct h2_conn *c = arg;
+
+	c->scheduled = 0;
+	if (c->dead) {
+		h2_conn_free(c);
+		return;
+	}
+	h2_conn_pump(c);
+}
+
+void
+h2_conn_schedule(struct h2_conn *c)
+{
+	if (c->scheduled || c->dead)
+		return;
+	c->scheduled = 1;
+	loop_defer(c->h2->loop, h2_conn_service, c);
+}
+
+/* Feeds nghttp2 what the socket has.  Returns 0, or -1 to close. */
+static int
+h2_conn_read(struct h2_conn *c)
+{
+	uint8_t buf[16384];
+	size_t total = 0;
+
+	while (total < H2_READ_MAX) {
+		ssize_t n = read(c->fd, buf, sizeof(buf)), rv;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0)
+			return -1;
+		total += (size_t)n;
+		c->last_progress_us = loop_now_us(c->h2->loop);
+		rv = nghttp2_session_mem_recv(c->session, buf, (size_t)n);
+		if (rv < 0) {
+			log_debug("http2: %s: %s", c->remote,
+			    nghttp2_strerror((int)rv));
+			return -1;
+		}
+		if ((size_t)n < sizeof(buf))
+			return 0;
+	}
+	return 0;
+}
+
+static void
+h2_conn_ready(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct h2_conn *c = arg;
+
+	if (c->dead)
+		return;
+	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
+		if (h2_conn_read(c) != 0) {
+			h2_conn_close(c);
+			return;
+		}
+	}
+	h2_conn_pump(c);
+}
+
+/*
+ * The idle timer.  A connection is closed when nothing has moved for the
+ * idle timeout and it is not merely waiting on us (a handler's answer, an
+ * event stream's next event) or when it is waiting on a socket that does
+ * not drain.  Event streams stuck behind a shut window are the stream
+ * module's (--write-timeout).
+ */
+static int64_t
+h2_conn_timer(struct loop *loop, void *arg)
+{
+	struct h2_conn *c = arg;
+	uint64_t idle = (uint64_t)c->h2->opts.idle_timeout_s * 1000000u;
+	uint64_t quiet = loop_now_us(loop) - c->last_progress_us;
+	int waiting_on_us = 0;
+
+	if (c->dead)
+		return 1000;
+	if (quiet < idle)
+		return (int64_t)((idle - quiet) / 1000) + 1;
+	for (struct h2_stream *st = c->streams; st != NULL; st = st->next)
+		if (st->state == H2S_HANDLER || st->state == H2S_SSE)
+			waiting_on_us = 1;
+	if (waiting_on_us && !c->watching_out)
+		return (int64_t)(idle / 1000);
+	log_debug("http2: closing %s, idle for %d s", c->remote,
+	    c->h2->opts.idle_timeout_s);
+	c->timer = NULL;	/* freed by the loop when we return STOP */
+	if (c->nstreams == 0 && !c->watching_out) {
+		/* A polite goodbye, if the socket takes it. */
+		nghttp2_session_terminate_session(c->session,
+		    NGHTTP2_NO_ERROR);
+		h2_conn_flush(c);
+	}
+	h2_conn_close(c);
+	return LOOP_TIMER_STOP;
+}
+
+static struct h2_conn *
+h2_conn_new(struct http2 *h2, int fd, const struct sockaddr *addr)
+{
+	struct h2_conn *c = xcalloc(1, sizeof(*c));
+	unsigned user_timeout_ms = H2_USER_TIMEOUT_MS;
+	nghttp2_settings_entry settings[] = {
+		{ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS,
+		  (uint32_t)h2->opts.max_streams },
+		{ NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
+		  (uint32_t)h2->opts.max_header_list },
+	};
+
+	c->h2 = h2;
+	c->fd = fd;
+	listen_format_address(addr, c->remote, sizeof(c->remote));
+	/* Unacknowledged bytes this long mean a dead peer (half-open). */
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms,
+	    sizeof(user_timeout_ms));
+	c->last_progress_us = loop_now_us(h2->loop);
+	c->control_us = c->last_progress_us;
+	c->control_tokens = H2_CONTROL_BURST;
+	nghttp2_session_server_new3(&c->session, h2->callbacks, c,
+	    h2->option, &h2_mem);
+	nghttp2_submit_settings(c->session, NGHTTP2_FLAG_NONE, settings,
+	    sizeof(settings) / sizeof(settings[0]));
+	c->next = h2->conns;
+	if (h2->conns != NULL)
+		h2->conns->prev = c;
+	h2->conns = c;
+	h2->nconns++;
+	if (h2->conns_total != NULL)
+		metric_series_add(h2->conns_total, 1);
+	h2_metrics_conns(h2);
+	return c;
+}
+
+/* Starts watching a new connection's socket.  Returns 0 or -1 (closed). */
+static int
+h2_conn_start(struct h2_conn *c)
+{
+	c->watch = loop_watch_add(c->h2->loop, c->fd, EPOLLIN | EPOLLRDHUP,
+	    h2_conn_ready, c);
+	if (c->watch == NULL) {
+		log_warn("cannot watch an HTTP/2 connection: %s",
+		    strerror(errno));
+		h2_conn_close(c);
+		return -1;
+	}
+	c->timer = loop_timer_add(c->h2->loop,
+	    (int64_t)c->h2->opts.idle_timeout_s * 1000, h2_conn_timer, c);
+	return 0;
+}
+
+int
+http2_add_connection(struct http2 *h2, int fd, const struct sockaddr *addr,
+    socklen_t addrlen)
+{
+	struct h2_conn *c = h2_conn_new(h2, fd, addr);
+
+	if (h2_conn_start(c) != 0)
+		return BS_ERR_IO;
+	/* The preface is waiting: read it now rather than on the next turn. */
+	h2_conn_ready(h2->loop, fd, EPOLLIN, c);
+	return 0;
+}
+
+/* ---- Upgrade: h2c --------------------------------------------------------- */
+
+static const char h2_switching[] =
+    "HTTP/1.1 101 Switching Protocols\r\n"
+    "Connection: Upgrade\r\n"
+    "Upgrade: h2c\r\n\r\n";
+
+int
+http2_try_upgrade(struct http2 *h2, int fd, const struct sockaddr *addr,
+    socklen_t addrlen)
+{
+	struct h2c_upgrade u;
+	struct h2_conn *c;
+	struct h2_stream *st;
+	char peek[H2C_MAX_HEAD];
+	ssize_t n;
+	int rv;
+
+	n = recv(fd, peek, sizeof(peek), MSG_PEEK);
+	if (n <= 0 || !h2c_parse(peek, (size_t)n, &u))
+		return 0;
+	/* From here on the socket is ours. */
+	if (recv(fd, peek, u.head_len, 0) != (ssize_t)u.head_len) {
+		h2c_upgrade_free(&u);
+		close(fd);
+		return 1;
+	}
+	c = h2_conn_new(h2, fd, addr);
+	h2_conn_queue(c, h2_switching, sizeof(h2_switching) - 1);
+	rv = nghttp2_session_upgrade2(c->session, u.settings, u.settings_len,
+	    strcmp(u.method, "HEAD") == 0, NULL);
+	if (rv != 0) {
+		log_debug("http2: upgrade from %s: %s", c->remote,
+		    nghttp2_strerror(rv));
+		h2c_upgrade_free(&u);
+		h2_conn_close(c);
+		return 1;
+	}
+	st = h2_stream_new(c, 1);
+	nghttp2_session_set_stream_user_data(c->session, 1, st);
+	h2_stream_set_method(st, u.method);
+	h2_stream_set_target(st, u.target, strlen(u.target));
+	for (size_t i = 0; i < u.nheaders; i++)
+		request_add_header(st->req, u.headers[i].name,
+		    u.headers[i].value);
+	h2c_upgrade_free(&u);
+	if (h2_conn_start(c) != 0)
+		return 1;
+	h2_stream_dispatch(st);
+	h2_conn_ready(h2->loop, fd, EPOLLIN, c);
+	return 1;
+}
+
+/* ---- the transport ---------------------------------------------------------- */
+
+int
+http2_new(struct http2 **out, struct loop *loop, struct router *router,
+    const struct http2_options *opts)
+{
+	struct http2 *h2 = xcalloc(1, sizeof(*h2));
+	nghttp2_session_callbacks *cb;
+
+	h2->loop = loop;
+	h2->router = router;
+	h2->opts = *opts;
+	nghttp2_session_callbacks_new(&cb);
+	h2_stream_callbacks(cb);
+	h2->callbacks = cb;
+	nghttp2_option_new(&h2->option);
+	nghttp2_option_set_no_closed_streams(h2->option, 1);
+	nghttp2_option_set_max_outbound_ack(h2->option, H2_MAX_OUTBOUND_ACK);
+	nghttp2_option_set_max_settings(h2->option, 32);
+	nghttp2_option_set_stream_reset_rate_limit(h2->option, H2_RESET_BURST,
+	    H2_RESET_RATE);
+	if (opts->conns_open != NULL) {
+		const char *labels[] = { "http2" };
+
+		h2->conns_open = metric_series(opts->conns_open, labels);
+		h2->conns_total = metric_series(opts->conns_total, labels);
+		metric_series_set(h2->conns_open, 0);
+		metric_series_add(h2->conns_total, 0);
+	}
+	if (opts->streams_open != NULL) {
+		const char *labels[] = { "http2" };
+
+		h2->streams_open = metric_series(opts->streams_open, labels);
+		h2->streams_total = metric_series(opts->streams_total,
+		    labels);
+		metric_series_set(h2->streams_open, 0);
+		metric_series_add(h2->streams_total, 0);
+	}
+	*out = h2;
+	return 0;
+}
+
+void
+http2_set_draining(struct http2 *h2)
+{
+	h2->draining = 1;
+	for (struct h2_conn *c = h2->conns; c != NULL; c = c->next) {
+		if (c->dead || c->goaway)
+			continue;
+		c->goaway = 1;
+		nghttp2_submit_goaway(c->session, NGHTTP2_FLAG_NONE,
+		    nghttp2_session_get_last_proc_stream_id(c->session),
+		    NGHTTP2_NO_ERROR, NULL, 0);
+		h2_conn_schedule(c);
+	}
+}
+
+size_t
+http2_connections(const struct http2 *h2)
+{
+	return h2->nconns;
+}
+
+size_t
+http2_requests_in_flight(const struct http2 *h2)
+{
+	return h2->nstreams;
+}
+
+void
+http2_free(struct http2 *h2)
+{
+	if (h2 == NULL)
+		return;
+	/* The loop has stopped: queued service passes will never run. */
+	while (h2->conns != NULL)
+		h2_conn_free(h2->conns);
+	nghttp2_session_callbacks_del(h2->callbacks);
+	nghttp2_option_del(h2->option);
+	free(h2);
+}

@@ -1,0 +1,132 @@
+/*
+ * Internal to the HTTP/2 transport (http2.c: connections, the socket and
+ * the session; http2_stream.c: streams, that is requests in and responses
+ * and event streams out).  Nothing outside those two files includes this.
+ * Loop thread only.
+ */
+#ifndef BROADSIDE_HTTP2_IMPL_H
+#define BROADSIDE_HTTP2_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <nghttp2/nghttp2.h>
+
+#include "buf.h"
+#include "http2.h"
+
+struct loop_timer;
+struct loop_watch;
+struct metric_series;
+struct request;
+struct response;
+struct router;
+struct subscriber;
+
+/* Control frames (PING, SETTINGS, PRIORITY, empty DATA): burst and rate. */
+#define H2_CONTROL_BURST 200.0
+#define H2_CONTROL_RATE 20.0
+/* How much of a refused body is read (in units of the cap), as HTTP/1.1. */
+#define H2_DISCARD_FACTOR 16
+
+enum h2_stream_state {
+	H2S_RECV,		/* headers and body arriving */
+	H2S_HANDLER,		/* dispatched, waiting for the answer */
+	H2S_SEND,		/* a response body going out */
+	H2S_SSE,		/* an event stream */
+	H2S_DONE,		/* answered without body, or given up */
+};
+
+struct h2_conn;
+
+struct h2_stream {
+	struct h2_conn *c;
+	int32_t id;
+	enum h2_stream_state state;
+	struct request *req;
+	size_t header_bytes;
+	int header_overflow;	/* past the header list cap: 431 */
+	struct buf body;
+	int too_large;
+	size_t discarded;	/* body bytes dropped after an early answer */
+	struct response *resp;	/* its body is being sent */
+	size_t sent;
+	struct subscriber *sub;
+	int sse_deferred;	/* nghttp2 waits for resume_data */
+	int sse_closing;	/* the stream module dropped it */
+	int rst_sent;
+	struct h2_stream *prev, *next;
+};
+
+struct h2_conn {
+	struct http2 *h2;
+	int fd;
+	char remote[64];
+	nghttp2_session *session;
+	struct loop_watch *watch;
+	int watching_out;
+	struct loop_timer *timer;
+	uint64_t last_progress_us;
+	uint8_t *out;		/* frames waiting to be written */
+	size_t out_len, out_off, out_cap;
+	struct h2_stream *streams;
+	size_t nstreams;
+	size_t nclosing;	/* event streams told to close */
+	double control_tokens;
+	uint64_t control_us;
+	int goaway;		/* GOAWAY submitted */
+	int scheduled;		/* a service pass is queued */
+	int dead;		/* to be freed by the queued service pass */
+	struct h2_conn *prev, *next;
+};
+
+struct http2 {
+	struct loop *loop;
+	struct router *router;
+	struct http2_options opts;
+	nghttp2_session_callbacks *callbacks;
+	nghttp2_option *option;
+	int draining;
+	struct h2_conn *conns;
+	size_t nconns;
+	size_t nstreams;
+	struct metric_series *conns_open;
+	struct metric_series *conns_total;
+	struct metric_series *streams_open;
+	struct metric_series *streams_total;
+};
+
+/* ---- http2_stream.c ---- */
+
+/* Registers the stream-level nghttp2 callbacks. */
+void h2_stream_callbacks(nghttp2_session_callbacks *cb);
+
+/* A stream's data, linked into its connection and counted. */
+struct h2_stream *h2_stream_new(struct h2_conn *c, int32_t id);
+
+/*
+ * Frees a stream's data; a handler still working hears of the abort.
+ * Never called inside a subscriber callback.
+ */
+void h2_stream_free(struct h2_stream *st);
+
+/* Sets the method, or the target ("/path?query", len bytes). */
+void h2_stream_set_method(struct h2_stream *st, const char *method);
+void h2_stream_set_target(struct h2_stream *st, const char *target,
+    size_t len);
+
+/* The request is complete: to the router (or 431). */
+void h2_stream_dispatch(struct h2_stream *st);
+
+/* ---- http2.c ---- */
+
+/* Queues a service pass (flush, close if done) after this iteration. */
+void h2_conn_schedule(struct h2_conn *c);
+
+/* Whether the connection may have one more control frame now. */
+int h2_conn_control_allowed(struct h2_conn *c);
+
+/* Resets closed event streams whose bytes cannot move. */
+void h2_conn_reset_stuck(struct h2_conn *c);
+
+#endif

@@ -8,6 +8,7 @@
 # libnginx-mod-nchan) are present, skipped with a note otherwise.
 #
 #   fanout.sh [SUBSCRIBERS [CHANNELS [RATE [SECONDS]]]]   (1000 100 1000 10)
+#   (BS_FLAGS adds daemon options, DEBOUNCE sets --debounce, default 0)
 set -eu
 N=${1:-1000} C=${2:-100} R=${3:-1000} S=${4:-10}
 M=$((R * S))
@@ -27,7 +28,7 @@ ulimit -n 20000 2>/dev/null || true
 "$BUILD/src/broadsided" --listen 127.0.0.1:0 --db "$TMP/fan.db" \
     --sql-dir "$SRC/sql" --www "$SRC/www" --rate 100000 --burst 100000 \
     --max-connections 19000 --max-battles 5000 --max-spectators 1000 \
-    --drain-delay 0 --debounce "${DEBOUNCE:-0}" 2>"$TMP/log" &
+    --drain-delay 0 --debounce "${DEBOUNCE:-0}" ${BS_FLAGS:-} 2>"$TMP/log" &
 BS=$!
 PIDS="$PIDS $BS"
 i=0

@@ -261,7 +261,8 @@ battle_commit_action(struct live_battle *lb, struct pending_write *pw)
 		log_error("battle %s: a committed %s does not apply again: %s",
 		    lb->id, action_name(pw->kind), why.text);
 	if (lb->channel != NULL) {
-		channel_changed(lb->channel, log);
+		/* A narration adds to the log and changes no view. */
+		channel_changed(lb->channel, log, pw->kind != ACTION_NARRATE);
 		/* Its author hears at once that the order is on disk. */
 		if (pw->kind == ACTION_ORDER)
 			channel_private(lb->channel, pw->who.role ==

@@ -66,6 +66,7 @@ struct channel {
 	json_t *base[VIEWS];	/* each view's last published document */
 	json_t *pending_log;	/* GM entries since the last publish */
 	int dirty;
+	int documents_dirty;	/* a change may have altered the views */
 	uint64_t dirty_since_us;
 	struct loop_timer *timer;
 	json_t *last_round;	/* {round, phase, deadline} last published */
@@ -455,7 +456,10 @@ channel_publish(struct channel *c)
 	struct stream *s = c->s;
 
 	c->dirty = 0;
-	channel_publish_views(c);
+	if (c->documents_dirty) {
+		c->documents_dirty = 0;
+		channel_publish_views(c);
+	}
 	channel_publish_log(c);
 	channel_publish_round(c);
 	channel_publish_presence(c);
@@ -489,13 +493,15 @@ channel_dirty(struct channel *c)
 }
 
 void
-channel_changed(struct channel *c, const json_t *log)
+channel_changed(struct channel *c, const json_t *log, int documents)
 {
 	size_t i;
 	json_t *e;
 
 	json_array_foreach(log, i, e)
 		json_array_append(c->pending_log, e);
+	if (documents)
+		c->documents_dirty = 1;
 	channel_dirty(c);
 }
 

@@ -104,9 +104,12 @@ void channel_free(struct channel *c);
 /*
  * A committed change: the channel will publish after its debounce window.
  * log is an array of the change's new log entries (the GM's, borrowed),
- * published in one "log" event per view; it may be empty.
+ * published in one "log" event per view; it may be empty.  documents says
+ * whether the change can alter what a viewer sees of the battle (a
+ * narration only adds to the log): if no change of a window can, the
+ * views are not projected again.
  */
-void channel_changed(struct channel *c, const json_t *log);
+void channel_changed(struct channel *c, const json_t *log, int documents);
 
 /*
  * A private event for the subscribers of one member (a player id, 0 for

@@ -159,7 +159,7 @@ change(struct loop *loop, struct channel *c, struct fake *f)
 	    "narration");
 
 	f->counter++;
-	channel_changed(c, log);
+	channel_changed(c, log, 1);
 	json_decref(log);
 	/* debounce 0: published on the next turn of the loop. */
 	assert_int_equal(loop_run_once(loop, 50), 0);
@@ -244,7 +244,7 @@ test_slow_reader_is_dropped(void **state)
 	for (int i = 0; i < 200 && slow.closes == 0; i++) {
 		json_t *log = json_pack("[{s:s}]", "text", f.pad);
 
-		channel_changed(c, log);
+		channel_changed(c, log, 1);
 		json_decref(log);
 		assert_int_equal(loop_run_once(loop, 50), 0);
 	}

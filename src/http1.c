@@ -39,6 +39,8 @@
 #include "route.h"
 #include "stream.h"
 
+enum { H1_REQUESTS, H1_STREAMS, H1_INSTANCES };
+
 /* How much of an oversize body is read (in units of the cap) to answer 413. */
 #define H1_DISCARD_FACTOR 16
 
@@ -69,8 +71,16 @@ struct h1_request {
 struct http1 {
 	struct loop *loop;
 	struct router *router;
-	struct MHD_Daemon *mhd;
-	struct loop_watch *watch;
+	/*
+	 * Two libmicrohttpd instances: every resume of a suspended
+	 * connection makes libmicrohttpd walk all the suspended connections
+	 * of its instance, and event streams stay suspended for good.  So
+	 * connections whose first request is an event stream get their own
+	 * instance, and the requests that wait for a commit (suspended, then
+	 * resumed) walk only the short list of the other.
+	 */
+	struct MHD_Daemon *mhd[H1_INSTANCES];
+	struct loop_watch *watch[H1_INSTANCES];
 	struct loop_timer *timer;
 	struct http1_options opts;
 	int run_pending;
@@ -93,23 +103,25 @@ static const struct request_transport h1_transport = {
 
 /* ---- driving libmicrohttpd from the loop ----------------------------- */
 
-static void
-h1_arm_timer(struct http1 *h1)
+/* The nearest timeout of both instances, in ms (at most a minute). */
+static int64_t
+h1_timeout(struct http1 *h1)
 {
-	MHD_UNSIGNED_LONG_LONG ms;
+	MHD_UNSIGNED_LONG_LONG ms, least = 60000;
 
-	if (MHD_get_timeout(h1->mhd, &ms) != MHD_YES)
-		ms = 60000;
-	if (ms > 60000)
-		ms = 60000;
-	loop_timer_reset(h1->timer, (int64_t)ms);
+	for (int i = 0; i < H1_INSTANCES; i++)
+		if (MHD_get_timeout(h1->mhd[i], &ms) == MHD_YES && ms < least)
+			least = ms;
+	return (int64_t)least;
 }
 
 static void
 h1_run(struct http1 *h1)
 {
-	MHD_run(h1->mhd);
-	h1_arm_timer(h1);
+	/* An instance with nothing to do returns at once. */
+	for (int i = 0; i < H1_INSTANCES; i++)
+		MHD_run(h1->mhd[i]);
+	loop_timer_reset(h1->timer, h1_timeout(h1));
 }
 
 static void
@@ -144,12 +156,10 @@ static int64_t
 h1_timer(struct loop *loop, void *arg)
 {
 	struct http1 *h1 = arg;
-	MHD_UNSIGNED_LONG_LONG ms;
 
-	MHD_run(h1->mhd);
-	if (MHD_get_timeout(h1->mhd, &ms) != MHD_YES || ms > 60000)
-		ms = 60000;
-	return (int64_t)ms;
+	for (int i = 0; i < H1_INSTANCES; i++)
+		MHD_run(h1->mhd[i]);
+	return h1_timeout(h1);
 }
 
 /* ---- libmicrohttpd callbacks ------------------------------------------ */
@@ -672,20 +682,12 @@ h1_on_access(void *cls, struct MHD_Connection *conn, const char *url,
 
 /* ---- the transport ------------------------------------------------------ */
 
-int
-http1_new(struct http1 **out, struct loop *loop, struct router *router,
-    const struct http1_options *opts)
+static struct MHD_Daemon *
+h1_start(struct http1 *h1, const struct http1_options *opts)
 {
-	const union MHD_DaemonInfo *info;
-	struct http1 *h1;
-	unsigned limit;
+	unsigned limit = (unsigned)opts->max_connections + 16;
 
-	h1 = xcalloc(1, sizeof(*h1));
-	h1->loop = loop;
-	h1->router = router;
-	h1->opts = *opts;
-	limit = (unsigned)opts->max_connections + 16;
-	h1->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+	return MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 	    h1_on_access, h1,
 	    MHD_OPTION_EXTERNAL_LOGGER, h1_on_log, h1,
@@ -699,19 +701,42 @@ http1_new(struct http1 **out, struct loop *loop, struct router *router,
 	    MHD_OPTION_NOTIFY_CONNECTION, h1_on_connection, h1,
 	    MHD_OPTION_UNESCAPE_CALLBACK, h1_no_unescape, h1,
 	    MHD_OPTION_END);
-	if (h1->mhd == NULL) {
-		free(h1);
-		return BS_ERR_IO;
+}
+
+static void
+h1_stop(struct http1 *h1)
+{
+	for (int i = 0; i < H1_INSTANCES; i++) {
+		loop_watch_remove(h1->watch[i]);
+		if (h1->mhd[i] != NULL)
+			MHD_stop_daemon(h1->mhd[i]);
 	}
-	info = MHD_get_daemon_info(h1->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	loop_timer_cancel(h1->timer);
+	free(h1);
+}
+
+int
+http1_new(struct http1 **out, struct loop *loop, struct router *router,
+    const struct http1_options *opts)
+{
+	const union MHD_DaemonInfo *info;
+	struct http1 *h1;
+
+	h1 = xcalloc(1, sizeof(*h1));
+	h1->loop = loop;
+	h1->router = router;
+	h1->opts = *opts;
 	h1->timer = loop_timer_add(loop, 60000, h1_timer, h1);
-	h1->watch = info ? loop_watch_add(loop, info->epoll_fd, EPOLLIN,
-	    h1_epoll_ready, h1) : NULL;
-	if (h1->watch == NULL) {
-		loop_timer_cancel(h1->timer);
-		MHD_stop_daemon(h1->mhd);
-		free(h1);
-		return BS_ERR_IO;
+	for (int i = 0; i < H1_INSTANCES; i++) {
+		h1->mhd[i] = h1_start(h1, opts);
+		info = h1->mhd[i] ? MHD_get_daemon_info(h1->mhd[i],
+		    MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+		h1->watch[i] = info ? loop_watch_add(loop, info->epoll_fd,
+		    EPOLLIN, h1_epoll_ready, h1) : NULL;
+		if (h1->watch[i] == NULL) {
+			h1_stop(h1);
+			return BS_ERR_IO;
+		}
 	}
 	if (opts->conns_open != NULL) {
 		const char *labels[] = { "http1" };
@@ -724,11 +749,38 @@ http1_new(struct http1 **out, struct loop *loop, struct router *router,
 	return 0;
 }
 
+/*
+ * Whether the bytes already waiting on a new connection start with the
+ * request line of an event stream, "GET /v1/battles/ID/events".  A peek:
+ * nothing is read.  When the line is not all there yet, the answer is no
+ * (the connection then simply shares the other instance).
+ */
+static int
+h1_starts_with_stream(int fd)
+{
+	static const char prefix[] = "GET /v1/battles/";
+	char line[160];
+	ssize_t n = recv(fd, line, sizeof(line) - 1, MSG_PEEK | MSG_DONTWAIT);
+	char *id, *end;
+
+	if (n <= (ssize_t)(sizeof(prefix) - 1))
+		return 0;
+	line[n] = '\0';
+	if (strncmp(line, prefix, sizeof(prefix) - 1) != 0)
+		return 0;
+	id = line + sizeof(prefix) - 1;
+	end = id + strcspn(id, "/ ?");
+	return strncmp(end, "/events", 7) == 0 &&
+	    (end[7] == ' ' || end[7] == '?');
+}
+
 int
 http1_add_connection(struct http1 *h1, int fd, const struct sockaddr *addr,
     socklen_t addrlen)
 {
-	if (MHD_add_connection(h1->mhd, fd, addr, addrlen) != MHD_YES) {
+	int which = h1_starts_with_stream(fd) ? H1_STREAMS : H1_REQUESTS;
+
+	if (MHD_add_connection(h1->mhd[which], fd, addr, addrlen) != MHD_YES) {
 		/* libmicrohttpd closed the socket. */
 		log_debug("libmicrohttpd refused a connection (connection "
 		    "or per-address limit)");
@@ -781,9 +833,7 @@ http1_free(struct http1 *h1)
 		h1_suspended_unlink(hr);
 		MHD_resume_connection(hr->conn);
 	}
-	MHD_run(h1->mhd);
-	loop_watch_remove(h1->watch);
-	loop_timer_cancel(h1->timer);
-	MHD_stop_daemon(h1->mhd);
-	free(h1);
+	for (int i = 0; i < H1_INSTANCES; i++)
+		MHD_run(h1->mhd[i]);
+	h1_stop(h1);
 }

@@ -1,0 +1,26 @@
+# tests/load/: load and fault tools, included from the top Makefile.am.
+#
+# broadside-faultproxy(1) is installed (a tool for testing deployments as
+# much as this tree); fpcheck is the echo server and client its test uses.
+# BS_* for the scripts come from AM_TESTS_ENVIRONMENT in Makefile.am.
+
+bin_PROGRAMS = tests/load/broadside-faultproxy
+tests_load_broadside_faultproxy_SOURCES = tests/load/faultproxy.c \
+	tests/load/relay.c tests/load/relay.h \
+	tests/load/shaper.c tests/load/shaper.h
+tests_load_broadside_faultproxy_LDADD = src/libbroadside.a $(LIBM)
+
+dist_man_MANS += man/broadside-faultproxy.1
+
+check_PROGRAMS += tests/load/fpcheck tests/load/test_shaper
+tests_load_fpcheck_SOURCES = tests/load/fpcheck.c
+
+# The fault model alone, fed made-up times (cmocka).
+tests_load_test_shaper_SOURCES = tests/load/test_shaper.c \
+	tests/load/shaper.c tests/load/shaper.h
+tests_load_test_shaper_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_load_test_shaper_LDADD = src/libbroadside.a $(CMOCKA_LIBS) $(LIBM)
+
+LOAD_TESTS = tests/load/test_shaper tests/load/test_faultproxy.sh
+TESTS += $(LOAD_TESTS)
+EXTRA_DIST += tests/load/test_faultproxy.sh

@@ -107,6 +107,10 @@ static const struct option_spec options[] = {
 	{ "h2-max-header-list", OPT_LONG, OFF(h2_max_header_list), 1024,
 	  1024L * 1024, "BYTES",
 	  "largest HTTP/2 request header list (16384)" },
+	{ "tls-cert", OPT_STRING, OFF(tls_cert), 0, 0, "FILE",
+	  "PEM certificate (chain): the port speaks TLS too (with --tls-key)" },
+	{ "tls-key", OPT_STRING, OFF(tls_key), 0, 0, "FILE",
+	  "PEM private key of --tls-cert" },
 	{ "help", OPT_ACTION, CONFIG_HELP, 0, 0, NULL,
 	  "print this help and exit" },
 	{ "version", OPT_ACTION, CONFIG_VERSION, 0, 0, NULL,
@@ -159,6 +163,8 @@ config_free(struct config *cfg)
 	free(cfg->www_dir);
 	free(cfg->admin_token_file);
 	free(cfg->config_file);
+	free(cfg->tls_cert);
+	free(cfg->tls_key);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -423,6 +429,12 @@ config_parse_args(struct config *cfg, int argc, char **argv, char *err,
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return BS_ERR_INVALID;
+	}
+	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
+		snprintf(err, errlen, "--%s needs --%s too (TLS takes both)",
+		    cfg->tls_cert != NULL ? "tls-cert" : "tls-key",
+		    cfg->tls_cert != NULL ? "tls-key" : "tls-cert");
 		return BS_ERR_INVALID;
 	}
 	return CONFIG_RUN;

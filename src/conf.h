@@ -47,6 +47,8 @@ struct config {
 	int write_timeout_s;
 	long h2_max_streams;	/* HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS */
 	long h2_max_header_list;	/* HTTP/2 request header list, bytes */
+	char *tls_cert;		/* PEM certificate chain, or NULL: no TLS */
+	char *tls_key;		/* PEM private key; set with tls_cert */
 };
 
 /* The outcome of config_parse_args() besides errors. */
@@ -79,8 +81,8 @@ int config_load_file(struct config *cfg, const char *path, char *err,
     size_t errlen);
 
 /*
- * Applies argv: first the file of --config if given, then every option.
- * Returns a non-negative enum config_action, or BS_ERR_INVALID / BS_ERR_IO
+ * Applies argv: first the file of --config if given, then every option;
+ * then checks that --tls-cert and --tls-key come together.  Returns a non-negative enum config_action, or BS_ERR_INVALID / BS_ERR_IO
  * with one line naming the problem in err.
  */
 int config_parse_args(struct config *cfg, int argc, char **argv, char *err,

@@ -35,6 +35,7 @@
 #include "route.h"
 #include "store.h"
 #include "stream.h"
+#include "tls.h"
 
 /* How often a drain checks whether the last request has finished. */
 #define DAEMON_DRAIN_POLL_MS 50
@@ -54,6 +55,7 @@ struct daemon {
 	struct listener *listener;
 	struct http1 *http1;
 	struct http2 *http2;
+	struct tls *tls;	/* NULL without --tls-cert */
 	struct store *store;
 	struct battles *battles;
 	struct stream *stream;
@@ -89,12 +91,43 @@ daemon_hand_http2(void *arg, int fd, const struct sockaddr *addr,
 	http2_add_connection(d->http2, fd, addr, addrlen);
 }
 
+static void
+daemon_hand_tls(void *arg, int fd, const struct sockaddr *addr,
+    socklen_t addrlen)
+{
+	struct daemon *d = arg;
+
+	tls_add_connection(d->tls, fd, addr, addrlen);
+}
+
+/* TLS + ALPN h2: HTTP/2 over the TLS session. */
+static int
+daemon_tls_http2(void *arg, int fd, const struct http2_io *io, void *ctx,
+    const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct daemon *d = arg;
+
+	return http2_add_connection_io(d->http2, fd, io, ctx, addr, addrlen);
+}
+
+/* TLS + HTTP/1.1: the bridge's socketpair end (no h2c over TLS). */
+static int
+daemon_tls_http1(void *arg, int fd, const struct sockaddr *addr,
+    socklen_t addrlen)
+{
+	struct daemon *d = arg;
+
+	return http1_add_connection(d->http1, fd, addr, addrlen);
+}
+
+/* TLS connections past their handshake are counted by their transport. */
 static size_t
 daemon_connections(void *arg)
 {
 	struct daemon *d = arg;
 
-	return http1_connections(d->http1) + http2_connections(d->http2);
+	return http1_connections(d->http1) + http2_connections(d->http2) +
+	    tls_handshaking(d->tls);
 }
 
 /* ---- draining ------------------------------------------------------------ */
@@ -255,6 +288,7 @@ daemon_listen(struct daemon *d, char *err, size_t errlen)
 	struct listener_handlers lh = {
 		.http1 = daemon_hand_http1,
 		.http2 = daemon_hand_http2,
+		.tls = d->tls != NULL ? daemon_hand_tls : NULL,
 		.connections = daemon_connections,
 		.arg = d,
 	};
@@ -275,6 +309,26 @@ daemon_listen(struct daemon *d, char *err, size_t errlen)
 		return BS_ERR_IO;
 	}
 	return 0;
+}
+
+/* Loads the certificate and key.  Returns 0 or BS_ERR_INVALID (err). */
+static int
+daemon_start_tls(struct daemon *d, char *err, size_t errlen)
+{
+	struct tls_options to = {
+		.cert_file = d->cfg->tls_cert,
+		.key_file = d->cfg->tls_key,
+		.handshake_timeout_s = d->cfg->sniff_timeout_s,
+		.linger_timeout_s = d->cfg->idle_timeout_s,
+		.metrics = d->metrics,
+	};
+	struct tls_handlers th = {
+		.http2 = daemon_tls_http2,
+		.http1 = daemon_tls_http1,
+		.arg = d,
+	};
+
+	return tls_new(&d->tls, d->loop, &to, &th, err, errlen);
 }
 
 int
@@ -312,6 +366,10 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 	d->started_us = loop_now_us(d->loop);
 	d->metrics = metrics_new();
 	daemon_add_metrics(d, &h1o, &h2o);
+	/* Before the store: a bad certificate should not touch the data. */
+	if (cfg->tls_cert != NULL && (rv = daemon_start_tls(d, err,
+	    errlen)) != 0)
+		goto fail;
 	d->router = router_new(api_routes, api_nroutes, d, d->metrics,
 	    d->loop);
 	rv = store_open(&d->store, d->loop, cfg->db_path, cfg->sql_dir,
@@ -371,8 +429,13 @@ daemon_became_ready(struct loop *loop, void *arg)
 int
 daemon_run(struct daemon *d)
 {
-	log_info("broadsided %s listening on http://%s", PACKAGE_VERSION,
-	    listener_address(d->listener));
+	if (d->tls != NULL)
+		log_info("broadsided %s listening on http://%s and https://%s",
+		    PACKAGE_VERSION, listener_address(d->listener),
+		    listener_address(d->listener));
+	else
+		log_info("broadsided %s listening on http://%s",
+		    PACKAGE_VERSION, listener_address(d->listener));
 	loop_defer(d->loop, daemon_became_ready, d);
 	if (loop_run(d->loop) != 0) {
 		log_error("event loop failed: %s", strerror(errno));
@@ -397,6 +460,8 @@ daemon_free(struct daemon *d)
 	ratelimit_free(d->ratelimit);
 	http1_free(d->http1);
 	http2_free(d->http2);
+	/* After HTTP/2, which owns the TLS sessions it carries. */
+	tls_free(d->tls);
 	loop_timer_cancel(d->drain_timer);
 	if (d->sigwatch != NULL)
 		loop_watch_remove(d->sigwatch);

@@ -91,6 +91,7 @@ struct http1 {
 	struct h1_request *suspended;
 	struct h1_request *streams;	/* event streams we write ourselves */
 	size_t nstreams;
+	size_t handing_over;	/* streams between their two reader calls */
 	struct metric_series *conns_open;
 	struct metric_series *conns_total;
 };
@@ -103,12 +104,19 @@ static const struct request_transport h1_transport = {
 
 /* ---- driving libmicrohttpd from the loop ----------------------------- */
 
-/* The nearest timeout of both instances, in ms (at most a minute). */
+/*
+ * The nearest timeout of both instances, in ms (at most a minute).  While
+ * a stream waits for libmicrohttpd's second reader call (its first bytes
+ * written), libmicrohttpd must run again soon: its own timeout does not
+ * say so, and a socket that stays writable brings no new epoll event.
+ */
 static int64_t
 h1_timeout(struct http1 *h1)
 {
 	MHD_UNSIGNED_LONG_LONG ms, least = 60000;
 
+	if (h1->handing_over > 0)
+		return 1;
 	for (int i = 0; i < H1_INSTANCES; i++)
 		if (MHD_get_timeout(h1->mhd[i], &ms) == MHD_YES && ms < least)
 			least = ms;
@@ -211,6 +219,8 @@ h1_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (hr == NULL)
 		return;
 	*con_cls = NULL;
+	if (hr->sse == SSE_HEADERS)
+		h1->handing_over--;
 	h1_suspended_unlink(hr);
 	if (hr->req != NULL) {
 		request_abort(hr->req);
@@ -418,6 +428,7 @@ h1_sse_take_over(struct h1_request *hr)
 	ci = MHD_get_connection_info(hr->conn,
 	    MHD_CONNECTION_INFO_CONNECTION_FD);
 	MHD_suspend_connection(hr->conn);
+	h1->handing_over--;
 	hr->sse = SSE_OURS;
 	hr->sse_fd = ci != NULL ? ci->connect_fd : -1;
 	hr->sse_next = h1->streams;
@@ -449,6 +460,7 @@ h1_sse_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	case SSE_NONE:
 		/* The first call: these bytes go out with the headers. */
 		hr->sse = SSE_HEADERS;
+		hr->h1->handing_over++;
 		cnt = subscriber_iov(hr->sub, iov, 8);
 		for (int i = 0; i < cnt && n < max; i++) {
 			size_t take = iov[i].iov_len < max - n ?

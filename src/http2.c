@@ -2,7 +2,8 @@
  * The nghttp2 adapter (http2.h): connections.  Streams (requests in,
  * responses and event streams out) are http2_stream.c.
  *
- * Each connection owns a server session.  The socket is read into
+ * Each connection owns a server session.  The connection's struct
+ * http2_io (a plain socket, or a TLS session from tls.c) is read into
  * nghttp2_session_mem_recv(); frames nghttp2 wants to send are gathered
  * from nghttp2_session_mem_send() into a per-connection buffer and
  * written, and only when the socket is full do we watch EPOLLOUT and stop
@@ -135,6 +136,39 @@ h2_conn_reset_stuck(struct h2_conn *c)
 	}
 }
 
+/* ---- the plain socket: the default struct http2_io ------------------------- */
+
+static ssize_t
+h2_socket_recv(void *ctx, void *buf, size_t len)
+{
+	struct h2_conn *c = ctx;
+
+	return read(c->fd, buf, len);
+}
+
+static ssize_t
+h2_socket_send(void *ctx, const void *buf, size_t len)
+{
+	struct h2_conn *c = ctx;
+
+	return write(c->fd, buf, len);
+}
+
+static void
+h2_socket_close(void *ctx)
+{
+	struct h2_conn *c = ctx;
+
+	close(c->fd);
+}
+
+static const struct http2_io h2_socket_io = {
+	.recv = h2_socket_recv,
+	.send = h2_socket_send,
+	.close = h2_socket_close,
+	.buffered = 0,		/* the kernel's bytes wake epoll */
+};
+
 /* ---- connections ----------------------------------------------------------- */
 
 static void
@@ -155,7 +189,7 @@ h2_conn_free(struct h2_conn *c)
 	if (c->watch != NULL)
 		loop_watch_remove(c->watch);
 	loop_timer_cancel(c->timer);
-	close(c->fd);
+	c->io->close(c->io_ctx);
 	free(c->out);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
@@ -221,8 +255,8 @@ h2_conn_flush(struct h2_conn *c)
 	}
 	for (;;) {
 		while (c->out_off < c->out_len) {
-			ssize_t n = write(c->fd, c->out + c->out_off,
-			    c->out_len - c->out_off);
+			ssize_t n = c->io->send(c->io_ctx,
+			    c->out + c->out_off, c->out_len - c->out_off);
 
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -281,6 +315,8 @@ close:
 	return -1;
 }
 
+static int h2_conn_read(struct h2_conn *c);
+
 static void
 h2_conn_service(struct loop *loop, void *arg)
 {
@@ -290,6 +326,13 @@ h2_conn_service(struct loop *loop, void *arg)
 	if (c->dead) {
 		h2_conn_free(c);
 		return;
+	}
+	if (c->read_again) {
+		c->read_again = 0;
+		if (h2_conn_read(c) != 0) {
+			h2_conn_close(c);
+			return;
+		}
 	}
 	h2_conn_pump(c);
 }
@@ -303,7 +346,12 @@ h2_conn_schedule(struct h2_conn *c)
 	loop_defer(c->h2->loop, h2_conn_service, c);
 }
 
-/* Feeds nghttp2 what the socket has.  Returns 0, or -1 to close. */
+/*
+ * Feeds nghttp2 what the connection has.  Returns 0, or -1 to close.
+ * Bytes left in the kernel wake epoll again; bytes a TLS session holds
+ * do not, so a buffered io stopped by the bound gets a service pass that
+ * reads on.
+ */
 static int
 h2_conn_read(struct h2_conn *c)
 {
@@ -311,7 +359,7 @@ h2_conn_read(struct h2_conn *c)
 	size_t total = 0;
 
 	while (total < H2_READ_MAX) {
-		ssize_t n = read(c->fd, buf, sizeof(buf)), rv;
+		ssize_t n = c->io->recv(c->io_ctx, buf, sizeof(buf)), rv;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -327,8 +375,13 @@ h2_conn_read(struct h2_conn *c)
 			    nghttp2_strerror((int)rv));
 			return -1;
 		}
-		if ((size_t)n < sizeof(buf))
+		/* A short read empties a socket, not a TLS session. */
+		if ((size_t)n < sizeof(buf) && !c->io->buffered)
 			return 0;
+	}
+	if (c->io->buffered) {
+		c->read_again = 1;
+		h2_conn_schedule(c);
 	}
 	return 0;
 }
@@ -400,6 +453,8 @@ h2_conn_new(struct http2 *h2, int fd, const struct sockaddr *addr)
 
 	c->h2 = h2;
 	c->fd = fd;
+	c->io = &h2_socket_io;
+	c->io_ctx = c;
 	listen_format_address(addr, c->remote, sizeof(c->remote));
 	/* Unacknowledged bytes this long mean a dead peer (half-open). */
 	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms,
@@ -448,6 +503,21 @@ http2_add_connection(struct http2 *h2, int fd, const struct sockaddr *addr,
 	if (h2_conn_start(c) != 0)
 		return BS_ERR_IO;
 	/* The preface is waiting: read it now rather than on the next turn. */
+	h2_conn_ready(h2->loop, fd, EPOLLIN, c);
+	return 0;
+}
+
+int
+http2_add_connection_io(struct http2 *h2, int fd, const struct http2_io *io,
+    void *ctx, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct h2_conn *c = h2_conn_new(h2, fd, addr);
+
+	c->io = io;
+	c->io_ctx = ctx;
+	if (h2_conn_start(c) != 0)
+		return BS_ERR_IO;
+	/* The preface may be decrypted already: epoll would not say so. */
 	h2_conn_ready(h2->loop, fd, EPOLLIN, c);
 	return 0;
 }

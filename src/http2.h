@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 struct loop;
 struct metric;
@@ -40,6 +41,33 @@ struct http2_options {
 };
 
 /*
+ * How a connection's bytes move: a plain socket by default, or a TLS
+ * session over it (tls.c).  recv() and send() return a byte count (recv
+ * 0 at the end of the stream), or -1 with errno EAGAIN when they would
+ * block (the transport then waits for the socket: EPOLLIN always,
+ * EPOLLOUT after a send that would block) and any other errno when the
+ * connection is broken.  A send that would block is repeated later with
+ * the same bytes (GnuTLS requires it).  close() ends the session, closes
+ * the socket and frees ctx; it is called exactly once, from the
+ * transport's own clean-up, never from inside recv() or send().
+ *
+ * buffered says that ctx keeps input of its own, which epoll does not
+ * signal: then the transport reads until recv() would block, and when it
+ * stops earlier (a bound per wake-up) it reads on in a deferred pass
+ * rather than waiting for the socket.  Stopping at a short read when
+ * gnutls_record_check_pending() said 0 was not enough: under load, a
+ * browser's event stream on a TLS connection stalled now and then (its
+ * next event never sent) until the client wrote again.  Reading until
+ * GNUTLS_E_AGAIN, as GnuTLS advises for non-blocking use, fixed it.
+ */
+struct http2_io {
+	ssize_t (*recv)(void *ctx, void *buf, size_t len);
+	ssize_t (*send)(void *ctx, const void *buf, size_t len);
+	void (*close)(void *ctx);
+	int buffered;
+};
+
+/*
  * Creates the transport.  Returns 0 (it cannot fail otherwise: out of
  * memory is fatal).  The loop and router must outlive it.
  */
@@ -53,6 +81,17 @@ int http2_new(struct http2 **out, struct loop *loop, struct router *router,
  */
 int http2_add_connection(struct http2 *h2, int fd,
     const struct sockaddr *addr, socklen_t addrlen);
+
+/*
+ * As http2_add_connection(), for a connection whose bytes go through io
+ * (TLS, once ALPN chose "h2"): fd is only watched, io moves the bytes,
+ * and the transport owns ctx (closing it through io->close) afterwards,
+ * even on failure, which may close it before this returns.  The preface
+ * may already wait inside ctx.  Returns 0 or BS_ERR_IO.
+ */
+int http2_add_connection_io(struct http2 *h2, int fd,
+    const struct http2_io *io, void *ctx, const struct sockaddr *addr,
+    socklen_t addrlen);
 
 /*
  * Looks at the bytes waiting on a new HTTP/1.1 socket (peeked, not read).

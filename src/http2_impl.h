@@ -60,7 +60,10 @@ struct h2_stream {
 
 struct h2_conn {
 	struct http2 *h2;
-	int fd;
+	int fd;			/* watched; bytes move through io */
+	const struct http2_io *io;
+	void *io_ctx;
+	int read_again;		/* io holds bytes epoll will not signal */
 	char remote[64];
 	nghttp2_session *session;
 	struct loop_watch *watch;

@@ -22,6 +22,8 @@
 
 static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #define H2_PREFACE_LEN (sizeof(h2_preface) - 1)
+/* A TLS record's content type for handshake messages (RFC 8446 5.1). */
+#define TLS_HANDSHAKE_RECORD 0x16
 
 /* A connection accepted, waiting for enough bytes to tell its protocol. */
 struct sniff {
@@ -164,6 +166,11 @@ sniff_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 		return;
 	if (n <= 0) {
 		sniff_free(s, 1);
+		return;
+	}
+	if (l->handlers.tls != NULL &&
+	    (unsigned char)peek[0] == TLS_HANDSHAKE_RECORD) {
+		sniff_hand_off(s, l->handlers.tls);
 		return;
 	}
 	if (memcmp(peek, h2_preface, (size_t)n) != 0) {

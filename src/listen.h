@@ -3,8 +3,9 @@
  * it speaks.  A new connection is watched until its first bytes arrive;
  * they are peeked (not read), and the HTTP/2 connection preface
  * ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") sends the socket to the HTTP/2
- * handler, anything else to the HTTP/1.1 handler (libmicrohttpd).  This is
- * the seam where the nghttp2 adapter plugs in.
+ * handler, a TLS handshake record (first byte 0x16, when TLS is on) to the
+ * TLS handler, anything else to the HTTP/1.1 handler (libmicrohttpd).
+ * This is the seam where the nghttp2 adapter and TLS plug in.
  *
  * A client that sends nothing within the sniff timeout is closed, and past
  * the connection limit new clients get a short 503 and are closed, so idle
@@ -29,6 +30,7 @@ typedef void (*listener_hand_off)(void *arg, int fd,
 struct listener_handlers {
 	listener_hand_off http1;
 	listener_hand_off http2;
+	listener_hand_off tls;	/* NULL: no TLS, 0x16 goes to http1 */
 	/* Connections open outside the listener (by the protocols). */
 	size_t (*connections)(void *arg);
 	void *arg;

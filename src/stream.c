@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <zlib.h>
 
@@ -464,9 +465,15 @@ channel_publish(struct channel *c)
 	channel_publish_round(c);
 	channel_publish_presence(c);
 	if (s->m_publish_delay != NULL) {
-		loop_update_time(s->loop);
-		metric_observe(s->m_publish_delay, (double)(loop_now_us(
-		    s->loop) - c->dirty_since_us) / 1e6);
+		struct timespec ts;
+		uint64_t now;
+
+		/* A measurement, so a fresh clock, not the loop's time. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (uint64_t)ts.tv_sec * 1000000u +
+		    (uint64_t)ts.tv_nsec / 1000u;
+		metric_observe(s->m_publish_delay, now > c->dirty_since_us ?
+		    (double)(now - c->dirty_since_us) / 1e6 : 0);
 	}
 }
 

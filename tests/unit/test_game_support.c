@@ -24,28 +24,6 @@
 const struct actor tg_gm = { ACTOR_GM, 0 };
 const struct actor tg_spectator = { ACTOR_SPECTATOR, 0 };
 
-struct actor tg_player_actor(int id);
-json_t *tg_jsonf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-struct battle *tg_battle(uint64_t seed);
-int tg_ship(struct battle *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void tg_edit(struct battle *b, int ship, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-int tg_player(struct battle *b, const char *name, int skill,
-    const char *stations);
-int tg_order(struct battle *b, const struct actor *who,
-    struct refusal *why, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-void tg_start(struct battle *b);
-json_t *tg_resolve(struct battle *b);
-json_t *tg_find(const json_t *log, const char *kind, int nth);
-int tg_count(const json_t *log, const char *kind);
-json_t *tg_gm_ship(const struct battle *b, int ship);
-int tg_ship_int(const struct battle *b, int ship, const char *key);
-const char *tg_ship_str(const struct battle *b, int ship, const char *key);
-void tg_check_entry_sums(const json_t *entry);
-char *tg_dump(const json_t *j);
-
 struct actor
 tg_player_actor(int id)
 {

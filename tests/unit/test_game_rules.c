@@ -27,25 +27,6 @@
 #include "game/rng.h"
 #include "game/ship.h"
 
-/*
- * The duel: player 1 (skill 3) holds every station of the crewed corvette
- * (ship 1, at 100,100); a hostile frigate (ship 2) sits 200 units east.
- */
-static struct battle *
-duel(uint64_t seed)
-{
-	struct battle *b = tg_battle(seed);
-
-	assert_int_equal(tg_ship(b, "{\"class\":\"corvette\",\"side\":\"crew\","
-	    "\"crewed\":true,\"x\":100,\"y\":100,\"name\":\"Dauntless\"}"), 1);
-	assert_int_equal(tg_ship(b, "{\"class\":\"frigate\",\"side\":"
-	    "\"hostile\",\"x\":300,\"y\":100,\"name\":\"Raider\"}"), 2);
-	assert_int_equal(tg_player(b, "Ann", 3,
-	    "captain,pilot,gunner,engineer,sensors"), 1);
-	tg_start(b);
-	return b;
-}
-
 static int
 modifier(const json_t *entry, const char *name)
 {
@@ -215,7 +196,7 @@ static void
 test_initiative_pilot_skill_and_tactics(void **state)
 {
 	struct actor ann = tg_player_actor(1);
-	struct battle *b = duel(3);
+	struct battle *b = tg_duel(3);
 	json_t *log, *init, *mine;
 
 	(void)state;
@@ -239,7 +220,7 @@ static void
 test_move_and_thrust_clamping(void **state)
 {
 	struct actor ann = tg_player_actor(1);
-	struct battle *b = duel(5);
+	struct battle *b = tg_duel(5);
 	json_t *log, *move;
 
 	(void)state;
@@ -300,7 +281,7 @@ test_attack_roll_and_damage(void **state)
 
 	(void)state;
 	for (seed = 1; seed <= 60; seed++) {
-		b = duel((uint64_t)seed);
+		b = tg_duel((uint64_t)seed);
 		hull = tg_ship_int(b, 2, "hull");
 		log = crew_fires(b, 0);
 		atk = tg_find(log, "attack", 0);
@@ -341,7 +322,7 @@ test_attack_roll_and_damage(void **state)
 static void
 test_attack_text(void **state)
 {
-	struct battle *b = duel(11);
+	struct battle *b = tg_duel(11);
 	json_t *log, *atk;
 	char expect[512];
 	const char *text;
@@ -392,7 +373,7 @@ test_range_modifiers(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		b = duel(i + 1);
+		b = tg_duel(i + 1);
 		tg_edit(b, 1, "{\"weapons\":[\"%s\"],\"sensors\":1000}",
 		    cases[i].weapon);
 		tg_edit(b, 2, "{\"x\":%d}", cases[i].x);
@@ -410,7 +391,7 @@ test_range_modifiers(void **state)
 static void
 test_evade_and_missiles_double_evasion(void **state)
 {
-	struct battle *b = duel(2);
+	struct battle *b = tg_duel(2);
 	struct actor ann = tg_player_actor(1);
 	json_t *log, *beam, *missile;
 
@@ -437,7 +418,7 @@ static void
 test_out_of_range_after_movement(void **state)
 {
 	struct actor ann = tg_player_actor(1);
-	struct battle *b = duel(4);
+	struct battle *b = tg_duel(4);
 	json_t *log, *lost, *ship;
 
 	(void)state;

@@ -254,3 +254,18 @@ tg_dump(const json_t *j)
 {
 	return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 }
+
+struct battle *
+tg_duel(uint64_t seed)
+{
+	struct battle *b = tg_battle(seed);
+
+	assert_int_equal(tg_ship(b, "{\"class\":\"corvette\",\"side\":\"crew\","
+	    "\"crewed\":true,\"x\":100,\"y\":100,\"name\":\"Dauntless\"}"), 1);
+	assert_int_equal(tg_ship(b, "{\"class\":\"frigate\",\"side\":"
+	    "\"hostile\",\"x\":300,\"y\":100,\"name\":\"Raider\"}"), 2);
+	assert_int_equal(tg_player(b, "Ann", 3,
+	    "captain,pilot,gunner,engineer,sensors"), 1);
+	tg_start(b);
+	return b;
+}

@@ -16,6 +16,12 @@ extern const struct actor tg_gm, tg_spectator;
 struct actor tg_player_actor(int id);
 json_t *tg_jsonf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct battle *tg_battle(uint64_t seed);
+/*
+ * The duel: player 1 (skill 3) holds every station of the crewed corvette
+ * (ship 1, at 100,100); a hostile frigate (ship 2) sits 200 units east;
+ * started.
+ */
+struct battle *tg_duel(uint64_t seed);
 int tg_ship(struct battle *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void tg_edit(struct battle *b, int ship, const char *fmt, ...)

@@ -23,25 +23,6 @@
 
 #include "test_game_support.h"
 
-/*
- * Player 1 (skill 3) holds every station of the crewed corvette (ship 1,
- * at 100,100); a hostile frigate (ship 2) sits 200 units east.
- */
-static struct battle *
-duel(uint64_t seed)
-{
-	struct battle *b = tg_battle(seed);
-
-	assert_int_equal(tg_ship(b, "{\"class\":\"corvette\",\"side\":\"crew\","
-	    "\"crewed\":true,\"x\":100,\"y\":100,\"name\":\"Dauntless\"}"), 1);
-	assert_int_equal(tg_ship(b, "{\"class\":\"frigate\",\"side\":"
-	    "\"hostile\",\"x\":300,\"y\":100,\"name\":\"Raider\"}"), 2);
-	assert_int_equal(tg_player(b, "Ann", 3,
-	    "captain,pilot,gunner,engineer,sensors"), 1);
-	tg_start(b);
-	return b;
-}
-
 static const struct actor ann = { ACTOR_PLAYER, 1 };
 
 static int
@@ -96,7 +77,7 @@ str_of(const json_t *o, const char *key)
 static void
 test_big_effect_damages_a_system(void **state)
 {
-	struct battle *b = duel(8);
+	struct battle *b = tg_duel(8);
 	json_t *log, *atk;
 	int die;
 
@@ -119,7 +100,7 @@ test_big_effect_damages_a_system(void **state)
 static void
 test_armor_absorbs_everything(void **state)
 {
-	struct battle *b = duel(9);
+	struct battle *b = tg_duel(9);
 	json_t *log, *atk;
 
 	(void)state;
@@ -137,7 +118,7 @@ test_armor_absorbs_everything(void **state)
 static void
 test_damaged_weapons_and_overcharge(void **state)
 {
-	struct battle *b = duel(10);
+	struct battle *b = tg_duel(10);
 	json_t *log, *atk;
 
 	(void)state;
@@ -165,7 +146,7 @@ test_overcharge_risk(void **state)
 
 	(void)state;
 	for (seed = 1; seed <= 40; seed++) {
-		b = duel((uint64_t)seed);
+		b = tg_duel((uint64_t)seed);
 		order_ok(b, &ann, "{\"round\":%d,\"station\":\"engineer\","
 		    "\"type\":\"overcharge\",\"system\":\"drive\"%s}", "");
 		log = tg_resolve(b);
@@ -197,7 +178,7 @@ test_repair_system(void **state)
 
 	(void)state;
 	for (seed = 1; seed <= 40; seed++) {
-		b = duel((uint64_t)seed);
+		b = tg_duel((uint64_t)seed);
 		assert_int_equal(crew_set_skill(b, &tg_gm, 1, 0, NULL), 0);
 		tg_edit(b, 1, "{\"systems\":{\"sensors\":\"damaged\"}}");
 		order_ok(b, &ann, "{\"round\":%d,\"station\":\"engineer\","
@@ -224,7 +205,7 @@ test_repair_system(void **state)
 static void
 test_repair_hull_capped(void **state)
 {
-	struct battle *b = duel(12);
+	struct battle *b = tg_duel(12);
 	json_t *log, *rep;
 
 	(void)state;
@@ -246,7 +227,7 @@ test_repair_hull_capped(void **state)
 static void
 test_lock_and_jam(void **state)
 {
-	struct battle *b = duel(13);
+	struct battle *b = tg_duel(13);
 	json_t *log, *mine, *theirs;
 
 	(void)state;
@@ -279,7 +260,7 @@ test_lock_and_jam(void **state)
 static void
 test_damaged_sensors_halve_detection(void **state)
 {
-	struct battle *b = duel(14);
+	struct battle *b = tg_duel(14);
 	struct refusal why;
 
 	(void)state;
@@ -302,7 +283,7 @@ test_scan_reveals_hidden_ships(void **state)
 
 	(void)state;
 	for (seed = 1; seed <= 30; seed++) {
-		b = duel((uint64_t)seed);
+		b = tg_duel((uint64_t)seed);
 		assert_int_equal(crew_set_skill(b, &tg_gm, 1, 0, NULL), 0);
 		near = tg_ship(b, "{\"class\":\"scout\",\"side\":\"hostile\","
 		    "\"x\":700,\"y\":100,\"hidden\":true}");	/* 600 */
@@ -338,7 +319,7 @@ test_scan_reveals_hidden_ships(void **state)
 static void
 test_hidden_ship_revealed_after_firing(void **state)
 {
-	struct battle *b = duel(15);
+	struct battle *b = tg_duel(15);
 	json_t *log, *rev, *ship;
 
 	(void)state;
@@ -362,7 +343,7 @@ test_hidden_ship_revealed_after_firing(void **state)
 static void
 test_destroyed_before_it_fires(void **state)
 {
-	struct battle *b = duel(16);
+	struct battle *b = tg_duel(16);
 	json_t *log, *lost, *ship;
 
 	(void)state;
@@ -395,7 +376,7 @@ test_destroyed_before_it_fires(void **state)
 static void
 test_ammo_runs_out(void **state)
 {
-	struct battle *b = duel(17);
+	struct battle *b = tg_duel(17);
 	struct refusal why;
 	json_t *log, *ship;
 
@@ -419,7 +400,7 @@ test_ammo_runs_out(void **state)
 static void
 test_end_check(void **state)
 {
-	struct battle *b = duel(18);
+	struct battle *b = tg_duel(18);
 	json_t *log, *end;
 
 	(void)state;
@@ -440,7 +421,7 @@ test_end_check(void **state)
 	battle_free(b);
 
 	/* Both sides wrecked before the round resolves: a draw. */
-	b = duel(19);
+	b = tg_duel(19);
 	tg_edit(b, 1, "{\"hull\":0}");
 	tg_edit(b, 2, "{\"hull\":0}");
 	log = tg_resolve(b);
@@ -451,7 +432,7 @@ test_end_check(void **state)
 	battle_free(b);
 
 	/* The hostile side wins when the crew's last ship is lost. */
-	b = duel(20);
+	b = tg_duel(20);
 	tg_edit(b, 1, "{\"hull\":1,\"evasion\":-10,\"armor\":0,"
 	    "\"thrust\":0}");
 	tg_edit(b, 2, "{\"skill\":3,\"thrust\":40}");
@@ -466,7 +447,7 @@ test_end_check(void **state)
 static void
 test_defaults_hold(void **state)
 {
-	struct battle *b = duel(21);
+	struct battle *b = tg_duel(21);
 	json_t *log;
 
 	(void)state;

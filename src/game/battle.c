@@ -101,6 +101,22 @@ battle_new(struct battle **out, uint64_t seed,
 	return 0;
 }
 
+json_t *
+battle_ship_weapons(const struct ship *s)
+{
+	json_t *weapons = json_array(), *w;
+
+	for (int i = 0; i < s->nweapons; i++) {
+		w = json_pack("{s:s}", "type",
+		    ship_weapon_template(s->weapons[i].type)->name);
+		if (s->weapons[i].ammo != NO_AMMO)
+			json_object_set_new(w, "ammo",
+			    json_integer(s->weapons[i].ammo));
+		json_array_append_new(weapons, w);
+	}
+	return weapons;
+}
+
 void
 battle_free_ship(struct ship *s)
 {

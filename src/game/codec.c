@@ -32,17 +32,9 @@
 static json_t *
 save_ship(const struct ship *s)
 {
-	json_t *j, *weapons = json_array(), *damaged = json_array(), *w;
+	json_t *j, *weapons = battle_ship_weapons(s), *damaged = json_array();
 	int i;
 
-	for (i = 0; i < s->nweapons; i++) {
-		w = json_pack("{s:s}", "type",
-		    ship_weapon_template(s->weapons[i].type)->name);
-		if (s->weapons[i].ammo != NO_AMMO)
-			json_object_set_new(w, "ammo",
-			    json_integer(s->weapons[i].ammo));
-		json_array_append_new(weapons, w);
-	}
 	for (i = 0; i < SYSTEM_DAMAGEABLE; i++)
 		if (s->damaged[i])
 			json_array_append_new(damaged, json_string(

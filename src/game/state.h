@@ -107,6 +107,8 @@ bool battle_detected(const struct battle *b, const struct ship *s);
 int battle_check_gm(const struct actor *who, struct refusal *why);
 int battle_check_not_ended(const struct battle *b, struct refusal *why);
 void battle_free_ship(struct ship *s);
+/* A ship's mounts as [{"type":..., "ammo":n (when it has ammo)}], new. */
+json_t *battle_ship_weapons(const struct ship *s);
 
 /* refusal.c: fills *why (if not NULL) and returns the code's BS_ERR_*. */
 int refuse(struct refusal *why, enum refusal_code code, const char *fmt,

@@ -59,17 +59,8 @@ ship_systems(const struct ship *s)
 static json_t *
 ship_full(const struct ship *s, bool gm)
 {
-	json_t *j, *weapons = json_array(), *w;
-	int i;
+	json_t *j, *weapons = battle_ship_weapons(s);
 
-	for (i = 0; i < s->nweapons; i++) {
-		w = json_pack("{s:s}", "type",
-		    ship_weapon_template(s->weapons[i].type)->name);
-		if (s->weapons[i].ammo != NO_AMMO)
-			json_object_set_new(w, "ammo",
-			    json_integer(s->weapons[i].ammo));
-		json_array_append_new(weapons, w);
-	}
 	j = json_pack("{s:i, s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:i, "
 	    "s:i, s:i, s:i, s:o, s:o, s:b, s:s}", "id", s->id, "name", s->name,
 	    "class", ship_class_template(s->class)->name,

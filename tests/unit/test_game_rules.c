@@ -27,31 +27,6 @@
 #include "game/rng.h"
 #include "game/ship.h"
 
-static int
-modifier(const json_t *entry, const char *name)
-{
-	json_t *m;
-	size_t i;
-
-	json_array_foreach(json_object_get(entry, "modifiers"), i, m) {
-		if (strcmp(json_string_value(json_object_get(m, "name")),
-		    name) == 0)
-			return (int)json_integer_value(json_object_get(m,
-			    "value"));
-	}
-	return 0;
-}
-
-static int
-int_of(const json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_integer(v))
-		fail_msg("no integer %s", key);
-	return (int)json_integer_value(v);
-}
-
 static void
 test_rng_reference_values(void **state)
 {
@@ -172,17 +147,17 @@ test_initiative_order_and_ties(void **state)
 		for (k = 0; k + 1 < json_array_size(init); k++) {
 			a = json_array_get(init, k);
 			c = json_array_get(init, k + 1);
-			assert_true(int_of(a, "total") >= int_of(c, "total"));
-			if (int_of(a, "total") == int_of(c, "total")) {
+			assert_true(tg_int(a, "total") >= tg_int(c, "total"));
+			if (tg_int(a, "total") == tg_int(c, "total")) {
 				ties++;
-				assert_true(int_of(a, "ship") <
-				    int_of(c, "ship"));
+				assert_true(tg_int(a, "ship") <
+				    tg_int(c, "ship"));
 			}
 		}
 		json_array_foreach(init, k, a) {
 			tg_check_entry_sums(a);
-			assert_int_equal(modifier(a, "skill"), 1);
-			assert_int_equal(modifier(a, "thrust"), 6);
+			assert_int_equal(tg_modifier(a, "skill"), 1);
+			assert_int_equal(tg_modifier(a, "thrust"), 6);
 			tie_checked++;
 		}
 		json_decref(log);
@@ -205,12 +180,12 @@ test_initiative_pilot_skill_and_tactics(void **state)
 	log = tg_resolve(b);
 	init = json_object_get(tg_find(log, "initiative", 0), "ships");
 	mine = json_array_get(init, 0);
-	if (int_of(mine, "ship") != 1)
+	if (tg_int(mine, "ship") != 1)
 		mine = json_array_get(init, 1);
-	assert_int_equal(int_of(mine, "ship"), 1);
-	assert_int_equal(modifier(mine, "skill"), 3);
-	assert_int_equal(modifier(mine, "thrust"), 5);
-	assert_int_equal(modifier(mine, "tactics"), 1);
+	assert_int_equal(tg_int(mine, "ship"), 1);
+	assert_int_equal(tg_modifier(mine, "skill"), 3);
+	assert_int_equal(tg_modifier(mine, "thrust"), 5);
+	assert_int_equal(tg_modifier(mine, "tactics"), 1);
 	tg_check_entry_sums(mine);
 	json_decref(log);
 	battle_free(b);
@@ -287,26 +262,26 @@ test_attack_roll_and_damage(void **state)
 		atk = tg_find(log, "attack", 0);
 		assert_non_null(atk);
 		tg_check_entry_sums(atk);
-		assert_int_equal(modifier(atk, "skill"), 3);
-		assert_int_equal(modifier(atk, "range"), 0);  /* beam, medium */
-		assert_int_equal(int_of(atk, "distance"), 200);
+		assert_int_equal(tg_modifier(atk, "skill"), 3);
+		assert_int_equal(tg_modifier(atk, "range"), 0);  /* beam, medium */
+		assert_int_equal(tg_int(atk, "distance"), 200);
 		assert_string_equal(json_string_value(json_object_get(atk,
 		    "band")), "medium");
 		assert_int_equal(json_is_true(json_object_get(atk, "hit")),
-		    int_of(atk, "total") >= 8);
+		    tg_int(atk, "total") >= 8);
 		if (json_is_true(json_object_get(atk, "hit"))) {
 			hits++;
-			assert_int_equal(int_of(atk, "effect"),
-			    int_of(atk, "total") - 8);
+			assert_int_equal(tg_int(atk, "effect"),
+			    tg_int(atk, "total") - 8);
 			sum = 0;
 			json_array_foreach(json_object_get(atk, "damage_dice"),
 			    i, d)
 				sum += (int)json_integer_value(d);
-			roll = sum + 2 + int_of(atk, "effect");
-			assert_int_equal(int_of(atk, "damage_roll"), roll);
-			assert_int_equal(int_of(atk, "armor"), 6);
+			roll = sum + 2 + tg_int(atk, "effect");
+			assert_int_equal(tg_int(atk, "damage_roll"), roll);
+			assert_int_equal(tg_int(atk, "armor"), 6);
 			dmg = roll > 6 ? roll - 6 : 0;
-			assert_int_equal(int_of(atk, "damage"), dmg);
+			assert_int_equal(tg_int(atk, "damage"), dmg);
 			assert_int_equal(tg_ship_int(b, 2, "hull"), hull - dmg);
 		} else {
 			misses++;
@@ -335,13 +310,13 @@ test_attack_text(void **state)
 		snprintf(expect, sizeof expect, "Dauntless fires beam laser at "
 		    "Raider: rolled %d +3 skill = %d vs 8: hit, effect %d, "
 		    "damage %d - armor 6 = %d",
-		    int_of(atk, "total") - 3, int_of(atk, "total"),
-		    int_of(atk, "effect"), int_of(atk, "damage_roll"),
-		    int_of(atk, "damage"));
+		    tg_int(atk, "total") - 3, tg_int(atk, "total"),
+		    tg_int(atk, "effect"), tg_int(atk, "damage_roll"),
+		    tg_int(atk, "damage"));
 	else
 		snprintf(expect, sizeof expect, "Dauntless fires beam laser at "
 		    "Raider: rolled %d +3 skill = %d vs 8: miss",
-		    int_of(atk, "total") - 3, int_of(atk, "total"));
+		    tg_int(atk, "total") - 3, tg_int(atk, "total"));
 	assert_true(strncmp(text, expect, strlen(expect)) == 0);
 	json_decref(log);
 	battle_free(b);
@@ -380,7 +355,7 @@ test_range_modifiers(void **state)
 		log = crew_fires(b, 0);
 		atk = tg_find(log, "attack", 0);
 		assert_non_null(atk);
-		assert_int_equal(modifier(atk, "range"), cases[i].modifier);
+		assert_int_equal(tg_modifier(atk, "range"), cases[i].modifier);
 		assert_string_equal(json_string_value(json_object_get(atk,
 		    "band")), cases[i].band);
 		json_decref(log);
@@ -406,9 +381,9 @@ test_evade_and_missiles_double_evasion(void **state)
 	log = tg_resolve(b);
 	beam = tg_find(log, "attack", 0);
 	missile = tg_find(log, "attack", 1);
-	assert_int_equal(modifier(beam, "evasion"), -5);
-	assert_int_equal(modifier(missile, "evasion x2"), -10);
-	assert_int_equal(modifier(missile, "evasion"), 0);
+	assert_int_equal(tg_modifier(beam, "evasion"), -5);
+	assert_int_equal(tg_modifier(missile, "evasion x2"), -10);
+	assert_int_equal(tg_modifier(missile, "evasion"), 0);
 	tg_check_entry_sums(missile);
 	json_decref(log);
 	battle_free(b);
@@ -434,10 +409,10 @@ test_out_of_range_after_movement(void **state)
 	lost = tg_find(log, "no_fire", 0);
 	assert_string_equal(json_string_value(json_object_get(lost,
 	    "reason")), "out_of_range");
-	assert_int_equal(int_of(lost, "distance"), 800);
+	assert_int_equal(tg_int(lost, "distance"), 800);
 	json_decref(log);
 	ship = tg_gm_ship(b, 1);
-	assert_int_equal(int_of(json_array_get(json_object_get(ship,
+	assert_int_equal(tg_int(json_array_get(json_object_get(ship,
 	    "weapons"), 0), "ammo"), 6);	/* nothing spent */
 	json_decref(ship);
 	battle_free(b);

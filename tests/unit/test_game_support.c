@@ -269,3 +269,28 @@ tg_duel(uint64_t seed)
 	tg_start(b);
 	return b;
 }
+
+int
+tg_modifier(const json_t *entry, const char *name)
+{
+	json_t *m;
+	size_t i;
+
+	json_array_foreach(json_object_get(entry, "modifiers"), i, m) {
+		if (strcmp(json_string_value(json_object_get(m, "name")),
+		    name) == 0)
+			return (int)json_integer_value(json_object_get(m,
+			    "value"));
+	}
+	return 0;
+}
+
+int
+tg_int(const json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v))
+		fail_msg("no integer %s", key);
+	return (int)json_integer_value(v);
+}

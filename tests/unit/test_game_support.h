@@ -40,5 +40,9 @@ int tg_ship_int(const struct battle *b, int ship, const char *key);
 const char *tg_ship_str(const struct battle *b, int ship, const char *key);
 void tg_check_entry_sums(const json_t *entry);
 char *tg_dump(const json_t *j);
+/* The value of a log entry's modifier by name, 0 when it has none. */
+int tg_modifier(const json_t *entry, const char *name);
+/* An integer member; fails the test when there is none. */
+int tg_int(const json_t *o, const char *key);
 
 #endif

@@ -25,31 +25,6 @@
 
 static const struct actor ann = { ACTOR_PLAYER, 1 };
 
-static int
-modifier(const json_t *entry, const char *name)
-{
-	json_t *m;
-	size_t i;
-
-	json_array_foreach(json_object_get(entry, "modifiers"), i, m) {
-		if (strcmp(json_string_value(json_object_get(m, "name")),
-		    name) == 0)
-			return (int)json_integer_value(json_object_get(m,
-			    "value"));
-	}
-	return 0;
-}
-
-static int
-int_of(const json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_integer(v))
-		fail_msg("no integer %s", key);
-	return (int)json_integer_value(v);
-}
-
 static const char *
 str_of(const json_t *o, const char *key)
 {
@@ -87,8 +62,8 @@ test_big_effect_damages_a_system(void **state)
 	log = tg_resolve(b);
 	atk = tg_find(log, "attack", 0);
 	assert_true(json_is_true(json_object_get(atk, "hit")));
-	assert_true(int_of(atk, "effect") >= 6);
-	die = int_of(atk, "system_die");
+	assert_true(tg_int(atk, "effect") >= 6);
+	die = tg_int(atk, "system_die");
 	assert_string_equal(str_of(atk, "system"), die <= 2 ? "drive" :
 	    die <= 4 ? "weapons" : "sensors");
 	assert_string_equal(tg_ship_str(b, 2, "systems"), die <= 2 ?
@@ -109,7 +84,7 @@ test_armor_absorbs_everything(void **state)
 	log = tg_resolve(b);
 	atk = tg_find(log, "attack", 0);
 	assert_true(json_is_true(json_object_get(atk, "hit")));
-	assert_int_equal(int_of(atk, "damage"), 0);
+	assert_int_equal(tg_int(atk, "damage"), 0);
 	assert_int_equal(tg_ship_int(b, 2, "hull"), 80);
 	json_decref(log);
 	battle_free(b);
@@ -128,8 +103,8 @@ test_damaged_weapons_and_overcharge(void **state)
 	    "\"overcharge\",\"system\":\"weapons\"%s}", "");
 	log = tg_resolve(b);
 	atk = tg_find(log, "attack", 0);
-	assert_int_equal(modifier(atk, "damaged weapons"), -2);
-	assert_int_equal(modifier(atk, "overcharge"), 1);
+	assert_int_equal(tg_modifier(atk, "damaged weapons"), -2);
+	assert_int_equal(tg_modifier(atk, "overcharge"), 1);
 	tg_check_entry_sums(atk);
 	assert_non_null(tg_find(log, "overcharge", 0));
 	json_decref(log);
@@ -152,7 +127,7 @@ test_overcharge_risk(void **state)
 		log = tg_resolve(b);
 		oc = tg_find(log, "overcharge", 0);
 		assert_non_null(oc);
-		if (int_of(oc, "die") == 1) {
+		if (tg_int(oc, "die") == 1) {
 			ones++;
 			assert_true(json_is_true(json_object_get(oc,
 			    "damaged")));
@@ -186,8 +161,8 @@ test_repair_system(void **state)
 		log = tg_resolve(b);
 		rep = tg_find(log, "repair", 0);
 		tg_check_entry_sums(rep);
-		assert_int_equal(modifier(rep, "skill"), 0);
-		if (int_of(rep, "total") >= 8) {
+		assert_int_equal(tg_modifier(rep, "skill"), 0);
+		if (tg_int(rep, "total") >= 8) {
 			fixed++;
 			assert_string_equal(tg_ship_str(b, 1, "systems"),
 			    "ok,ok,ok");
@@ -214,11 +189,11 @@ test_repair_hull_capped(void **state)
 	    "\"repair\",\"system\":\"hull\"%s}", "");
 	log = tg_resolve(b);
 	rep = tg_find(log, "repair", 0);
-	assert_in_range(int_of(rep, "die"), 1, 6);
-	assert_int_equal(int_of(rep, "restored"),
-	    int_of(rep, "die") < 2 ? int_of(rep, "die") : 2);
+	assert_in_range(tg_int(rep, "die"), 1, 6);
+	assert_int_equal(tg_int(rep, "restored"),
+	    tg_int(rep, "die") < 2 ? tg_int(rep, "die") : 2);
 	assert_int_equal(tg_ship_int(b, 1, "hull"),
-	    38 + int_of(rep, "restored"));
+	    38 + tg_int(rep, "restored"));
 	assert_true(tg_ship_int(b, 1, "hull") <= 40);
 	json_decref(log);
 	battle_free(b);
@@ -239,9 +214,9 @@ test_lock_and_jam(void **state)
 	assert_true(json_is_true(json_object_get(tg_find(log, "lock", 0),
 	    "success")));
 	mine = tg_find(log, "attack", 0);
-	if (int_of(mine, "actor") != 1)
+	if (tg_int(mine, "actor") != 1)
 		mine = tg_find(log, "attack", 1);
-	assert_int_equal(modifier(mine, "lock"), 2);
+	assert_int_equal(tg_modifier(mine, "lock"), 2);
 	json_decref(log);
 
 	order_ok(b, &ann, "{\"round\":%d,\"station\":\"sensors\",\"type\":"
@@ -249,9 +224,9 @@ test_lock_and_jam(void **state)
 	order_ok(b, &tg_gm, RAIDER_FIRES, "");
 	log = tg_resolve(b);
 	theirs = tg_find(log, "attack", 0);
-	assert_int_equal(int_of(theirs, "actor"), 2);
-	assert_int_equal(modifier(theirs, "jam"), -2);
-	assert_int_equal(modifier(theirs, "skill"), 1);
+	assert_int_equal(tg_int(theirs, "actor"), 2);
+	assert_int_equal(tg_modifier(theirs, "jam"), -2);
+	assert_int_equal(tg_modifier(theirs, "skill"), 1);
 	tg_check_entry_sums(theirs);
 	json_decref(log);
 	battle_free(b);
@@ -294,12 +269,12 @@ test_scan_reveals_hidden_ships(void **state)
 		log = tg_resolve(b);
 		scan = tg_find(log, "scan", 0);
 		tg_check_entry_sums(scan);
-		assert_int_equal(int_of(scan, "range"), 600);
-		if (int_of(scan, "total") >= 8) {
+		assert_int_equal(tg_int(scan, "range"), 600);
+		if (tg_int(scan, "total") >= 8) {
 			found++;
 			assert_int_equal(json_array_size(json_object_get(scan,
 			    "revealed")), 1);
-			assert_int_equal(int_of(json_array_get(json_object_get(
+			assert_int_equal(tg_int(json_array_get(json_object_get(
 			    scan, "revealed"), 0), "ship"), near);
 			ship = tg_gm_ship(b, near);
 			assert_false(json_is_true(json_object_get(ship,
@@ -328,7 +303,7 @@ test_hidden_ship_revealed_after_firing(void **state)
 	log = tg_resolve(b);
 	rev = tg_find(log, "revealed", 0);
 	assert_non_null(rev);
-	assert_int_equal(int_of(rev, "actor"), 2);
+	assert_int_equal(tg_int(rev, "actor"), 2);
 	ship = tg_gm_ship(b, 2);
 	assert_false(json_is_true(json_object_get(ship, "hidden")));
 	json_decref(ship);
@@ -356,14 +331,14 @@ test_destroyed_before_it_fires(void **state)
 	order_ok(b, &tg_gm, RAIDER_FIRES, "");
 	log = tg_resolve(b);
 	assert_int_equal(tg_count(log, "attack"), 1);
-	assert_int_equal(int_of(tg_find(log, "attack", 0), "actor"), 1);
+	assert_int_equal(tg_int(tg_find(log, "attack", 0), "actor"), 1);
 	assert_true(json_is_true(json_object_get(tg_find(log, "attack", 0),
 	    "destroyed")));
 	lost = tg_find(log, "no_fire", 0);
-	assert_int_equal(int_of(lost, "actor"), 2);
+	assert_int_equal(tg_int(lost, "actor"), 2);
 	assert_string_equal(str_of(lost, "reason"), "destroyed");
 	ship = tg_gm_ship(b, 2);
-	assert_int_equal(int_of(json_array_get(json_object_get(ship,
+	assert_int_equal(tg_int(json_array_get(json_object_get(ship,
 	    "weapons"), 0), "ammo"), 6);
 	assert_string_equal(str_of(ship, "damage"), "destroyed");
 	json_decref(ship);
@@ -388,7 +363,7 @@ test_ammo_runs_out(void **state)
 	assert_int_equal(tg_count(log, "attack"), 1);
 	json_decref(log);
 	ship = tg_gm_ship(b, 1);
-	assert_int_equal(int_of(json_array_get(json_object_get(ship,
+	assert_int_equal(tg_int(json_array_get(json_object_get(ship,
 	    "weapons"), 0), "ammo"), 0);
 	json_decref(ship);
 	assert_int_equal(tg_order(b, &ann, &why, GUNNER, 2, ""),

@@ -24,3 +24,14 @@ tests_load_test_shaper_LDADD = src/libbroadside.a $(CMOCKA_LIBS) $(LIBM)
 LOAD_TESTS = tests/load/test_shaper tests/load/test_faultproxy.sh
 TESTS += $(LOAD_TESTS)
 EXTRA_DIST += tests/load/test_faultproxy.sh
+
+# broadside-load(1): plays battles with many simulated browsers (libcurl
+# multi on the project's loop) and checks that nothing was lost.
+bin_PROGRAMS += tests/load/broadside-load
+tests_load_broadside_load_SOURCES = tests/load/load.c tests/load/load.h \
+	tests/load/bots.c tests/load/net.c tests/load/net.h \
+	tests/load/hist.c tests/load/hist.h
+tests_load_broadside_load_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) \
+	$(JANSSON_CFLAGS)
+tests_load_broadside_load_LDADD = src/libbroadside.a $(CURL_LIBS) \
+	$(JANSSON_LIBS) $(LIBM)

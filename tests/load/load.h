@@ -1,0 +1,99 @@
+/*
+ * broadside-load(1): the run's settings, its counters, and the bots that
+ * play the battles (bots.c).  load.c parses the options, drives the run
+ * and writes the report.
+ */
+#ifndef BROADSIDE_LOAD_H
+#define BROADSIDE_LOAD_H
+
+#include <stdint.h>
+
+#include "hist.h"
+
+struct loop;
+struct net;
+struct battle;
+
+struct load_options {
+	const char *url;
+	const char *check_url;	/* final checks and /metrics; default url */
+	int battles, players, ships, spectators;
+	int rounds;		/* stop after this many rounds (0: duration) */
+	double duration_s;	/* or after this long */
+	int round_seconds;
+	int think_ms;		/* bots order within this after a round opens */
+	int http2, compressed, insecure;
+	const char *cacert;
+	uint64_t seed;
+	const char *report;
+	double max_p99_ms;	/* < 0: no threshold */
+	long max_errors;	/* < 0: no threshold */
+	int faults;		/* the network is expected to fail */
+	double drop_at_s;	/* close every stream at once (0: never) */
+	double timeout_s;	/* the whole run */
+	int connect_rate;	/* new streams per second */
+	const char *admin_token;
+	int quiet;
+};
+
+enum load_error {
+	ERR_HTTP,		/* an unexpected status */
+	ERR_REFUSED,		/* an order or edit refused by the rules */
+	ERR_STALE,		/* refused as too late (wrong round...) */
+	ERR_TRANSPORT,		/* a request without an answer */
+	ERR_STREAM,		/* a stream refused or cut with an error */
+	ERR_EVENT,		/* an event that cannot be applied */
+	ERR_DIVERGED,		/* a client's state differs from GET */
+	ERR_LOST,		/* an acknowledged order missing in the log */
+	ERR_TIMEOUT,		/* a battle that did not finish in time */
+	ERR_N
+};
+
+struct load_stats {
+	struct hist order_visible;	/* order POST sent -> seen, us */
+	struct hist resolution_log;	/* resolution -> log event, us */
+	struct hist request;		/* request sent -> answer, us */
+	struct hist storm;		/* drop -> stream back, us */
+	uint64_t errors[ERR_N];
+	uint64_t events[8];		/* by enum event_kind in bots.c */
+	uint64_t reconnects, replays, snapshot_resends;
+	uint64_t orders_acked, orders_checked, rounds_resolved;
+	uint64_t streams_open, streams_open_max;
+	uint64_t battles_done, clients_converged;
+};
+
+struct load {
+	struct load_options opt;
+	struct loop *loop;
+	struct net *net;	/* the players' traffic, through --url */
+	struct net *check;	/* final checks, through --check-url */
+	struct load_stats st;
+	struct battle **battles;
+	uint64_t start_us;
+	uint64_t rng;		/* for set-up choices */
+	int stopping;
+};
+
+extern const char *const load_error_names[ERR_N];
+extern const char *const load_event_names[8];
+
+/* Counts an error and prints its first occurrences of each kind. */
+void load_error(struct load *L, enum load_error kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A number from the battle's or run's generator (splitmix64). */
+uint64_t load_rand(uint64_t *state);
+
+/* Starts every battle's set-up; battles call load_battle_done(). */
+void bots_start(struct load *L);
+void load_battle_done(struct load *L);
+
+/* Closes every stream at once; clients reconnect as after a drop. */
+void bots_drop_all(struct load *L);
+
+/* Ends every battle still running (the run's deadline has come). */
+void bots_timeout(struct load *L);
+
+void bots_free(struct load *L);
+
+#endif

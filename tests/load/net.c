@@ -1,0 +1,549 @@
+/*
+ * libcurl multi on the project's loop (net.h).  The glue is the one of
+ * libcurl's docs/examples/ephiperfifo.c: curl tells us which sockets to
+ * watch (CURLMOPT_SOCKETFUNCTION) and when to time out
+ * (CURLMOPT_TIMERFUNCTION); the loop tells curl what happened with
+ * curl_multi_socket_action(); finished transfers come out of
+ * curl_multi_info_read().
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "loop.h"
+#include "net.h"
+
+/* Cap on a plain answer's body (a log page of 1000 entries fits). */
+#define NET_MAX_BODY (8u << 20)
+
+struct net {
+	struct loop *loop;
+	CURLM *multi;
+	struct loop_timer *timer;
+	struct net_config cfg;
+	char scheme[8];
+	char host[128];		/* as in the URL, brackets kept */
+	char port[8];
+	struct net_stats stats;
+};
+
+struct xfer {
+	struct net *net;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct curl_slist *resolve;
+	char *body_out;
+	/* a request */
+	reply_cb cb;
+	void *arg;
+	char *buf;
+	size_t len, cap;
+	uint64_t sent_us;
+	/* a stream */
+	const struct stream_ops *ops;
+	int added;		/* to the multi handle (deferred) */
+	int closed;		/* closed before it was added */
+	int opened;
+	char *line;
+	size_t linelen, linecap;
+	int skip_lf;		/* a CR ended the last line */
+	char ev_type[32];
+	char ev_id[64];
+	char *data;
+	size_t datalen, datacap;
+	int has_data;
+};
+
+static void xfer_free(struct xfer *x);
+
+/* ---- the loop glue ------------------------------------------------- */
+
+static void
+finish(struct xfer *x, CURLcode rc)
+{
+	struct net *n = x->net;
+	long status = 0;
+
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_multi_remove_handle(n->multi, x->easy);
+	if (x->ops != NULL) {
+		const struct stream_ops *ops = x->ops;
+		void *arg = x->arg;
+
+		net_stream_close(x);
+		ops->closed(arg, rc, status);
+		return;
+	}
+	{
+		struct reply r = { .rc = rc, .status = status,
+		    .sent_us = x->sent_us };
+
+		if (x->buf == NULL)
+			x->buf = xstrdup("");
+		r.text = x->buf;
+		r.len = x->len;
+		if (x->len > 0)
+			r.json = json_loadb(x->buf, x->len, 0, NULL);
+		x->cb(&r, x->arg);
+		json_decref(r.json);
+	}
+	xfer_free(x);
+}
+
+static void
+check_done(struct net *n)
+{
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(n->multi, &left)) != NULL) {
+		struct xfer *x;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		finish(x, m->data.result);
+	}
+}
+
+static void
+socket_event(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct net *n = arg;
+	int flags = 0, running;
+
+	(void)loop;
+	if (events & EPOLLIN)
+		flags |= CURL_CSELECT_IN;
+	if (events & EPOLLOUT)
+		flags |= CURL_CSELECT_OUT;
+	if (events & (EPOLLERR | EPOLLHUP))
+		flags |= CURL_CSELECT_ERR;
+	curl_multi_socket_action(n->multi, fd, flags, &running);
+	check_done(n);
+}
+
+static int
+socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
+{
+	struct net *n = userp;
+	struct loop_watch *w = sockp;
+	uint32_t ev = 0;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (w != NULL)
+			loop_watch_remove(w);
+		curl_multi_assign(n->multi, s, NULL);
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		ev |= EPOLLIN;
+	if (what & CURL_POLL_OUT)
+		ev |= EPOLLOUT;
+	if (w == NULL) {
+		w = loop_watch_add(n->loop, s, ev, socket_event, n);
+		if (w == NULL)
+			return -1;
+		curl_multi_assign(n->multi, s, w);
+	} else if (loop_watch_modify(w, ev) != 0)
+		return -1;
+	return 0;
+}
+
+static int64_t
+timer_fired(struct loop *loop, void *arg)
+{
+	struct net *n = arg;
+	int running;
+
+	(void)loop;
+	n->timer = NULL;
+	curl_multi_socket_action(n->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(n);
+	return LOOP_TIMER_STOP;
+}
+
+static int
+timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct net *n = userp;
+
+	(void)multi;
+	if (timeout_ms < 0) {
+		loop_timer_cancel(n->timer);
+		n->timer = NULL;
+	} else if (n->timer != NULL)
+		loop_timer_reset(n->timer, timeout_ms);
+	else
+		n->timer = loop_timer_add(n->loop, timeout_ms, timer_fired, n);
+	return 0;
+}
+
+/* ---- set-up -------------------------------------------------------- */
+
+/* Splits scheme://host[:port][/] into the net's parts. */
+static int
+parse_url(struct net *n, const char *url)
+{
+	const char *p = strstr(url, "://"), *h, *end, *colon;
+
+	if (p == NULL || (size_t)(p - url) >= sizeof(n->scheme))
+		return -1;
+	snprintf(n->scheme, sizeof(n->scheme), "%.*s", (int)(p - url), url);
+	if (strcmp(n->scheme, "http") != 0 && strcmp(n->scheme, "https") != 0)
+		return -1;
+	h = p + 3;
+	end = h + strcspn(h, "/");
+	if (*h == '[') {
+		const char *rb = memchr(h, ']', (size_t)(end - h));
+
+		if (rb == NULL)
+			return -1;
+		colon = rb[1] == ':' ? rb + 1 : NULL;
+	} else
+		colon = memchr(h, ':', (size_t)(end - h));
+	if (colon == NULL)
+		colon = end;
+	if (colon == h || (size_t)(colon - h) >= sizeof(n->host))
+		return -1;
+	snprintf(n->host, sizeof(n->host), "%.*s", (int)(colon - h), h);
+	if (colon < end) {
+		if ((size_t)(end - colon - 1) >= sizeof(n->port) ||
+		    end - colon - 1 == 0)
+			return -1;
+		snprintf(n->port, sizeof(n->port), "%.*s",
+		    (int)(end - colon - 1), colon + 1);
+	} else
+		snprintf(n->port, sizeof(n->port), "%s",
+		    strcmp(n->scheme, "https") == 0 ? "443" : "80");
+	return 0;
+}
+
+int
+net_new(struct loop *loop, const struct net_config *cfg, struct net **out)
+{
+	struct net *n = xcalloc(1, sizeof(*n));
+
+	n->loop = loop;
+	n->cfg = *cfg;
+	if (parse_url(n, cfg->url) != 0) {
+		free(n);
+		return -1;
+	}
+	n->multi = curl_multi_init();
+	curl_multi_setopt(n->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+	curl_multi_setopt(n->multi, CURLMOPT_SOCKETDATA, n);
+	curl_multi_setopt(n->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_multi_setopt(n->multi, CURLMOPT_TIMERDATA, n);
+	curl_multi_setopt(n->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	/* Keep the idle request connections of every browser. */
+	curl_multi_setopt(n->multi, CURLMOPT_MAXCONNECTS, 100000L);
+	n->stats.retry_ms = -1;
+	*out = n;
+	return 0;
+}
+
+void
+net_free(struct net *n)
+{
+	if (n == NULL)
+		return;
+	loop_timer_cancel(n->timer);
+	curl_multi_cleanup(n->multi);
+	free(n);
+}
+
+const struct net_stats *
+net_stats(const struct net *n)
+{
+	return &n->stats;
+}
+
+/* ---- transfers ----------------------------------------------------- */
+
+static size_t
+request_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct xfer *x = userdata;
+	size_t len = size * nmemb;
+
+	if (x->len + len + 1 > NET_MAX_BODY)
+		return 0;
+	if (x->len + len + 1 > x->cap) {
+		x->cap = (x->len + len + 1) * 2;
+		x->buf = xrealloc(x->buf, x->cap);
+	}
+	memcpy(x->buf + x->len, ptr, len);
+	x->len += len;
+	x->buf[x->len] = '\0';
+	return len;
+}
+
+static struct xfer *
+xfer_new(struct net *n, const char *alias, const char *method,
+    const char *path, const char *token)
+{
+	struct xfer *x = xcalloc(1, sizeof(*x));
+	char url[512], hdr[160];
+	const char *host = alias != NULL ? alias : n->host;
+
+	x->net = n;
+	x->easy = curl_easy_init();
+	if (x->easy == NULL)
+		abort();
+	snprintf(url, sizeof(url), "%s://%s:%s%s", n->scheme, host, n->port,
+	    path);
+	if (alias != NULL) {
+		snprintf(hdr, sizeof(hdr), "%s:%s:%s", alias, n->port, n->host);
+		x->resolve = curl_slist_append(NULL, hdr);
+		curl_easy_setopt(x->easy, CURLOPT_RESOLVE, x->resolve);
+	}
+	curl_easy_setopt(x->easy, CURLOPT_URL, url);
+	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	curl_easy_setopt(x->easy, CURLOPT_BUFFERSIZE, 8192L);
+	curl_easy_setopt(x->easy, CURLOPT_TCP_NODELAY, 1L);
+	if (n->cfg.http2) {
+		/*
+		 * Cleartext: Upgrade: h2c, not prior knowledge, whose
+		 * connections libcurl 7.88 fails to reuse (the request is
+		 * never sent on it).
+		 */
+		curl_easy_setopt(x->easy, CURLOPT_HTTP_VERSION,
+		    strcmp(n->scheme, "https") == 0 ? CURL_HTTP_VERSION_2TLS :
+		    CURL_HTTP_VERSION_2_0);
+		curl_easy_setopt(x->easy, CURLOPT_PIPEWAIT, 1L);
+	} else
+		curl_easy_setopt(x->easy, CURLOPT_HTTP_VERSION,
+		    CURL_HTTP_VERSION_1_1);
+	if (n->cfg.cacert != NULL)
+		curl_easy_setopt(x->easy, CURLOPT_CAINFO, n->cfg.cacert);
+	/* An alias is not in the certificate: the chain is still checked. */
+	if (n->cfg.insecure || alias != NULL)
+		curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, 0L);
+	if (n->cfg.insecure)
+		curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, 0L);
+	if (strcmp(method, "GET") != 0)
+		curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, method);
+	if (token != NULL) {
+		snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", token);
+		x->headers = curl_slist_append(x->headers, hdr);
+	}
+	return x;
+}
+
+static void
+xfer_free(struct xfer *x)
+{
+	curl_easy_cleanup(x->easy);
+	curl_slist_free_all(x->headers);
+	curl_slist_free_all(x->resolve);
+	free(x->body_out);
+	free(x->buf);
+	free(x->line);
+	free(x->data);
+	free(x);
+}
+
+static void
+xfer_add(struct loop *loop, void *arg)
+{
+	struct xfer *x = arg;
+
+	(void)loop;
+	if (x->closed) {
+		xfer_free(x);
+		return;
+	}
+	x->added = 1;
+	x->sent_us = loop_now_us(x->net->loop);
+	if (curl_multi_add_handle(x->net->multi, x->easy) != CURLM_OK)
+		abort();
+}
+
+/*
+ * Transfers join the multi handle after this loop iteration: callers may
+ * be inside a libcurl callback, where adding a handle is not allowed.
+ */
+static void
+xfer_start(struct xfer *x)
+{
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	loop_defer(x->net->loop, xfer_add, x);
+}
+
+void
+net_request(struct net *n, const char *alias, const char *method,
+    const char *path, const char *token, json_t *body, reply_cb cb,
+    void *arg)
+{
+	struct xfer *x = xfer_new(n, alias, method, path, token);
+
+	x->cb = cb;
+	x->arg = arg;
+	if (body != NULL) {
+		x->body_out = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		x->headers = curl_slist_append(x->headers,
+		    "Content-Type: application/json");
+		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->body_out);
+	} else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0)
+		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, "");
+	x->headers = curl_slist_append(x->headers, "Expect:");
+	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, request_write);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS,
+	    n->cfg.request_timeout_ms);
+	curl_easy_setopt(x->easy, CURLOPT_ACCEPT_ENCODING, "");
+	n->stats.requests++;
+	xfer_start(x);
+}
+
+/* ---- event streams ------------------------------------------------- */
+
+static void
+data_append(struct xfer *x, const char *p, size_t len, int newline)
+{
+	size_t need = x->datalen + len + 2;
+
+	if (need > x->datacap) {
+		x->datacap = need * 2;
+		x->data = xrealloc(x->data, x->datacap);
+	}
+	if (newline)
+		x->data[x->datalen++] = '\n';
+	memcpy(x->data + x->datalen, p, len);
+	x->datalen += len;
+	x->data[x->datalen] = '\0';
+}
+
+/* One line of the stream, without its end (the EventSource algorithm). */
+static void
+sse_line(struct xfer *x, const char *line, size_t len)
+{
+	const char *colon, *value;
+	size_t flen, vlen;
+
+	if (len == 0) {
+		if (x->has_data)
+			x->ops->event(x->arg, x->ev_type[0] != '\0' ?
+			    x->ev_type : "message", x->ev_id, x->data,
+			    x->datalen);
+		x->has_data = 0;
+		x->datalen = 0;
+		x->ev_type[0] = '\0';
+		x->ev_id[0] = '\0';
+		return;
+	}
+	if (line[0] == ':') {
+		x->net->stats.heartbeats++;
+		return;
+	}
+	colon = memchr(line, ':', len);
+	flen = colon != NULL ? (size_t)(colon - line) : len;
+	value = colon != NULL ? colon + 1 : line + len;
+	vlen = len - (size_t)(value - line);
+	if (vlen > 0 && value[0] == ' ') {
+		value++;
+		vlen--;
+	}
+	if (flen == 4 && memcmp(line, "data", 4) == 0) {
+		data_append(x, value, vlen, x->has_data);
+		x->has_data = 1;
+	} else if (flen == 5 && memcmp(line, "event", 5) == 0)
+		snprintf(x->ev_type, sizeof(x->ev_type), "%.*s", (int)vlen,
+		    value);
+	else if (flen == 2 && memcmp(line, "id", 2) == 0)
+		snprintf(x->ev_id, sizeof(x->ev_id), "%.*s", (int)vlen, value);
+	else if (flen == 5 && memcmp(line, "retry", 5) == 0)
+		x->net->stats.retry_ms = strtol(value, NULL, 10);
+}
+
+static size_t
+stream_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct xfer *x = userdata;
+	size_t len = size * nmemb, i;
+
+	if (!x->opened) {
+		long status = 0;
+
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		x->opened = 1;
+		x->ops->open(x->arg, status);
+		if (status != 200)
+			return len;
+	}
+	x->net->stats.decoded_bytes += len;
+	for (i = 0; i < len; i++) {
+		char c = ptr[i];
+
+		if (x->skip_lf) {
+			x->skip_lf = 0;
+			if (c == '\n')
+				continue;
+		}
+		if (c == '\r' || c == '\n') {
+			x->skip_lf = c == '\r';
+			sse_line(x, x->line != NULL ? x->line : "",
+			    x->linelen);
+			x->linelen = 0;
+			continue;
+		}
+		if (x->linelen + 1 >= x->linecap) {
+			x->linecap = x->linecap ? x->linecap * 2 : 256;
+			x->line = xrealloc(x->line, x->linecap);
+		}
+		x->line[x->linelen++] = c;
+	}
+	return len;
+}
+
+struct xfer *
+net_stream(struct net *n, const char *alias, const char *path,
+    const char *token, const char *last_id, const struct stream_ops *ops,
+    void *arg)
+{
+	struct xfer *x = xfer_new(n, alias, "GET", path, token);
+	char hdr[128];
+
+	x->ops = ops;
+	x->arg = arg;
+	x->headers = curl_slist_append(x->headers,
+	    "Accept: text/event-stream");
+	if (last_id != NULL && last_id[0] != '\0') {
+		snprintf(hdr, sizeof(hdr), "Last-Event-ID: %s", last_id);
+		x->headers = curl_slist_append(x->headers, hdr);
+	}
+	if (n->cfg.compressed)
+		curl_easy_setopt(x->easy, CURLOPT_ACCEPT_ENCODING, "gzip");
+	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, stream_write);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_TIME, n->cfg.stall_s);
+	n->stats.streams_opened++;
+	xfer_start(x);
+	return x;
+}
+
+void
+net_stream_close(struct xfer *x)
+{
+	struct net *n = x->net;
+	curl_off_t wire = 0;
+
+	if (!x->added) {
+		x->closed = 1;	/* xfer_add() frees it */
+		return;
+	}
+	if (curl_easy_getinfo(x->easy, CURLINFO_SIZE_DOWNLOAD_T, &wire) ==
+	    CURLE_OK && wire > 0)
+		n->stats.wire_bytes += (uint64_t)wire;
+	curl_multi_remove_handle(n->multi, x->easy);
+	xfer_free(x);
+}

@@ -34,7 +34,8 @@ ln -s "$ROOT/secret.txt" "$WWW/abs.txt"
 ln -s ../outside "$WWW/outdir"
 ln -s /etc "$WWW/etc"
 
-TOKEN="adm-$$-Qx7vLp2"
+# At least 16 characters whatever the PID (a fresh machine has small ones).
+TOKEN="adm-token-$$-Qx7vLp2-for-the-dashboard"
 printf '%s\nsecond-line-is-not-the-token\n' "$TOKEN" >"$TMP/token"
 
 DAEMON_WWW=$WWW

@@ -7,6 +7,13 @@
  * EventSource does (after retry:, with Last-Event-ID), and at the end its
  * view must equal GET /v1/battles/{id} for its token; every order that got
  * a 202 must be in the battle's log.
+ *
+ * The set-up (create, ships, joins, stations, start), the end and the
+ * final checks go to --check-url over HTTP/1.1: they are the harness, and
+ * around any fault proxy.  The play goes to --url, each bot on its own
+ * connections: its event stream, orders, drags and narration.  Over
+ * HTTP/2 in cleartext the stream's GET upgrades its connection (h2c),
+ * and the bot's requests then share it.
  */
 #include "config.h"
 
@@ -74,7 +81,6 @@ struct client {
 	struct loop_timer *check_timer;
 	int check_tries;
 	int converged;
-	void (*after_hello)(struct client *);
 };
 
 struct pending {
@@ -94,7 +100,7 @@ struct action {
 	int kind, round, ship, step, dx, dy;
 };
 
-enum { ACT_ORDER, ACT_SHIP_ORDER, ACT_DRAG, ACT_NARRATE };
+enum { ACT_ORDER, ACT_SHIP_ORDER, ACT_DRAG, ACT_NARRATE, ACT_JOIN };
 
 struct battle {
 	struct load *L;
@@ -570,6 +576,8 @@ narrate(struct action *a)
 	    json_pack("{s:s}", "text", text), edit_answer, b);
 }
 
+static void join(struct client *c);
+
 static int64_t
 action_run(struct loop *loop, void *arg)
 {
@@ -588,6 +596,9 @@ action_run(struct loop *loop, void *arg)
 			drag_step(a);
 			if (++a->step < 5)
 				return 20;
+			break;
+		case ACT_JOIN:
+			join(a->c);
 			break;
 		default:
 			narrate(a);
@@ -617,7 +628,7 @@ gm_round(struct client *gm, int round)
 
 		b->ending = 1;
 		snprintf(path, sizeof(path), "%s/end", b->path);
-		net_request(L->net, gm->alias, "POST", path, gm->token, NULL,
+		net_request(L->check, NULL, "POST", path, gm->token, NULL,
 		    end_answer, b);
 		return;
 	}
@@ -1227,8 +1238,8 @@ start_battle(struct battle *b)
 	char path[96];
 
 	snprintf(path, sizeof(path), "%s/start", b->path);
-	net_request(b->L->net, b->clients[0].alias, "POST", path,
-	    b->clients[0].token, NULL, start_answer, b);
+	net_request(b->L->check, NULL, "POST", path, b->clients[0].token,
+	    NULL, start_answer, b);
 }
 
 static void
@@ -1249,6 +1260,12 @@ join_answer(const struct reply *r, void *arg)
 	struct client *c = arg;
 	char path[96];
 
+	/* Joins count against the address's rate: wait, as a client should. */
+	if (r->status == 429) {
+		c->b->L->st.throttled++;
+		action_add(c->b, c, ACT_JOIN, 1000 + rnd(c->b, 500), 0, 0);
+		return;
+	}
 	if (!expect(c->b, r, 201, "join")) {
 		battle_fail(c->b);
 		return;
@@ -1260,38 +1277,8 @@ join_answer(const struct reply *r, void *arg)
 	}
 	snprintf(path, sizeof(path), "%s/stations/%s", c->b->path,
 	    stations[c->station]);
-	net_request(c->b->L->net, c->alias, "PUT", path, c->token, NULL,
+	net_request(c->b->L->check, NULL, "PUT", path, c->token, NULL,
 	    station_answer, c);
-}
-
-static void
-hello_answer(const struct reply *r, void *arg)
-{
-	struct client *c = arg;
-
-	if (!expect(c->b, r, 200, "GET /healthz")) {
-		battle_fail(c->b);
-		return;
-	}
-	c->after_hello(c);
-}
-
-/*
- * Over HTTP/2 in cleartext, a browser's first request is a GET, which
- * libcurl sends with Upgrade: h2c (the server upgrades only requests
- * without a body); its other requests and its stream then share that
- * connection.  Over TLS, ALPN does it, and the GET costs one round trip.
- */
-static void
-with_hello(struct client *c, void (*next)(struct client *))
-{
-	if (!c->b->L->opt.http2) {
-		next(c);
-		return;
-	}
-	c->after_hello = next;
-	net_request(c->b->L->net, c->alias, "GET", "/healthz", NULL, NULL,
-	    hello_answer, c);
 }
 
 static void
@@ -1302,7 +1289,7 @@ join(struct client *c)
 	snprintf(path, sizeof(path), "%s/players", c->b->path);
 	snprintf(name, sizeof(name), "%s %d", c->role == ROLE_PLAYER ?
 	    "Player" : "Watcher", (int)(c - c->b->clients));
-	net_request(c->b->L->net, c->alias, "POST", path, NULL,
+	net_request(c->b->L->check, NULL, "POST", path, NULL,
 	    json_pack("{s:s, s:s, s:s}", "join_code", c->b->join_code, "name",
 	    name, "role", c->role == ROLE_PLAYER ? "player" : "spectator"),
 	    join_answer, c);
@@ -1313,7 +1300,7 @@ join_all(struct battle *b)
 {
 	stream_queue(&b->clients[0]);
 	for (int i = 1; i < b->nclients; i++)
-		with_hello(&b->clients[i], join);
+		join(&b->clients[i]);
 }
 
 static void add_ship(struct battle *b);
@@ -1354,8 +1341,8 @@ add_ship(struct battle *b)
 		    BOX_LO + 1), "y", BOX_LO + rnd(b, BOX_HI - BOX_LO + 1),
 		    "hull_max", 300, "hull", 300);
 	}
-	net_request(b->L->net, b->clients[0].alias, "POST", path,
-	    b->clients[0].token, spec, ship_answer, b);
+	net_request(b->L->check, NULL, "POST", path, b->clients[0].token,
+	    spec, ship_answer, b);
 }
 
 static void
@@ -1383,7 +1370,7 @@ create(struct client *gm)
 	char name[64];
 
 	snprintf(name, sizeof(name), "Load battle %d", b->index);
-	net_request(b->L->net, gm->alias, "POST", "/v1/battles", NULL,
+	net_request(b->L->check, NULL, "POST", "/v1/battles", NULL,
 	    json_pack("{s:s, s:i}", "name", name, "round_seconds",
 	    b->L->opt.round_seconds), created, b);
 }
@@ -1415,7 +1402,7 @@ bots_start(struct load *L)
 			snprintf(c->alias, sizeof(c->alias), "b%dc%d.load", i,
 			    j);
 		}
-		with_hello(&b->clients[0], create);
+		create(&b->clients[0]);
 	}
 }
 

@@ -457,6 +457,9 @@ report(struct load *L, double elapsed)
 	    res_quantile(0.5) * 1e3, res_quantile(0.99) * 1e3,
 	    last.res_count - first.res_count, first.rss / 1048576.0,
 	    rss_max / 1048576.0, subscribers_max);
+	if (st->throttled > 0)
+		printf("  rate-limited joins retried: %llu\n",
+		    (unsigned long long)st->throttled);
 	printf("  clients converged: %llu of %d; errors: %llu",
 	    (unsigned long long)st->clients_converged,
 	    o->battles * (1 + o->players + o->spectators),
@@ -472,7 +475,7 @@ report(struct load *L, double elapsed)
 		return failed;
 	j = json_pack("{s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:b, s:b, "
 	    "s:I}, s:f, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:{s:I, "
-	    "s:I, s:I}, s:I, s:I, s:I, s:I, s:{s:f, s:f, s:f, s:f, s:f, s:f}, "
+	    "s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:{s:f, s:f, s:f, s:f, s:f, s:f}, "
 	    "s:o, s:I, s:I, s:b}",
 	    "tool", PROG,
 	    "config", "battles", o->battles, "players", o->players, "ships",
@@ -494,6 +497,7 @@ report(struct load *L, double elapsed)
 	    (json_int_t)st->replays, "snapshots",
 	    (json_int_t)st->snapshot_resends,
 	    "heartbeats", (json_int_t)ns->heartbeats,
+	    "throttled", (json_int_t)st->throttled,
 	    "bytes_wire", (json_int_t)ns->wire_bytes,
 	    "bytes_decoded", (json_int_t)ns->decoded_bytes,
 	    "clients_converged", (json_int_t)st->clients_converged,

@@ -57,6 +57,7 @@ struct load_stats {
 	uint64_t errors[ERR_N];
 	uint64_t events[8];		/* by enum event_kind in bots.c */
 	uint64_t reconnects, replays, snapshot_resends;
+	uint64_t throttled;		/* 429 answers waited out */
 	uint64_t orders_acked, orders_checked, rounds_resolved;
 	uint64_t streams_open, streams_open_max;
 	uint64_t battles_done, clients_converged;

@@ -21,9 +21,14 @@ tests_load_test_shaper_SOURCES = tests/load/test_shaper.c \
 tests_load_test_shaper_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_load_test_shaper_LDADD = src/libbroadside.a $(CMOCKA_LIBS) $(LIBM)
 
-LOAD_TESTS = tests/load/test_shaper tests/load/test_faultproxy.sh
+# The seed's acceptance scenarios (broadside-load(1), SCENARIOS).
+LOAD_TESTS = tests/load/test_shaper tests/load/test_faultproxy.sh \
+	tests/load/test_seed.sh tests/load/test_badnet.sh \
+	tests/load/test_restart.sh
 TESTS += $(LOAD_TESTS)
-EXTRA_DIST += tests/load/test_faultproxy.sh
+EXTRA_DIST += tests/load/test_faultproxy.sh tests/load/test_seed.sh \
+	tests/load/test_badnet.sh tests/load/test_restart.sh \
+	tests/load/loadlib.sh
 
 # broadside-load(1): plays battles with many simulated browsers (libcurl
 # multi on the project's loop) and checks that nothing was lost.

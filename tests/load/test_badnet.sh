@@ -1,0 +1,31 @@
+#!/bin/sh
+# Scenario 2, a bad network: the seed's battles played through
+# broadside-faultproxy with 500 ms of added latency each way, 5 % loss
+# and connections reset at random (every 8 s on average).  Pass: every
+# client's view converges to GET of its battle (checked around the
+# proxy), no acknowledged order is missing from the log, and dropped
+# streams resume (the report counts replays against snapshot re-sends).
+# Requests cut by a reset are not errors here: --faults.
+. "${BS_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+. "$BS_SRCDIR/tests/load/loadlib.sh"
+
+start_daemon --retry 1000
+start_proxy --delay-ms 500 --loss-pct 5 --reset-every 8 --seed 11
+DIRECT=$BASE_URL
+BASE_URL=$PROXY_URL
+run_load badnet --check-url "$DIRECT" --battles 10 --players 5 \
+    --ships 10 --spectators 1 --rounds 4 --round-seconds 8 \
+    --think-ms 2000 --seed 3 --faults --max-errors 0 --compressed \
+    --timeout 100
+BASE_URL=$DIRECT
+stop_proxy
+reconnects=$(report_value badnet .reconnects.total)
+replays=$(report_value badnet .reconnects.replays)
+[ "$reconnects" -gt 0 ] ||
+    fail "no stream was reset: the proxy's --reset-every did nothing"
+[ "$replays" -gt 0 ] ||
+    fail "$reconnects reconnections and not one resumed by a replay"
+note "reconnections: $reconnects, resumed by replay: $replays," \
+    "by a snapshot: $(report_value badnet .reconnects.snapshots)"
+stop_daemon
+note "ok"

@@ -10,10 +10,10 @@
  *
  * The set-up (create, ships, joins, stations, start), the end and the
  * final checks go to --check-url over HTTP/1.1: they are the harness, and
- * around any fault proxy.  The play goes to --url, each bot on its own
- * connections: its event stream, orders, drags and narration.  Over
- * HTTP/2 in cleartext the stream's GET upgrades its connection (h2c),
- * and the bot's requests then share it.
+ * around any fault proxy.  The play goes to --url: each bot's event
+ * stream on a connection of its own, its orders, drags and narration
+ * (see req_alias()).  Over HTTP/2 in cleartext the stream's GET upgrades
+ * its connection (h2c), and the bot's requests then share it.
  */
 #include "config.h"
 
@@ -37,6 +37,7 @@
 #define CHECK_QUIET_MS 300
 #define CHECK_TRIES 8
 #define DEFAULT_RETRY_MS 3000
+#define PARSED 16		/* parsed events kept per view */
 
 enum role { ROLE_GM, ROLE_PLAYER, ROLE_SPECTATOR };
 enum event_kind {
@@ -80,6 +81,7 @@ struct client {
 	struct loop_timer *retry_timer;
 	struct loop_timer *check_timer;
 	int check_tries;
+	int checking;		/* a GET for the final check is out */
 	int converged;
 };
 
@@ -114,12 +116,19 @@ struct battle {
 	int ships_added;
 	int joined, ready;
 	int started, ending, done, failed, reading_log, log_checked;
+	int round_seen;		/* the last round some bot saw open */
 	struct pending pend[MAX_PENDING];
 	int npend;
 	json_t *acked;		/* the orders that got a 202 */
 	struct action *actions;
 	int log_after;
 	json_t *log;
+	struct parsed {		/* the last events of each view, parsed */
+		char id[64];
+		char type[16];
+		json_t *data;
+	} parsed[3][PARSED];
+	unsigned parsed_next[3];
 };
 
 static struct client **openq;	/* streams waiting for --connect-rate */
@@ -306,6 +315,18 @@ pick_fire(struct battle *b, const json_t *state, const json_t *ship)
 	return fire;
 }
 
+/*
+ * The host a bot's requests go to.  Over HTTP/2 its own alias: requests
+ * share the connection of its stream.  Over HTTP/1.1 the --url's host:
+ * one pool of keep-alive connections for all the bots' requests, so that
+ * 10,000 streams need 10,000 connections and not twice as many.
+ */
+static const char *
+req_alias(const struct client *c)
+{
+	return c->b->L->opt.http2 ? c->alias : NULL;
+}
+
 /* ---- actions (timers owned by a battle) ---------------------------- */
 
 static int64_t action_run(struct loop *loop, void *arg);
@@ -407,6 +428,7 @@ orders_in_view(struct client *c)
 struct sent_order {
 	struct battle *b;
 	json_t *order;
+	char key[16];
 };
 
 static void
@@ -418,6 +440,12 @@ order_answer(const struct reply *r, void *arg)
 	if (expect(b, r, 202, "order")) {
 		json_array_append(b->acked, so->order);
 		b->L->st.orders_acked++;
+	} else {
+		/* Never visible: no sample when its round resolves. */
+		for (int i = 0; i < b->npend; i++)
+			if (b->pend[i].round == jint(so->order, "round") &&
+			    strcmp(b->pend[i].key, so->key) == 0)
+				b->pend[i].seen = ~0u;
 	}
 	json_decref(so->order);
 	free(so);
@@ -440,7 +468,8 @@ post_order(struct client *c, json_t *order, int station, int ship)
 	snprintf(path, sizeof(path), "%s/orders", b->path);
 	so->b = b;
 	so->order = order;
-	net_request(b->L->net, c->alias, "POST", path, c->token,
+	snprintf(so->key, sizeof(so->key), "%s", key);
+	net_request(b->L->net, req_alias(c), "POST", path, c->token,
 	    json_incref(order), order_answer, so);
 }
 
@@ -557,7 +586,7 @@ drag_step(struct action *a)
 	    strcmp(jstr(a->c->state, "phase"), "planning") != 0)
 		return;
 	snprintf(path, sizeof(path), "%s/ships/%d", b->path, a->ship);
-	net_request(b->L->net, a->c->alias, "PATCH", path, a->c->token,
+	net_request(b->L->net, req_alias(a->c), "PATCH", path, a->c->token,
 	    json_pack("{s:i, s:i}", "x", clampi(jint(ship, "x") + a->dx,
 	    BOX_LO, BOX_HI), "y", clampi(jint(ship, "y") + a->dy, BOX_LO,
 	    BOX_HI)), edit_answer, b);
@@ -572,7 +601,7 @@ narrate(struct action *a)
 	snprintf(path, sizeof(path), "%s/narration", b->path);
 	snprintf(text, sizeof(text), "Round %d: the plot thickens (%d).",
 	    a->round, rnd(b, 1000));
-	net_request(b->L->net, a->c->alias, "POST", path, a->c->token,
+	net_request(b->L->net, req_alias(a->c), "POST", path, a->c->token,
 	    json_pack("{s:s}", "text", text), edit_answer, b);
 }
 
@@ -609,29 +638,15 @@ action_run(struct loop *loop, void *arg)
 	return LOOP_TIMER_STOP;
 }
 
-static void end_answer(const struct reply *r, void *arg);
-
-/* The GM at the start of a round: end the run, or play the NPCs. */
+/* The GM at the start of a round: play the NPCs. */
 static void
 gm_round(struct client *gm, int round)
 {
 	struct battle *b = gm->b;
-	struct load *L = b->L;
-	int think = L->opt.think_ms, drag = 0, n = 0;
+	int think = b->L->opt.think_ms, drag = 0, n = 0;
 	const char *key;
 	json_t *s;
 
-	if ((L->opt.rounds > 0 && round > L->opt.rounds) ||
-	    (L->opt.duration_s > 0 && loop_now_us(L->loop) - L->start_us >=
-	    (uint64_t)(L->opt.duration_s * 1e6)) || L->stopping) {
-		char path[96];
-
-		b->ending = 1;
-		snprintf(path, sizeof(path), "%s/end", b->path);
-		net_request(L->check, NULL, "POST", path, gm->token, NULL,
-		    end_answer, b);
-		return;
-	}
 	json_object_foreach(json_object_get(gm->state, "ships"), key, s) {
 		if (json_is_true(json_object_get(s, "crewed")) ||
 		    !operational(s))
@@ -656,6 +671,32 @@ gm_round(struct client *gm, int round)
 
 static void battle_finish(struct battle *b);
 static void battle_fail(struct battle *b);
+static void end_answer(const struct reply *r, void *arg);
+
+/*
+ * Whether the battle is to end at the start of this round; every bot
+ * asks, so that none orders for a round the GM is ending.
+ */
+static int
+run_over(struct battle *b, int round)
+{
+	struct load *L = b->L;
+
+	return (L->opt.rounds > 0 && round > L->opt.rounds) ||
+	    (L->opt.duration_s > 0 && loop_now_us(L->loop) - L->start_us >=
+	    (uint64_t)(L->opt.duration_s * 1e6)) || L->stopping;
+}
+
+static void
+battle_end(struct battle *b)
+{
+	char path[96];
+
+	b->ending = 1;
+	snprintf(path, sizeof(path), "%s/end", b->path);
+	net_request(b->L->check, NULL, "POST", path, b->clients[0].token,
+	    NULL, end_answer, b);
+}
 static void client_check(struct client *c);
 
 static void
@@ -691,13 +732,15 @@ check_later(struct client *c, int64_t ms)
 		    c);
 }
 
+/* The client's final check is over: equal to GET (same) or not. */
 static void
-client_converged(struct client *c)
+client_converged(struct client *c, int same)
 {
 	struct battle *b = c->b;
 
 	c->converged = 1;
-	b->L->st.clients_converged++;
+	if (same)
+		b->L->st.clients_converged++;
 	for (int i = 0; i < b->nclients; i++)
 		if (!b->clients[i].converged)
 			return;
@@ -710,11 +753,12 @@ check_answer(const struct reply *r, void *arg)
 	struct client *c = arg;
 	struct battle *b = c->b;
 
-	if (b->done)
+	c->checking = 0;
+	if (b->done || c->converged)
 		return;
 	if (r->status == 200 && r->json != NULL && c->state != NULL &&
 	    json_equal(c->state, r->json)) {
-		client_converged(c);
+		client_converged(c, 1);
 		return;
 	}
 	if (++c->check_tries < CHECK_TRIES) {
@@ -734,7 +778,7 @@ check_answer(const struct reply *r, void *arg)
 		free(d);
 		json_decref(diff);
 	}
-	client_converged(c);
+	client_converged(c, 0);
 }
 
 static void
@@ -742,8 +786,9 @@ client_check(struct client *c)
 {
 	struct battle *b = c->b;
 
-	if (c->converged || b->done)
+	if (c->converged || b->done || c->checking)
 		return;
+	c->checking = 1;
 	net_request(b->L->check, NULL, "GET", b->path, c->token, NULL,
 	    check_answer, c);
 }
@@ -863,6 +908,16 @@ check_orders(struct battle *b)
 static void log_page(struct battle *b);
 
 static void
+deleted(const struct reply *r, void *arg)
+{
+	struct battle *b = arg;
+
+	expect(b, r, 204, "delete the battle");
+	b->reading_log = 0;
+	battle_finish(b);
+}
+
+static void
 log_answer(const struct reply *r, void *arg)
 {
 	struct battle *b = arg;
@@ -882,9 +937,15 @@ log_answer(const struct reply *r, void *arg)
 		return;
 	}
 	check_orders(b);
-	b->reading_log = 0;
 	b->log_checked = 1;
-	battle_finish(b);
+	if (b->L->opt.keep) {
+		b->reading_log = 0;
+		battle_finish(b);
+		return;
+	}
+	/* Leave the server as it was: delete the battle. */
+	net_request(b->L->check, NULL, "DELETE", b->path,
+	    b->clients[0].token, NULL, deleted, b);
 }
 
 static void
@@ -947,6 +1008,31 @@ battle_fail(struct battle *b)
 
 /* ---- event streams ------------------------------------------------- */
 
+/*
+ * Applies a merge patch (RFC 7386) to target in place: patch_apply()
+ * copies the whole document, which for thousands of bots is most of the
+ * load generator's work.  Values are copied from the patch, which may be
+ * shared with other bots (see parse_event()).
+ */
+static void
+merge_in_place(json_t *target, json_t *patch)
+{
+	const char *key;
+	json_t *v, *cur;
+
+	json_object_foreach(patch, key, v) {
+		if (json_is_null(v)) {
+			json_object_del(target, key);
+			continue;
+		}
+		cur = json_object_get(target, key);
+		if (json_is_object(v) && json_is_object(cur))
+			merge_in_place(cur, v);
+		else
+			json_object_set_new(target, key, json_deep_copy(v));
+	}
+}
+
 static void stream_start(struct client *c);
 
 static void
@@ -974,6 +1060,12 @@ client_after_event(struct client *c)
 	}
 	if (!b->started && c->role == ROLE_GM && strcmp(phase, "lobby") != 0)
 		b->started = 1;
+	if (b->started && !b->ending && strcmp(phase, "planning") == 0 &&
+	    round > b->round_seen) {
+		b->round_seen = round;
+		if (run_over(b, round))
+			battle_end(b);
+	}
 	if (strcmp(phase, "planning") == 0 && round > c->planned_round &&
 	    b->started && !b->ending) {
 		c->planned_round = round;
@@ -988,6 +1080,39 @@ client_after_event(struct client *c)
 }
 
 static void start_battle(struct battle *b);
+
+/*
+ * Parses an event's data.  Every bot of a view gets the same bytes for
+ * an event id, so the bots of a battle share the parse: a browser parses
+ * its own, but one process playing thousands would spend its time here.
+ */
+static json_t *
+parse_event(struct client *c, const char *type, const char *id,
+    const char *data, size_t len)
+{
+	struct battle *b = c->b;
+	struct parsed *p;
+	json_t *j;
+
+	if (id[0] == '\0')
+		return json_loadb(data, len, 0, NULL);
+	for (int i = 0; i < PARSED; i++) {
+		p = &b->parsed[c->role][i];
+		if (p->data != NULL && strcmp(p->id, id) == 0 &&
+		    strcmp(p->type, type) == 0)
+			return json_incref(p->data);
+	}
+	j = json_loadb(data, len, 0, NULL);
+	p = &b->parsed[c->role][b->parsed_next[c->role]++ % PARSED];
+	if (j != NULL && strlen(id) < sizeof(p->id) &&
+	    strlen(type) < sizeof(p->type)) {
+		json_decref(p->data);
+		p->data = json_incref(j);
+		snprintf(p->id, sizeof(p->id), "%s", id);
+		snprintf(p->type, sizeof(p->type), "%s", type);
+	}
+	return j;
+}
 
 static void
 stream_event(void *arg, const char *type, const char *id, const char *data,
@@ -1005,7 +1130,7 @@ stream_event(void *arg, const char *type, const char *id, const char *data,
 	L->st.events[k]++;
 	if (k == EV_OTHER)
 		return;
-	j = json_loadb(data, len, 0, NULL);
+	j = parse_event(c, type, id, data, len);
 	if (j == NULL) {
 		load_error(L, ERR_EVENT, "battle %d: a %s event that is not "
 		    "JSON", b->index, type);
@@ -1024,7 +1149,7 @@ stream_event(void *arg, const char *type, const char *id, const char *data,
 	switch (k) {
 	case EV_SNAPSHOT:
 		json_decref(c->state);
-		c->state = json_incref(j);
+		c->state = json_deep_copy(j);
 		orders_in_view(c);
 		if (!c->synced) {
 			c->synced = 1;
@@ -1038,11 +1163,11 @@ stream_event(void *arg, const char *type, const char *id, const char *data,
 			    "snapshot", b->index);
 			break;
 		}
-		{
-			json_t *next = patch_apply(c->state, j);
-
+		if (json_is_object(j))
+			merge_in_place(c->state, j);
+		else {
 			json_decref(c->state);
-			c->state = next;
+			c->state = json_deep_copy(j);
 		}
 		if (json_object_get(j, "orders") != NULL)
 			orders_in_view(c);
@@ -1169,12 +1294,14 @@ stream_start(struct client *c)
 static int64_t
 openq_run(struct loop *loop, void *arg)
 {
+	static double credit;
 	struct load *L = arg;
-	int n = L->opt.connect_rate / 100;
+	int n;
 
 	(void)loop;
-	if (n < 1)
-		n = 1;
+	credit += L->opt.connect_rate / 100.0;
+	n = (int)credit;
+	credit -= n;
 	while (n-- > 0 && openq_head < openq_len)
 		stream_start(openq[openq_head++]);
 	if (openq_head < openq_len)
@@ -1195,6 +1322,33 @@ stream_queue(struct client *c)
 	if (openq_timer == NULL)
 		openq_timer = loop_timer_add(c->b->L->loop, 0, openq_run,
 		    c->b->L);
+}
+
+void
+bots_sweep_stalled(struct load *L, uint64_t idle_us)
+{
+	uint64_t now = loop_now_us(L->loop);
+
+	for (int i = 0; i < L->opt.battles; i++) {
+		struct battle *b = L->battles[i];
+
+		for (int j = 0; j < b->nclients && !b->done; j++) {
+			struct client *c = &b->clients[j];
+
+			if (c->stream == NULL ||
+			    now - net_stream_last_rx(c->stream) < idle_us)
+				continue;
+			load_error(L, ERR_STREAM, "battle %d, client %s: the "
+			    "event stream was silent for %llu s: reconnecting",
+			    i, c->alias, (unsigned long long)(idle_us / 1000000));
+			net_stream_close(c->stream);
+			c->stream = NULL;
+			if (c->opened)
+				L->st.streams_open--;
+			c->opened = 0;
+			reconnect_later(c);
+		}
+	}
 }
 
 void
@@ -1440,6 +1594,9 @@ bots_free(struct load *L)
 		free(b->clients);
 		json_decref(b->acked);
 		json_decref(b->log);
+		for (int k = 0; k < 3; k++)
+			for (int m = 0; m < PARSED; m++)
+				json_decref(b->parsed[k][m].data);
 		free(b);
 	}
 	free(L->battles);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +27,10 @@
 #define PROG "broadside-load"
 #define ERRORS_SHOWN 5		/* messages printed per kind of error */
 #define SCRAPE_MS 2000
+#define LAG_MS 50		/* the period of the lateness probe */
+/* A stream silent this long is dead (the server's heartbeat is 15 s). */
+#define STALL_S 45
+#define STALL_SWEEP_MS 5000
 
 const char *const load_error_names[ERR_N] = {
 	"http", "refused", "stale", "transport", "stream", "event",
@@ -51,7 +56,7 @@ load_error(struct load *L, enum load_error kind, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (L->st.errors[kind]++ >= ERRORS_SHOWN)
+	if (L->st.errors[kind]++ >= ERRORS_SHOWN || L->opt.quiet)
 		return;
 	fprintf(stderr, PROG ": %s: ", load_error_names[kind]);
 	va_start(ap, fmt);
@@ -77,21 +82,22 @@ usage(FILE *f)
 	    "  --duration SECONDS     or play until then, ending at a round\n"
 	    "  --round-seconds N      the battles' planning time (30)\n"
 	    "  --think-ms MS          bots order within this of a round (1000)\n"
-	    "  --http2                HTTP/2 (ALPN on https, prior knowledge "
-	    "on http)\n"
+	    "  --http2                HTTP/2 (ALPN on https, Upgrade: h2c on "
+	    "http)\n"
 	    "  --compressed           ask for gzip event streams\n"
 	    "  --cacert FILE          CA for https; --insecure: none\n"
 	    "  --seed N               the bots' choices (1)\n"
 	    "  --report FILE          write the figures as JSON\n"
 	    "  --max-p99-ms MS        fail above this p99 latency\n"
-	    "  --max-errors N         fail above this many errors\n"
+	    "  --max-errors N         fail above this many errors (0)\n"
 	    "  --faults               the network fails on purpose: "
 	    "transport,\n"
 	    "                         stream and stale errors do not count\n"
 	    "  --drop-at SECONDS      close every stream at once then\n"
 	    "  --timeout SECONDS      give up on the run (600)\n"
 	    "  --connect-rate N       new streams per second (2000)\n"
-	    "  --quiet                only the summary\n"
+	    "  --keep                 keep the battles (default: delete them)\n"
+	    "  --quiet                no messages about single errors\n"
 	    "  --help, --version\n");
 }
 
@@ -100,7 +106,7 @@ enum {
 	O_ROUNDS, O_DURATION, O_ROUND_SECONDS, O_THINK, O_HTTP2,
 	O_COMPRESSED, O_CACERT, O_INSECURE, O_SEED, O_REPORT, O_MAX_P99,
 	O_MAX_ERRORS, O_FAULTS, O_DROP_AT, O_TIMEOUT, O_CONNECT_RATE,
-	O_QUIET, O_HELP, O_VERSION
+	O_QUIET, O_KEEP, O_HELP, O_VERSION
 };
 
 static const struct option longopts[] = {
@@ -127,6 +133,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "connect-rate", required_argument, NULL, O_CONNECT_RATE },
 	{ "quiet", no_argument, NULL, O_QUIET },
+	{ "keep", no_argument, NULL, O_KEEP },
 	{ "help", no_argument, NULL, O_HELP },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 }
@@ -154,12 +161,12 @@ static int
 parse_args(struct load_options *o, int argc, char **argv)
 {
 	double v;
-	int c, idx;
+	int c, idx, rounds_given = 0;
 
 	*o = (struct load_options){ .url = "http://127.0.0.1:8080",
 	    .battles = 1, .players = 5, .ships = 10, .rounds = 5,
 	    .round_seconds = 30, .think_ms = 1000, .seed = 1,
-	    .max_p99_ms = -1, .max_errors = -1, .timeout_s = 600,
+	    .max_p99_ms = -1, .max_errors = 0, .timeout_s = 600,
 	    .connect_rate = 2000 };
 	while ((c = getopt_long(argc, argv, "", longopts, &idx)) != -1) {
 		const char *name = c >= 256 && c < O_HELP ?
@@ -175,6 +182,7 @@ parse_args(struct load_options *o, int argc, char **argv)
 		case O_REPORT: o->report = optarg; continue;
 		case O_FAULTS: o->faults = 1; continue;
 		case O_QUIET: o->quiet = 1; continue;
+		case O_KEEP: o->keep = 1; continue;
 		case O_HELP: usage(stdout); return 1;
 		case O_VERSION: puts(PROG " " PACKAGE_VERSION); return 1;
 		case '?': usage(stderr); return 2;
@@ -203,8 +211,8 @@ parse_args(struct load_options *o, int argc, char **argv)
 				return 2;
 			o->spectators = (int)v;
 			break;
-		case O_ROUNDS: o->rounds = (int)v; break;
-		case O_DURATION: o->duration_s = v; o->rounds = 0; break;
+		case O_ROUNDS: o->rounds = (int)v; rounds_given = 1; break;
+		case O_DURATION: o->duration_s = v; break;
 		case O_ROUND_SECONDS:
 			if (num(name, optarg, 5, 600, &v) != 0)
 				return 2;
@@ -227,6 +235,9 @@ parse_args(struct load_options *o, int argc, char **argv)
 		    argv[optind]);
 		return 2;
 	}
+	/* --duration alone plays until then; with --rounds, whichever first. */
+	if (o->duration_s > 0 && !rounds_given)
+		o->rounds = 0;
 	if (o->rounds == 0 && o->duration_s <= 0) {
 		fprintf(stderr, PROG ": give --rounds or --duration\n");
 		return 2;
@@ -262,7 +273,7 @@ parse_metrics(const char *text, struct scrape *s)
 		else if (s->nres < 32 && sscanf(line,
 		    "broadside_round_resolution_seconds_bucket{le=\"%lf\"} %lf",
 		    &le, &v) == 2) {
-			s->res_le[s->nres] = le;
+			s->res_le[s->nres] = isinf(le) ? -1 : le;
 			s->res_bucket[s->nres++] = v;
 		}
 		line = nl != NULL ? nl + 1 : NULL;
@@ -281,7 +292,7 @@ res_quantile(double q)
 		double before = i < first.nres ? first.res_bucket[i] : 0;
 
 		if (last.res_bucket[i] - before >= q * total)
-			return last.res_le[i];
+			return last.res_le[i];	/* -1: above every bound */
 	}
 	return 0;
 }
@@ -333,12 +344,37 @@ load_battle_done(struct load *L)
 	scrape(L, 1);
 }
 
+/*
+ * How late a timer runs: when this grows, the load generator itself is
+ * saturated and its latency figures say more about it than the server.
+ */
+static int64_t
+lag_tick(struct loop *loop, void *arg)
+{
+	static uint64_t due;
+	struct load *L = arg;
+	uint64_t now = loop_now_us(loop);
+
+	if (due != 0)
+		hist_add(&L->st.lag, now > due ? now - due : 0);
+	due = now + LAG_MS * 1000;
+	return LAG_MS;
+}
+
 static int64_t
 timeout_fired(struct loop *loop, void *arg)
 {
 	(void)loop;
 	bots_timeout(arg);
 	return LOOP_TIMER_STOP;
+}
+
+static int64_t
+stall_tick(struct loop *loop, void *arg)
+{
+	(void)loop;
+	bots_sweep_stalled(arg, STALL_S * 1000000ull);
+	return STALL_SWEEP_MS;
 }
 
 static int64_t
@@ -441,6 +477,7 @@ report(struct load *L, double elapsed)
 	print_hist("request -> answer", &st->request);
 	if (st->storm.count > 0)
 		print_hist("drop -> back", &st->storm);
+	print_hist("(our own lateness)", &st->lag);
 	printf("  events:");
 	for (int k = 0; load_event_names[k] != NULL; k++)
 		printf(" %s %llu", load_event_names[k],
@@ -474,7 +511,7 @@ report(struct load *L, double elapsed)
 	if (o->report == NULL)
 		return failed;
 	j = json_pack("{s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:b, s:b, "
-	    "s:I}, s:f, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:{s:I, "
+	    "s:I}, s:f, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:I, "
 	    "s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:{s:f, s:f, s:f, s:f, s:f, s:f}, "
 	    "s:o, s:I, s:I, s:b}",
 	    "tool", PROG,
@@ -492,6 +529,7 @@ report(struct load *L, double elapsed)
 	    "resolution_to_log", hist_json(&st->resolution_log),
 	    "request", hist_json(&st->request),
 	    "drop_to_back", hist_json(&st->storm),
+	    "load_lateness", hist_json(&st->lag),
 	    "events", ev,
 	    "reconnects", "total", (json_int_t)st->reconnects, "replays",
 	    (json_int_t)st->replays, "snapshots",
@@ -553,8 +591,7 @@ main(int argc, char **argv)
 	}
 	nc = (struct net_config){ .url = L->opt.url, .http2 = L->opt.http2,
 	    .compressed = L->opt.compressed, .cacert = L->opt.cacert,
-	    .insecure = L->opt.insecure, .request_timeout_ms = 30000,
-	    .stall_s = 60 };
+	    .insecure = L->opt.insecure, .request_timeout_ms = 30000 };
 	if (net_new(L->loop, &nc, &L->net) != 0) {
 		fprintf(stderr, PROG ": --url: '%s' is not http://HOST:PORT or "
 		    "https://HOST:PORT\n", L->opt.url);
@@ -570,13 +607,14 @@ main(int argc, char **argv)
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd >= 0)
 		sigw = loop_watch_add(L->loop, sfd, EPOLLIN, signalled, L);
-	L->rng = L->opt.seed;
 	loop_update_time(L->loop);
 	L->start_us = t0 = loop_now_us(L->loop);
 	scrape(L, 0);
 	loop_timer_add(L->loop, SCRAPE_MS, scrape_tick, L);
+	loop_timer_add(L->loop, LAG_MS, lag_tick, L);
 	loop_timer_add(L->loop, (int64_t)(L->opt.timeout_s * 1000),
 	    timeout_fired, L);
+	loop_timer_add(L->loop, STALL_SWEEP_MS, stall_tick, L);
 	if (L->opt.drop_at_s > 0)
 		loop_timer_add(L->loop, (int64_t)(L->opt.drop_at_s * 1000),
 		    drop_fired, L);

@@ -18,8 +18,8 @@ struct load_options {
 	const char *url;
 	const char *check_url;	/* final checks and /metrics; default url */
 	int battles, players, ships, spectators;
-	int rounds;		/* stop after this many rounds (0: duration) */
-	double duration_s;	/* or after this long */
+	int rounds;		/* end after this many rounds (0: no limit) */
+	double duration_s;	/* or at the first round after this long */
 	int round_seconds;
 	int think_ms;		/* bots order within this after a round opens */
 	int http2, compressed, insecure;
@@ -32,8 +32,8 @@ struct load_options {
 	double drop_at_s;	/* close every stream at once (0: never) */
 	double timeout_s;	/* the whole run */
 	int connect_rate;	/* new streams per second */
-	const char *admin_token;
 	int quiet;
+	int keep;		/* leave the battles on the server */
 };
 
 enum load_error {
@@ -54,6 +54,7 @@ struct load_stats {
 	struct hist resolution_log;	/* resolution -> log event, us */
 	struct hist request;		/* request sent -> answer, us */
 	struct hist storm;		/* drop -> stream back, us */
+	struct hist lag;		/* our own loop's lateness, us */
 	uint64_t errors[ERR_N];
 	uint64_t events[8];		/* by enum event_kind in bots.c */
 	uint64_t reconnects, replays, snapshot_resends;
@@ -71,7 +72,6 @@ struct load {
 	struct load_stats st;
 	struct battle **battles;
 	uint64_t start_us;
-	uint64_t rng;		/* for set-up choices */
 	int stopping;
 };
 
@@ -91,6 +91,9 @@ void load_battle_done(struct load *L);
 
 /* Closes every stream at once; clients reconnect as after a drop. */
 void bots_drop_all(struct load *L);
+
+/* Drops (to reconnect) every stream silent for idle_us. */
+void bots_sweep_stalled(struct load *L, uint64_t idle_us);
 
 /* Ends every battle still running (the run's deadline has come). */
 void bots_timeout(struct load *L);

@@ -40,3 +40,4 @@ tests_load_broadside_load_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) \
 	$(JANSSON_CFLAGS)
 tests_load_broadside_load_LDADD = src/libbroadside.a $(CURL_LIBS) \
 	$(JANSSON_LIBS) $(LIBM)
+dist_man_MANS += man/broadside-load.1

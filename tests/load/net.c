@@ -8,9 +8,12 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "alloc.h"
 #include "loop.h"
@@ -26,6 +29,7 @@ struct net {
 	struct net_config cfg;
 	char scheme[8];
 	char host[128];		/* as in the URL, brackets kept */
+	char addr[128];		/* its numeric address, for the aliases */
 	char port[8];
 	struct net_stats stats;
 };
@@ -47,6 +51,7 @@ struct xfer {
 	int added;		/* to the multi handle (deferred) */
 	int closed;		/* closed before it was added */
 	int opened;
+	uint64_t last_rx_us;	/* loop time of the last bytes received */
 	char *line;
 	size_t linelen, linecap;
 	int skip_lf;		/* a CR ended the last line */
@@ -223,6 +228,32 @@ parse_url(struct net *n, const char *url)
 	return 0;
 }
 
+/*
+ * The aliases resolve (CURLOPT_RESOLVE) to a numeric address: a host
+ * name in the URL is looked up once, here.
+ */
+static int
+resolve_host(struct net *n)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+	char name[128], num[INET6_ADDRSTRLEN];
+	size_t len = strlen(n->host);
+
+	if (n->host[0] == '[') {
+		snprintf(n->addr, sizeof(n->addr), "%s", n->host);
+		return 0;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)len, n->host);
+	if (getaddrinfo(name, n->port, &hints, &ai) != 0)
+		return -1;
+	getnameinfo(ai->ai_addr, ai->ai_addrlen, num, sizeof(num), NULL, 0,
+	    NI_NUMERICHOST);
+	snprintf(n->addr, sizeof(n->addr), ai->ai_family == AF_INET6 ?
+	    "[%s]" : "%s", num);
+	freeaddrinfo(ai);
+	return 0;
+}
+
 int
 net_new(struct loop *loop, const struct net_config *cfg, struct net **out)
 {
@@ -230,7 +261,7 @@ net_new(struct loop *loop, const struct net_config *cfg, struct net **out)
 
 	n->loop = loop;
 	n->cfg = *cfg;
-	if (parse_url(n, cfg->url) != 0) {
+	if (parse_url(n, cfg->url) != 0 || resolve_host(n) != 0) {
 		free(n);
 		return -1;
 	}
@@ -298,7 +329,7 @@ xfer_new(struct net *n, const char *alias, const char *method,
 	snprintf(url, sizeof(url), "%s://%s:%s%s", n->scheme, host, n->port,
 	    path);
 	if (alias != NULL) {
-		snprintf(hdr, sizeof(hdr), "%s:%s:%s", alias, n->port, n->host);
+		snprintf(hdr, sizeof(hdr), "%s:%s:%s", alias, n->port, n->addr);
 		x->resolve = curl_slist_append(NULL, hdr);
 		curl_easy_setopt(x->easy, CURLOPT_RESOLVE, x->resolve);
 	}
@@ -361,7 +392,7 @@ xfer_add(struct loop *loop, void *arg)
 		return;
 	}
 	x->added = 1;
-	x->sent_us = loop_now_us(x->net->loop);
+	x->sent_us = x->last_rx_us = loop_now_us(x->net->loop);
 	if (curl_multi_add_handle(x->net->multi, x->easy) != CURLM_OK)
 		abort();
 }
@@ -480,6 +511,7 @@ stream_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 			return len;
 	}
 	x->net->stats.decoded_bytes += len;
+	x->last_rx_us = loop_now_us(x->net->loop);
 	for (i = 0; i < len; i++) {
 		char c = ptr[i];
 
@@ -524,11 +556,15 @@ net_stream(struct net *n, const char *alias, const char *path,
 		curl_easy_setopt(x->easy, CURLOPT_ACCEPT_ENCODING, "gzip");
 	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, stream_write);
 	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_TIME, n->cfg.stall_s);
 	n->stats.streams_opened++;
 	xfer_start(x);
 	return x;
+}
+
+uint64_t
+net_stream_last_rx(const struct xfer *x)
+{
+	return x->last_rx_us;
 }
 
 void

@@ -30,7 +30,6 @@ struct net_config {
 	const char *cacert;
 	int insecure;
 	long request_timeout_ms;
-	long stall_s;		/* a stream silent this long is dropped */
 };
 
 /* A finished request: status 0 when no HTTP answer came (see rc). */
@@ -87,6 +86,13 @@ void net_request(struct net *n, const char *alias, const char *method,
 struct xfer *net_stream(struct net *n, const char *alias, const char *path,
     const char *token, const char *last_id, const struct stream_ops *ops,
     void *arg);
+
+/*
+ * The loop time of the stream's last bytes (or of its start).  A silent
+ * stream is the caller's to detect (one sweep for all of them is cheaper
+ * than libcurl's low-speed check, a timer per transfer per second).
+ */
+uint64_t net_stream_last_rx(const struct xfer *x);
 
 /* Closes a stream from our side; no callback runs for it afterwards. */
 void net_stream_close(struct xfer *x);

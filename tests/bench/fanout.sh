@@ -3,17 +3,20 @@
 # team's neutral client ssebench (../shared/tools/ssebench, or
 # $SSEBENCH_SRC).  Each of C battles gets one spectator token that its
 # subscribers share; events are GM narrations, which reach subscribers as
-# "log" events after their commit.  Figures only; part of make bench when
-# ssebench's source and nginx with nchan (Debian nginx-light,
-# libnginx-mod-nchan) are present, skipped with a note otherwise.
+# "log" events after their commit.  Part of make bench when ssebench's
+# source is present, skipped with a note otherwise; the reference run
+# needs nginx with nchan (Debian nginx-light, libnginx-mod-nchan).
+# Records broadsided's figures, and its CPU time against nchan's
+# (benchlib.sh).
 #
 #   fanout.sh [SUBSCRIBERS [CHANNELS [RATE [SECONDS]]]]   (1000 100 1000 10)
 #   (BS_FLAGS adds daemon options, DEBOUNCE sets --debounce, default 0)
 set -eu
+. "$(dirname "$0")/benchlib.sh"
 N=${1:-1000} C=${2:-100} R=${3:-1000} S=${4:-10}
 M=$((R * S))
-BUILD=${BS_BUILDDIR:-$(pwd)}
-SRC=${BS_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+BUILD=$BS_BUILDDIR
+SRC=$BS_SRCDIR
 SSEBENCH_SRC=${SSEBENCH_SRC:-$SRC/../shared/tools/ssebench/ssebench.c}
 if [ ! -f "$SSEBENCH_SRC" ]; then
 	echo "fanout: no ssebench source at $SSEBENCH_SRC (set SSEBENCH_SRC); skipped"
@@ -21,7 +24,7 @@ if [ ! -f "$SSEBENCH_SRC" ]; then
 fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/broadside-fanout.XXXXXX")
 PIDS=
-trap 'for p in $PIDS; do kill $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
+trap 'for p in $PIDS; do kill $p 2>/dev/null || true; done; rm -rf "$TMP"' EXIT
 cc -O2 -o "$TMP/ssebench" "$SSEBENCH_SRC" -lm
 ulimit -n 20000 2>/dev/null || true
 
@@ -52,7 +55,9 @@ done
 echo "== broadsided: $N subscribers, $C battles, $R events/s for $S s"
 "$TMP/ssebench" -p "$PORT" --channels-file "$TMP/battles.tsv" \
     --body-template '{"text":"%s"}' --event-type log \
-    -n "$N" -m "$M" -r "$R" -w 2 -d 5 -X 120 -S "$BS" -l broadside
+    -n "$N" -m "$M" -r "$R" -w 2 -d 5 -X 120 -S "$BS" -l broadside \
+    >"$TMP/broadside.json" || { cat "$TMP/broadside.json"; exit 1; }
+cat "$TMP/broadside.json"
 kill $BS; wait $BS 2>/dev/null || true
 
 if command -v nginx >/dev/null && [ -e /usr/lib/nginx/modules/ngx_nchan_module.so ]; then
@@ -65,8 +70,30 @@ if command -v nginx >/dev/null && [ -e /usr/lib/nginx/modules/ngx_nchan_module.s
 	W=$(pgrep -P $NG | paste -sd, -)
 	echo "== nginx + nchan: the same load"
 	"$TMP/ssebench" -n "$N" -c "$C" -m "$M" -r "$R" -w 2 -d 5 -X 120 \
-	    -S "$W" -l nchan
+	    -S "$W" -l nchan >"$TMP/nchan.json" ||
+	    { cat "$TMP/nchan.json"; exit 1; }
+	cat "$TMP/nchan.json"
 	kill -QUIT $NG; wait $NG 2>/dev/null || true
 else
 	echo "fanout: nginx with nchan not installed (apt-get install nginx-light libnginx-mod-nchan): no reference run"
+fi
+
+# Latencies and CPU time are timings; memory per subscriber is a count
+# (ssebench reads the daemon's RSS before and after subscribing).
+J=$TMP/broadside.json
+bench_json_figure "$J" '.missing + .duplicates + .out_of_order' \
+    fanout.missing_or_misordered events lower exact
+bench_json_figure "$J" .lat_p50_ms fanout.lat_p50_ms ms lower timing
+bench_json_figure "$J" .lat_p99_ms fanout.lat_p99_ms ms lower timing
+bench_json_figure "$J" .sched_lat_p99_ms fanout.sched_lat_p99_ms ms lower timing
+bench_json_figure "$J" .server_cpu_s fanout.server_cpu_s s lower timing
+bench_json_figure "$J" .server_rss_bytes_per_sub fanout.rss_bytes_per_sub \
+    bytes lower counted
+if [ -s "$TMP/nchan.json" ]; then
+	ours=$(grep '^{' "$J" | tail -n 1 | jq -r '.server_cpu_s')
+	theirs=$(grep '^{' "$TMP/nchan.json" | tail -n 1 |
+	    jq -r '.server_cpu_s')
+	ratio=$(awk -v a="$ours" -v b="$theirs" \
+	    'BEGIN { if (b > 0) printf "%.2f", a / b }')
+	bench_figure fanout.cpu_vs_nchan "$ratio" ratio lower timing
 fi

@@ -1,10 +1,12 @@
 #!/bin/sh
 # make bench: resident memory per event-stream subscriber, plain and gzip,
 # at 1,000 and 10,000 subscribers of one battle (bench_memory.c), each
-# measured on a fresh daemon.  Figures only.
+# measured on a fresh daemon.  Prints bench_memory's JSON lines and
+# records the bytes per subscriber (benchlib.sh).
 set -eu
-BUILD=${BS_BUILDDIR:-$(pwd)}
-SRC=${BS_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$(dirname "$0")/benchlib.sh"
+BUILD=$BS_BUILDDIR
+SRC=$BS_SRCDIR
 ulimit -n 20000 2>/dev/null || true
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/broadside-mem.XXXXXX")
 PID=
@@ -27,7 +29,11 @@ for n in 1000 10000; do
 		GM=$(echo "$R" | sed 's/.*"gm_token":"\([^"]*\)".*/\1/')
 		"$BUILD/tests/bench/bench_memory" 127.0.0.1 "${URL##*:}" "$PID" \
 		    "/v1/battles/$ID/events?access_token=$GM" "$n" \
-		    "$([ $enc = gzip ] && echo gzip || echo plain)"
+		    "$([ $enc = gzip ] && echo gzip || echo plain)" \
+		    >"$TMP/out"
+		cat "$TMP/out"
+		bench_json_figure "$TMP/out" .bytes_per_subscriber \
+		    "memory.bytes_per_subscriber.$enc.$n" bytes lower counted
 		kill $PID
 		wait $PID 2>/dev/null || true
 		PID=

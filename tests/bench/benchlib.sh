@@ -1,0 +1,56 @@
+# Shared by the bench scripts (sourced, never run on its own).
+#
+# Each bench prints its figures for a reader as before and records its key
+# figures with bench_figure, one JSON object a line, in $BS_BENCH_OUT
+# (bench-results.jsonl in the build directory unless set).  make bench
+# starts that file afresh, runs every bench, then tests/bench/compare
+# checks it against the committed tests/bench/baseline.json.
+#
+# POSIX sh; the scripts read the C benches' JSON lines with jq.
+
+BS_BUILDDIR=${BS_BUILDDIR:-$(pwd)}
+BS_SRCDIR=${BS_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+BS_BENCH_OUT=${BS_BENCH_OUT:-$BS_BUILDDIR/bench-results.jsonl}
+
+if ! command -v jq >/dev/null 2>&1; then
+	echo "$(basename "$0"): jq not installed (apt-get install jq)" >&2
+	exit 1
+fi
+
+# bench_figure NAME VALUE UNIT BETTER KIND: records one figure and prints
+# it.  NAME is dotted, bench first (orders.per_s); VALUE a plain decimal
+# number; BETTER is lower or higher; KIND says how compare judges it:
+#   exact    a count fixed by the scenario: any change is flagged;
+#   counted  a machine-independent measure (bytes, instructions): a
+#            small margin;
+#   timing   throughput, latency, CPU time: a generous margin.
+# A VALUE that is not a number (a tool that printed nothing) is reported
+# and left out, so that compare lists the figure as missing.
+bench_figure() {
+	case $4 in
+	lower|higher) ;;
+	*) echo "bench_figure: $1: BETTER is '$4', not lower or higher" >&2
+	   exit 1 ;;
+	esac
+	case $5 in
+	exact|counted|timing) ;;
+	*) echo "bench_figure: $1: KIND is '$5', not exact, counted or timing" >&2
+	   exit 1 ;;
+	esac
+	if ! printf '%s\n' "$2" |
+	    grep -Eq '^-?(0|[1-9][0-9]*)(\.[0-9]+)?$'; then
+		printf '  %-36s (no value: %s) not recorded\n' "$1" "${2:-empty}"
+		return 0
+	fi
+	printf '{"name":"%s","value":%s,"unit":"%s","better":"%s","kind":"%s"}\n' \
+	    "$1" "$2" "$3" "$4" "$5" >>"$BS_BENCH_OUT"
+	printf '  %-36s %14s %-10s (%s, %s is better)\n' "$1" "$2" "$3" "$5" "$4"
+}
+
+# bench_json_figure FILE KEY NAME UNIT BETTER KIND: bench_figure with the
+# value of KEY (a jq path such as .round_us.median) in the last JSON line
+# of FILE, the line a C bench or ssebench prints last.
+bench_json_figure() {
+	v=$(grep '^{' "$1" | tail -n 1 | jq -r "$2 // empty")
+	bench_figure "$3" "$v" "$4" "$5" "$6"
+}

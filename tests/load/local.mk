@@ -24,11 +24,12 @@ tests_load_test_shaper_LDADD = src/libbroadside.a $(CMOCKA_LIBS) $(LIBM)
 # The seed's acceptance scenarios (broadside-load(1), SCENARIOS).
 LOAD_TESTS = tests/load/test_shaper tests/load/test_faultproxy.sh \
 	tests/load/test_seed.sh tests/load/test_badnet.sh \
-	tests/load/test_restart.sh
+	tests/load/test_restart.sh tests/load/test_soak.sh
 TESTS += $(LOAD_TESTS)
 EXTRA_DIST += tests/load/test_faultproxy.sh tests/load/test_seed.sh \
 	tests/load/test_badnet.sh tests/load/test_restart.sh \
-	tests/load/loadlib.sh
+	tests/load/test_soak.sh tests/load/loadlib.sh \
+	tests/load/storm.sh tests/load/scale.sh tests/load/soak.sh
 
 # broadside-load(1): plays battles with many simulated browsers (libcurl
 # multi on the project's loop) and checks that nothing was lost.

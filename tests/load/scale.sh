@@ -23,7 +23,7 @@ cpu_s() {
 
 for proto in http1 http2; do
 	start_daemon --max-connections 15000 --max-battles $((BATTLES + 10)) \
-	    --rate 1000000 --burst 1000000
+	    --rate 100000 --burst 100000
 	flags=
 	[ "$proto" = http1 ] || flags=--http2
 	"$LOAD" --url "$BASE_URL" --report "$TMP/scale-$proto.json" $flags \

@@ -121,6 +121,7 @@ struct battle {
 	int npend;
 	json_t *acked;		/* the orders that got a 202 */
 	struct action *actions;
+	struct sent_order *sent;	/* orders waiting for their answer */
 	int log_after;
 	json_t *log;
 	struct parsed {		/* the last events of each view, parsed */
@@ -426,10 +427,21 @@ orders_in_view(struct client *c)
 }
 
 struct sent_order {
+	struct sent_order *next, **prev;	/* the battle's, in flight */
 	struct battle *b;
 	json_t *order;
 	char key[16];
 };
+
+static void
+sent_order_free(struct sent_order *so)
+{
+	*so->prev = so->next;
+	if (so->next != NULL)
+		so->next->prev = so->prev;
+	json_decref(so->order);
+	free(so);
+}
 
 static void
 order_answer(const struct reply *r, void *arg)
@@ -447,8 +459,7 @@ order_answer(const struct reply *r, void *arg)
 			    strcmp(b->pend[i].key, so->key) == 0)
 				b->pend[i].seen = ~0u;
 	}
-	json_decref(so->order);
-	free(so);
+	sent_order_free(so);
 }
 
 /* Posts an order (stolen) for client c; tracks it for visibility. */
@@ -468,6 +479,11 @@ post_order(struct client *c, json_t *order, int station, int ship)
 	snprintf(path, sizeof(path), "%s/orders", b->path);
 	so->b = b;
 	so->order = order;
+	so->next = b->sent;
+	if (so->next != NULL)
+		so->next->prev = &so->next;
+	so->prev = &b->sent;
+	b->sent = so;
 	snprintf(so->key, sizeof(so->key), "%s", key);
 	net_request(b->L->net, req_alias(c), "POST", path, c->token,
 	    json_incref(order), order_answer, so);
@@ -1589,6 +1605,8 @@ bots_free(struct load *L)
 		struct battle *b = L->battles[i];
 
 		battle_close(b);
+		while (b->sent != NULL)
+			sent_order_free(b->sent);
 		for (int j = 0; j < b->nclients; j++)
 			json_decref(b->clients[j].state);
 		free(b->clients);

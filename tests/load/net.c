@@ -32,10 +32,12 @@ struct net {
 	char addr[128];		/* its numeric address, for the aliases */
 	char port[8];
 	struct net_stats stats;
+	struct xfer *xfers;	/* every transfer not yet freed */
 };
 
 struct xfer {
 	struct net *net;
+	struct xfer *next, **prev;
 	CURL *easy;
 	struct curl_slist *headers;
 	struct curl_slist *resolve;
@@ -283,6 +285,18 @@ net_free(struct net *n)
 {
 	if (n == NULL)
 		return;
+	/*
+	 * Transfers still out end here, without their callbacks; those not
+	 * yet added wait in the loop's deferred queue, which the caller
+	 * drops (loop_free) without running it.
+	 */
+	while (n->xfers != NULL) {
+		struct xfer *x = n->xfers;
+
+		if (x->added)
+			curl_multi_remove_handle(n->multi, x->easy);
+		xfer_free(x);
+	}
 	loop_timer_cancel(n->timer);
 	curl_multi_cleanup(n->multi);
 	free(n);
@@ -323,6 +337,11 @@ xfer_new(struct net *n, const char *alias, const char *method,
 	const char *host = alias != NULL ? alias : n->host;
 
 	x->net = n;
+	x->next = n->xfers;
+	if (x->next != NULL)
+		x->next->prev = &x->next;
+	x->prev = &n->xfers;
+	n->xfers = x;
 	x->easy = curl_easy_init();
 	if (x->easy == NULL)
 		abort();
@@ -371,6 +390,9 @@ xfer_new(struct net *n, const char *alias, const char *method,
 static void
 xfer_free(struct xfer *x)
 {
+	*x->prev = x->next;
+	if (x->next != NULL)
+		x->next->prev = x->prev;
 	curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->headers);
 	curl_slist_free_all(x->resolve);

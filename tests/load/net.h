@@ -65,6 +65,12 @@ struct net_stats {
 
 int net_new(struct loop *loop, const struct net_config *cfg,
     struct net **out);
+
+/*
+ * Frees the net and every transfer still out, without their callbacks.
+ * Call it once the loop no longer runs (its deferred queue may hold
+ * transfers about to start), before loop_free().
+ */
 void net_free(struct net *n);
 const struct net_stats *net_stats(const struct net *n);
 

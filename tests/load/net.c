@@ -19,6 +19,16 @@
 #include "loop.h"
 #include "net.h"
 
+/*
+ * Requests in flight at once; more wait in our queue.  The shared
+ * HTTP/1.1 pool would otherwise open thousands of connections in a burst
+ * (past the server's --max-connections and our descriptors), and
+ * libcurl's own limit (CURLMOPT_MAX_HOST_CONNECTIONS) keeps the waiting
+ * transfers in a list it walks on every removal: with thousands waiting,
+ * the load generator spent its time there.
+ */
+#define NET_MAX_REQUESTS 256
+
 /* Cap on a plain answer's body (a log page of 1000 entries fits). */
 #define NET_MAX_BODY (8u << 20)
 
@@ -33,11 +43,14 @@ struct net {
 	char port[8];
 	struct net_stats stats;
 	struct xfer *xfers;	/* every transfer not yet freed */
+	int requests;		/* plain requests added to the multi */
+	struct xfer *queue_head, **queue_tail;	/* requests waiting */
 };
 
 struct xfer {
 	struct net *net;
 	struct xfer *next, **prev;
+	struct xfer *queue_next;	/* waiting for NET_MAX_REQUESTS */
 	CURL *easy;
 	struct curl_slist *headers;
 	struct curl_slist *resolve;
@@ -65,6 +78,7 @@ struct xfer {
 };
 
 static void xfer_free(struct xfer *x);
+static void xfer_add(struct loop *loop, void *arg);
 
 /* ---- the loop glue ------------------------------------------------- */
 
@@ -76,6 +90,18 @@ finish(struct xfer *x, CURLcode rc)
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_multi_remove_handle(n->multi, x->easy);
+	if (x->ops == NULL) {
+		x->added = 0;
+		n->requests--;
+		if (n->queue_head != NULL) {
+			struct xfer *next = n->queue_head;
+
+			n->queue_head = next->queue_next;
+			if (n->queue_head == NULL)
+				n->queue_tail = &n->queue_head;
+			loop_defer(n->loop, xfer_add, next);
+		}
+	}
 	if (x->ops != NULL) {
 		const struct stream_ops *ops = x->ops;
 		void *arg = x->arg;
@@ -275,7 +301,9 @@ net_new(struct loop *loop, const struct net_config *cfg, struct net **out)
 	curl_multi_setopt(n->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
 	/* Keep the idle request connections of every browser. */
 	curl_multi_setopt(n->multi, CURLMOPT_MAXCONNECTS, 100000L);
+
 	n->stats.retry_ms = -1;
+	n->queue_tail = &n->queue_head;
 	*out = n;
 	return 0;
 }
@@ -413,8 +441,19 @@ xfer_add(struct loop *loop, void *arg)
 		xfer_free(x);
 		return;
 	}
+	if (x->ops == NULL) {
+		struct net *n = x->net;
+
+		if (n->requests >= NET_MAX_REQUESTS) {
+			x->queue_next = NULL;
+			*n->queue_tail = x;
+			n->queue_tail = &x->queue_next;
+			return;
+		}
+		n->requests++;
+	}
 	x->added = 1;
-	x->sent_us = x->last_rx_us = loop_now_us(x->net->loop);
+	x->last_rx_us = loop_now_us(x->net->loop);
 	if (curl_multi_add_handle(x->net->multi, x->easy) != CURLM_OK)
 		abort();
 }
@@ -439,6 +478,7 @@ net_request(struct net *n, const char *alias, const char *method,
 
 	x->cb = cb;
 	x->arg = arg;
+	x->sent_us = loop_now_us(n->loop);
 	if (body != NULL) {
 		x->body_out = json_dumps(body, JSON_COMPACT);
 		json_decref(body);

@@ -32,10 +32,26 @@
 /* Cap on a plain answer's body (a log page of 1000 entries fits). */
 #define NET_MAX_BODY (8u << 20)
 
-struct net {
-	struct loop *loop;
+/*
+ * libcurl's multi handle keeps its connections and sockets in hash
+ * tables of fixed size (97 and 911 buckets in 7.88): with 10,000 streams
+ * on one handle, its lookups walk long chains and the load generator
+ * spends its time there.  So the browsers are spread over shards, each a
+ * multi handle of its own; a browser (an alias) always uses the same one,
+ * so that its connections are reused.  Shard 0 carries the requests
+ * without an alias.
+ */
+#define NET_SHARDS 64
+
+struct shard {
+	struct net *net;
 	CURLM *multi;
 	struct loop_timer *timer;
+};
+
+struct net {
+	struct loop *loop;
+	struct shard shard[NET_SHARDS];
 	struct net_config cfg;
 	char scheme[8];
 	char host[128];		/* as in the URL, brackets kept */
@@ -49,6 +65,7 @@ struct net {
 
 struct xfer {
 	struct net *net;
+	struct shard *sh;
 	struct xfer *next, **prev;
 	struct xfer *queue_next;	/* waiting for NET_MAX_REQUESTS */
 	CURL *easy;
@@ -89,7 +106,7 @@ finish(struct xfer *x, CURLcode rc)
 	long status = 0;
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-	curl_multi_remove_handle(n->multi, x->easy);
+	curl_multi_remove_handle(x->sh->multi, x->easy);
 	if (x->ops == NULL) {
 		x->added = 0;
 		n->requests--;
@@ -127,12 +144,12 @@ finish(struct xfer *x, CURLcode rc)
 }
 
 static void
-check_done(struct net *n)
+check_done(struct shard *sh)
 {
 	CURLMsg *m;
 	int left;
 
-	while ((m = curl_multi_info_read(n->multi, &left)) != NULL) {
+	while ((m = curl_multi_info_read(sh->multi, &left)) != NULL) {
 		struct xfer *x;
 
 		if (m->msg != CURLMSG_DONE)
@@ -145,7 +162,7 @@ check_done(struct net *n)
 static void
 socket_event(struct loop *loop, int fd, uint32_t events, void *arg)
 {
-	struct net *n = arg;
+	struct shard *sh = arg;
 	int flags = 0, running;
 
 	(void)loop;
@@ -155,14 +172,14 @@ socket_event(struct loop *loop, int fd, uint32_t events, void *arg)
 		flags |= CURL_CSELECT_OUT;
 	if (events & (EPOLLERR | EPOLLHUP))
 		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(n->multi, fd, flags, &running);
-	check_done(n);
+	curl_multi_socket_action(sh->multi, fd, flags, &running);
+	check_done(sh);
 }
 
 static int
 socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
 {
-	struct net *n = userp;
+	struct shard *sh = userp;
 	struct loop_watch *w = sockp;
 	uint32_t ev = 0;
 
@@ -170,7 +187,7 @@ socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
 	if (what == CURL_POLL_REMOVE) {
 		if (w != NULL)
 			loop_watch_remove(w);
-		curl_multi_assign(n->multi, s, NULL);
+		curl_multi_assign(sh->multi, s, NULL);
 		return 0;
 	}
 	if (what & CURL_POLL_IN)
@@ -178,10 +195,10 @@ socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
 	if (what & CURL_POLL_OUT)
 		ev |= EPOLLOUT;
 	if (w == NULL) {
-		w = loop_watch_add(n->loop, s, ev, socket_event, n);
+		w = loop_watch_add(sh->net->loop, s, ev, socket_event, sh);
 		if (w == NULL)
 			return -1;
-		curl_multi_assign(n->multi, s, w);
+		curl_multi_assign(sh->multi, s, w);
 	} else if (loop_watch_modify(w, ev) != 0)
 		return -1;
 	return 0;
@@ -190,29 +207,30 @@ socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
 static int64_t
 timer_fired(struct loop *loop, void *arg)
 {
-	struct net *n = arg;
+	struct shard *sh = arg;
 	int running;
 
 	(void)loop;
-	n->timer = NULL;
-	curl_multi_socket_action(n->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(n);
+	sh->timer = NULL;
+	curl_multi_socket_action(sh->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(sh);
 	return LOOP_TIMER_STOP;
 }
 
 static int
 timer_cb(CURLM *multi, long timeout_ms, void *userp)
 {
-	struct net *n = userp;
+	struct shard *sh = userp;
 
 	(void)multi;
 	if (timeout_ms < 0) {
-		loop_timer_cancel(n->timer);
-		n->timer = NULL;
-	} else if (n->timer != NULL)
-		loop_timer_reset(n->timer, timeout_ms);
+		loop_timer_cancel(sh->timer);
+		sh->timer = NULL;
+	} else if (sh->timer != NULL)
+		loop_timer_reset(sh->timer, timeout_ms);
 	else
-		n->timer = loop_timer_add(n->loop, timeout_ms, timer_fired, n);
+		sh->timer = loop_timer_add(sh->net->loop, timeout_ms,
+		    timer_fired, sh);
 	return 0;
 }
 
@@ -293,14 +311,23 @@ net_new(struct loop *loop, const struct net_config *cfg, struct net **out)
 		free(n);
 		return -1;
 	}
-	n->multi = curl_multi_init();
-	curl_multi_setopt(n->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-	curl_multi_setopt(n->multi, CURLMOPT_SOCKETDATA, n);
-	curl_multi_setopt(n->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(n->multi, CURLMOPT_TIMERDATA, n);
-	curl_multi_setopt(n->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-	/* Keep the idle request connections of every browser. */
-	curl_multi_setopt(n->multi, CURLMOPT_MAXCONNECTS, 100000L);
+	for (int i = 0; i < NET_SHARDS; i++) {
+		struct shard *sh = &n->shard[i];
+
+		sh->net = n;
+		sh->multi = curl_multi_init();
+		if (sh->multi == NULL)
+			abort();
+		curl_multi_setopt(sh->multi, CURLMOPT_SOCKETFUNCTION,
+		    socket_cb);
+		curl_multi_setopt(sh->multi, CURLMOPT_SOCKETDATA, sh);
+		curl_multi_setopt(sh->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+		curl_multi_setopt(sh->multi, CURLMOPT_TIMERDATA, sh);
+		curl_multi_setopt(sh->multi, CURLMOPT_PIPELINING,
+		    CURLPIPE_MULTIPLEX);
+		/* Keep the idle request connections of every browser. */
+		curl_multi_setopt(sh->multi, CURLMOPT_MAXCONNECTS, 100000L);
+	}
 
 	n->stats.retry_ms = -1;
 	n->queue_tail = &n->queue_head;
@@ -322,11 +349,13 @@ net_free(struct net *n)
 		struct xfer *x = n->xfers;
 
 		if (x->added)
-			curl_multi_remove_handle(n->multi, x->easy);
+			curl_multi_remove_handle(x->sh->multi, x->easy);
 		xfer_free(x);
 	}
-	loop_timer_cancel(n->timer);
-	curl_multi_cleanup(n->multi);
+	for (int i = 0; i < NET_SHARDS; i++) {
+		loop_timer_cancel(n->shard[i].timer);
+		curl_multi_cleanup(n->shard[i].multi);
+	}
 	free(n);
 }
 
@@ -365,6 +394,14 @@ xfer_new(struct net *n, const char *alias, const char *method,
 	const char *host = alias != NULL ? alias : n->host;
 
 	x->net = n;
+	x->sh = &n->shard[0];
+	if (alias != NULL) {
+		unsigned h = 5381;
+
+		for (const char *p = alias; *p != '\0'; p++)
+			h = h * 33 + (unsigned char)*p;
+		x->sh = &n->shard[1 + h % (NET_SHARDS - 1)];
+	}
 	x->next = n->xfers;
 	if (x->next != NULL)
 		x->next->prev = &x->next;
@@ -454,7 +491,7 @@ xfer_add(struct loop *loop, void *arg)
 	}
 	x->added = 1;
 	x->last_rx_us = loop_now_us(x->net->loop);
-	if (curl_multi_add_handle(x->net->multi, x->easy) != CURLM_OK)
+	if (curl_multi_add_handle(x->sh->multi, x->easy) != CURLM_OK)
 		abort();
 }
 
@@ -642,6 +679,6 @@ net_stream_close(struct xfer *x)
 	if (curl_easy_getinfo(x->easy, CURLINFO_SIZE_DOWNLOAD_T, &wire) ==
 	    CURLE_OK && wire > 0)
 		n->stats.wire_bytes += (uint64_t)wire;
-	curl_multi_remove_handle(n->multi, x->easy);
+	curl_multi_remove_handle(x->sh->multi, x->easy);
 	xfer_free(x);
 }

@@ -37,25 +37,32 @@ patch_diff(const json_t *old, const json_t *new_)
 	return patch;
 }
 
+void
+patch_merge(json_t *target, const json_t *patch)
+{
+	const char *key;
+	json_t *v, *cur;
+
+	json_object_foreach((json_t *)patch, key, v) {
+		if (json_is_null(v))
+			json_object_del(target, key);
+		else if (json_is_object(v) &&
+		    json_is_object(cur = json_object_get(target, key)))
+			patch_merge(cur, v);
+		else
+			json_object_set_new(target, key, patch_apply(NULL, v));
+	}
+}
+
 json_t *
 patch_apply(const json_t *target, const json_t *patch)
 {
-	const char *key;
-	json_t *result, *v;
+	json_t *result;
 
 	if (!json_is_object(patch))
 		return json_deep_copy(patch);
 	result = json_is_object(target) ? json_deep_copy(target) :
 	    json_object();
-	json_object_foreach((json_t *)patch, key, v) {
-		if (json_is_null(v)) {
-			json_object_del(result, key);
-		} else {
-			json_t *merged = patch_apply(json_object_get(result,
-			    key), v);
-
-			json_object_set_new(result, key, merged);
-		}
-	}
+	patch_merge(result, patch);
 	return result;
 }

@@ -27,4 +27,12 @@ json_t *patch_diff(const json_t *old, const json_t *new_);
  */
 json_t *patch_apply(const json_t *target, const json_t *patch);
 
+/*
+ * Applies an object patch to the object target in place, copying what it
+ * takes from the patch: patch_apply() without copying the whole target,
+ * for a client that keeps one document up to date.  Nothing else may hold
+ * a reference to target or to the objects inside it.
+ */
+void patch_merge(json_t *target, const json_t *patch);
+
 #endif

@@ -1024,30 +1024,6 @@ battle_fail(struct battle *b)
 
 /* ---- event streams ------------------------------------------------- */
 
-/*
- * Applies a merge patch (RFC 7386) to target in place: patch_apply()
- * copies the whole document, which for thousands of bots is most of the
- * load generator's work.  Values are copied from the patch, which may be
- * shared with other bots (see parse_event()).
- */
-static void
-merge_in_place(json_t *target, json_t *patch)
-{
-	const char *key;
-	json_t *v, *cur;
-
-	json_object_foreach(patch, key, v) {
-		if (json_is_null(v)) {
-			json_object_del(target, key);
-			continue;
-		}
-		cur = json_object_get(target, key);
-		if (json_is_object(v) && json_is_object(cur))
-			merge_in_place(cur, v);
-		else
-			json_object_set_new(target, key, json_deep_copy(v));
-	}
-}
 
 static void stream_start(struct client *c);
 
@@ -1180,7 +1156,7 @@ stream_event(void *arg, const char *type, const char *id, const char *data,
 			break;
 		}
 		if (json_is_object(j))
-			merge_in_place(c->state, j);
+			patch_merge(c->state, j);
 		else {
 			json_decref(c->state);
 			c->state = json_deep_copy(j);

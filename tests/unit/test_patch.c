@@ -50,6 +50,11 @@ test_rfc7386_examples(void **state)
 		json_t *got = patch_apply(target, patch);
 
 		assert_true(json_equal(got, want));
+		/* In place, where target and patch are objects: the same. */
+		if (json_is_object(target) && json_is_object(patch)) {
+			patch_merge(target, patch);
+			assert_true(json_equal(target, want));
+		}
 		json_decref(target);
 		json_decref(patch);
 		json_decref(want);

@@ -117,6 +117,8 @@ struct battle {
 	int joined, ready;
 	int started, ending, done, failed, reading_log, log_checked;
 	int round_seen;		/* the last round some bot saw open */
+	int generation;		/* battles of this slot before this one */
+	struct battle *retired_next;	/* done, kept until the end */
 	struct pending pend[MAX_PENDING];
 	int npend;
 	json_t *acked;		/* the orders that got a 202 */
@@ -132,6 +134,7 @@ struct battle {
 	unsigned parsed_next[3];
 };
 
+static struct battle *retired;	/* done battles whose slot went on */
 static struct client **openq;	/* streams waiting for --connect-rate */
 static size_t openq_len, openq_head, openq_cap;
 static struct loop_timer *openq_timer;
@@ -865,6 +868,26 @@ log_has(const json_t *log, int round, const char *kind, int actor,
 	return 0;
 }
 
+/*
+ * Whether ship id was destroyed in that round: engineering comes after
+ * the fire, and a wreck does no repairs (the order then leaves no entry).
+ */
+static int
+destroyed_in(const json_t *log, int round, int id)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(log, i, e) {
+		if (jint(e, "round") == round &&
+		    strcmp(jstr(e, "kind"), "attack") == 0 &&
+		    jint(e, "target") == id &&
+		    json_is_true(json_object_get(e, "destroyed")))
+			return 1;
+	}
+	return 0;
+}
+
 static int
 fire_in_log(const json_t *log, int round, const json_t *fire, int actor)
 {
@@ -909,7 +932,10 @@ check_orders(struct battle *b)
 			ok = fire_in_log(b->log, round,
 			    json_object_get(o, "fire"), crewed);
 		else
-			ok = log_has(b->log, round, type, crewed, 0);
+			ok = log_has(b->log, round, type, crewed, 0) ||
+			    ((strcmp(type, "repair") == 0 ||
+			    strcmp(type, "overcharge") == 0) &&
+			    destroyed_in(b->log, round, crewed));
 		if (!ok) {
 			char *d = json_dumps(o, JSON_COMPACT);
 
@@ -998,9 +1024,13 @@ battle_close(struct battle *b)
 }
 
 /* Every client has converged (or failed): check the log, then done. */
+static struct battle *battle_new(struct load *L, int i, int gen);
+
 static void
 battle_finish(struct battle *b)
 {
+	struct load *L = b->L;
+
 	if (b->done || b->reading_log)
 		return;
 	if (!b->failed && !b->log_checked) {
@@ -1011,8 +1041,22 @@ battle_finish(struct battle *b)
 	}
 	b->done = 1;
 	battle_close(b);
-	b->L->st.battles_done++;
-	load_battle_done(b->L);
+	L->st.battles_done++;
+	/*
+	 * With --duration a battle that is over (by its rounds, or because
+	 * a side was destroyed) gives its slot to a new one: a soak creates,
+	 * plays, ends and deletes battles all along.
+	 */
+	if (L->opt.duration_s > 0 && !L->stopping && loop_now_us(L->loop) -
+	    L->start_us < (uint64_t)(L->opt.duration_s * 1e6)) {
+		b->retired_next = retired;
+		retired = b;
+		L->battles[b->index] = battle_new(L, b->index,
+		    b->generation + 1);
+		return;
+	}
+	L->slots_done++;
+	load_battle_done(L);
 }
 
 static void
@@ -1521,35 +1565,46 @@ create(struct client *gm)
 	    b->L->opt.round_seconds), created, b);
 }
 
+/* A battle for slot i of the run; gen counts the battles of the slot. */
+static struct battle *
+battle_new(struct load *L, int i, int gen)
+{
+	const struct load_options *o = &L->opt;
+	struct battle *b = xcalloc(1, sizeof(*b));
+
+	b->L = L;
+	b->index = i;
+	b->generation = gen;
+	b->rng = o->seed ^ (0x5851f42d4c957f2dull * (uint64_t)(i + 1)) ^
+	    (0x9e3779b97f4a7c15ull * (uint64_t)gen);
+	b->nclients = 1 + o->players + o->spectators;
+	b->clients = xcalloc((size_t)b->nclients, sizeof(*b->clients));
+	b->acked = json_array();
+	for (int j = 0; j < b->nclients; j++) {
+		struct client *c = &b->clients[j];
+
+		c->b = b;
+		c->role = j == 0 ? ROLE_GM : j <= o->players ? ROLE_PLAYER :
+		    ROLE_SPECTATOR;
+		c->bit = c->role == ROLE_SPECTATOR ? -1 : j;
+		c->station = c->role == ROLE_PLAYER ? j - 1 : -1;
+		if (gen == 0)
+			snprintf(c->alias, sizeof(c->alias), "b%dc%d.load", i,
+			    j);
+		else
+			snprintf(c->alias, sizeof(c->alias), "b%dg%dc%d.load",
+			    i, gen, j);
+	}
+	create(&b->clients[0]);
+	return b;
+}
+
 void
 bots_start(struct load *L)
 {
-	const struct load_options *o = &L->opt;
-
-	L->battles = xcalloc((size_t)o->battles, sizeof(*L->battles));
-	for (int i = 0; i < o->battles; i++) {
-		struct battle *b = xcalloc(1, sizeof(*b));
-
-		L->battles[i] = b;
-		b->L = L;
-		b->index = i;
-		b->rng = o->seed ^ (0x5851f42d4c957f2dull * (uint64_t)(i + 1));
-		b->nclients = 1 + o->players + o->spectators;
-		b->clients = xcalloc((size_t)b->nclients, sizeof(*b->clients));
-		b->acked = json_array();
-		for (int j = 0; j < b->nclients; j++) {
-			struct client *c = &b->clients[j];
-
-			c->b = b;
-			c->role = j == 0 ? ROLE_GM : j <= o->players ?
-			    ROLE_PLAYER : ROLE_SPECTATOR;
-			c->bit = c->role == ROLE_SPECTATOR ? -1 : j;
-			c->station = c->role == ROLE_PLAYER ? j - 1 : -1;
-			snprintf(c->alias, sizeof(c->alias), "b%dc%d.load", i,
-			    j);
-		}
-		create(&b->clients[0]);
-	}
+	L->battles = xcalloc((size_t)L->opt.battles, sizeof(*L->battles));
+	for (int i = 0; i < L->opt.battles; i++)
+		L->battles[i] = battle_new(L, i, 0);
 }
 
 void
@@ -1570,30 +1625,40 @@ bots_timeout(struct load *L)
 		b->done = 1;
 		battle_close(b);
 		L->st.battles_done++;
+		L->slots_done++;
 	}
 	load_battle_done(L);
+}
+
+static void
+battle_free(struct battle *b)
+{
+	battle_close(b);
+	while (b->sent != NULL)
+		sent_order_free(b->sent);
+	for (int j = 0; j < b->nclients; j++)
+		json_decref(b->clients[j].state);
+	free(b->clients);
+	json_decref(b->acked);
+	json_decref(b->log);
+	for (int k = 0; k < 3; k++)
+		for (int m = 0; m < PARSED; m++)
+			json_decref(b->parsed[k][m].data);
+	free(b);
 }
 
 void
 bots_free(struct load *L)
 {
-	for (int i = 0; L->battles != NULL && i < L->opt.battles; i++) {
-		struct battle *b = L->battles[i];
-
-		battle_close(b);
-		while (b->sent != NULL)
-			sent_order_free(b->sent);
-		for (int j = 0; j < b->nclients; j++)
-			json_decref(b->clients[j].state);
-		free(b->clients);
-		json_decref(b->acked);
-		json_decref(b->log);
-		for (int k = 0; k < 3; k++)
-			for (int m = 0; m < PARSED; m++)
-				json_decref(b->parsed[k][m].data);
-		free(b);
-	}
+	for (int i = 0; L->battles != NULL && i < L->opt.battles; i++)
+		battle_free(L->battles[i]);
 	free(L->battles);
+	while (retired != NULL) {
+		struct battle *b = retired;
+
+		retired = b->retired_next;
+		battle_free(b);
+	}
 	loop_timer_cancel(openq_timer);
 	openq_timer = NULL;
 	free(openq);

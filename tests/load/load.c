@@ -338,7 +338,7 @@ scrape_tick(struct loop *loop, void *arg)
 void
 load_battle_done(struct load *L)
 {
-	if (L->st.battles_done < (uint64_t)L->opt.battles || L->stopping)
+	if (L->slots_done < L->opt.battles || L->stopping)
 		return;
 	L->stopping = 1;
 	scrape(L, 1);
@@ -464,8 +464,9 @@ report(struct load *L, double elapsed)
 	    "ships each, %s%s, %.1f s\n", o->battles, o->players,
 	    o->spectators, o->ships, o->http2 ? "HTTP/2" : "HTTP/1.1",
 	    o->compressed ? ", gzip" : "", elapsed);
-	printf("  streams held: %llu at most; rounds resolved: %llu; orders "
-	    "acknowledged: %llu, checked in the logs: %llu\n",
+	printf("  battles played: %llu; streams held: %llu at most; rounds "
+	    "resolved: %llu; orders acknowledged: %llu, checked in the logs: "
+	    "%llu\n", (unsigned long long)st->battles_done,
 	    (unsigned long long)st->streams_open_max,
 	    (unsigned long long)st->rounds_resolved,
 	    (unsigned long long)st->orders_acked,
@@ -511,7 +512,7 @@ report(struct load *L, double elapsed)
 	if (o->report == NULL)
 		return failed;
 	j = json_pack("{s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:b, s:b, "
-	    "s:I}, s:f, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:I, "
+	    "s:I}, s:f, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:I, "
 	    "s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:{s:f, s:f, s:f, s:f, s:f, s:f}, "
 	    "s:o, s:I, s:I, s:b}",
 	    "tool", PROG,
@@ -521,6 +522,7 @@ report(struct load *L, double elapsed)
 	    "compressed", o->compressed, "faults", o->faults, "seed",
 	    (json_int_t)o->seed,
 	    "elapsed_s", elapsed,
+	    "battles_played", (json_int_t)st->battles_done,
 	    "streams_max", (json_int_t)st->streams_open_max,
 	    "rounds_resolved", (json_int_t)st->rounds_resolved,
 	    "orders_acked", (json_int_t)st->orders_acked,

@@ -72,6 +72,7 @@ struct load {
 	struct load_stats st;
 	struct battle **battles;
 	uint64_t start_us;
+	int slots_done;		/* battle slots with nothing more to play */
 	int stopping;
 };
 

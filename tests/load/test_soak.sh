@@ -1,7 +1,9 @@
 #!/bin/sh
 # Scenario 6, soak: battles played without pause for SOAK_SECONDS (40 in
 # make check; make bench runs 600) while the daemon's resident memory is
-# sampled every second.  Pass, besides broadside-load's own checks:
+# sampled every second.  Each battle lasts 12 rounds (or until a side is
+# destroyed) and is deleted; a new one takes its place, so that battles
+# are created, played, ended and deleted all along.  Pass, besides broadside-load's own checks:
 #  - flat memory after warm-up: the first quarter of the samples is
 #    warm-up (battles, streams and caches being made; the replay rings,
 #    up to 1 MiB per battle by default, are made small here, 64 events
@@ -22,6 +24,7 @@ SOAK_SECONDS=${SOAK_SECONDS:-40}
 start_daemon --ring-events 64 --ring-bytes 65536
 "$LOAD" --url "$BASE_URL" --report "$TMP/soak.json" --battles 10 \
     --players 5 --ships 10 --spectators 3 --duration "$SOAK_SECONDS" \
+    --rounds 12 \
     --round-seconds 5 --think-ms 400 --seed 9 --max-errors 0 \
     --timeout $((SOAK_SECONDS + 60)) >"$TMP/soak.out" 2>"$TMP/soak.err" &
 LOAD_PID=$!

@@ -17,7 +17,8 @@ start_daemon --max-connections 15000 --max-battles $((BATTLES + 10)) \
     --rate 100000 --burst 100000 --retry 1000
 run_load storm --battles "$BATTLES" --players 5 --ships 10 \
     --spectators 4 --duration 40 --round-seconds 30 --think-ms 15000 \
-    --drop-at 20 --connect-rate 1000 --timeout 300 --quiet
+    --drop-at 20 --connect-rate 1000 --timeout 300 --quiet \
+    --max-errors 1000000
 r=$TMP/storm.json
 bench_figure storm.streams "$(jq -r .drop_to_back.count "$r")" streams \
     higher exact
@@ -29,4 +30,5 @@ bench_figure storm.replays "$(jq -r .reconnects.replays "$r")" streams \
     higher timing
 bench_figure storm.snapshots "$(jq -r .reconnects.snapshots "$r")" \
     streams lower timing
+bench_figure storm.errors "$(jq -r .errors_total "$r")" errors lower timing
 stop_daemon

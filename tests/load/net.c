@@ -645,6 +645,8 @@ net_stream(struct net *n, const char *alias, const char *path,
 
 	x->ops = ops;
 	x->arg = arg;
+	/* Silence counts from now: it joins the multi handle only later. */
+	x->last_rx_us = loop_now_us(n->loop);
 	x->headers = curl_slist_append(x->headers,
 	    "Accept: text/event-stream");
 	if (last_id != NULL && last_id[0] != '\0') {

@@ -3,8 +3,9 @@
  * client address), refilled at rate per second up to burst.  A request
  * takes one token; with none left it is refused with the seconds to wait
  * (for Retry-After).  Keys idle long enough to have a full bucket are
- * forgotten, so the table stays as small as the set of active clients,
- * and it never holds more than max_keys (the oldest are dropped).
+ * forgotten when the table needs room, which grows and shrinks with the
+ * set of active clients and never holds more than max_keys (the least
+ * recently used are dropped).
  *
  * Time is passed in (monotonic microseconds, the loop's time): no clock
  * is read here.  Loop thread only.
@@ -32,5 +33,8 @@ int ratelimit_take(struct ratelimit *rl, const void *key, size_t keylen,
 
 /* Keys currently tracked. */
 size_t ratelimit_size(const struct ratelimit *rl);
+
+/* Slots in the table now (it grows and shrinks with the keys). */
+size_t ratelimit_slots(const struct ratelimit *rl);
 
 #endif

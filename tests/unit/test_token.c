@@ -107,6 +107,43 @@ test_table_stays_bounded(void **state)
 	ratelimit_free(rl);
 }
 
+/*
+ * The table follows the active keys: many keys at once make it grow, and
+ * once they are idle (full buckets) new keys let it shrink back, with
+ * every key still limited while it is active.
+ */
+static void
+test_table_follows_active_keys(void **state)
+{
+	struct ratelimit *rl = ratelimit_new(1, 2, 100000);
+	uint64_t t = 1000000;
+	size_t small = ratelimit_slots(rl), big;
+
+	(void)state;
+	for (uint32_t i = 0; i < 5000; i++)
+		assert_int_equal(ratelimit_take(rl, &i, sizeof(i), t), 0);
+	assert_int_equal(ratelimit_size(rl), 5000);
+	big = ratelimit_slots(rl);
+	assert_true(big >= 2 * 5000 && big <= 4 * 8192);
+	/* Still limited: the burst is 2. */
+	for (uint32_t i = 0; i < 5000; i += 500) {
+		assert_int_equal(ratelimit_take(rl, &i, sizeof(i), t), 0);
+		assert_int_not_equal(ratelimit_take(rl, &i, sizeof(i), t), 0);
+	}
+	/* A minute later they are all full again, and forgotten. */
+	t += 60 * 1000000ull;
+	for (uint32_t i = 100000; i < 100000 + 4000; i++)
+		assert_int_equal(ratelimit_take(rl, &i, sizeof(i), t), 0);
+	assert_true(ratelimit_size(rl) < 5000);
+	for (uint32_t i = 200000; i < 200000 + 20; i++) {
+		t += 10 * 1000000ull;
+		assert_int_equal(ratelimit_take(rl, &i, sizeof(i), t), 0);
+	}
+	assert_true(ratelimit_slots(rl) < big);
+	assert_true(ratelimit_slots(rl) >= small);
+	ratelimit_free(rl);
+}
+
 int
 main(void)
 {
@@ -116,6 +153,7 @@ main(void)
 		cmocka_unit_test(test_hash_is_sha256),
 		cmocka_unit_test(test_bucket_allows_burst_then_refills),
 		cmocka_unit_test(test_table_stays_bounded),
+		cmocka_unit_test(test_table_follows_active_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

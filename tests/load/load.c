@@ -498,9 +498,10 @@ report(struct load *L, double elapsed)
 	if (st->throttled > 0)
 		printf("  rate-limited joins retried: %llu\n",
 		    (unsigned long long)st->throttled);
-	printf("  clients converged: %llu of %d; errors: %llu",
+	printf("  clients converged: %llu of %llu; errors: %llu",
 	    (unsigned long long)st->clients_converged,
-	    o->battles * (1 + o->players + o->spectators),
+	    (unsigned long long)(st->battles_done *
+	    (uint64_t)(1 + o->players + o->spectators)),
 	    (unsigned long long)all);
 	for (int k = 0; k < ERR_N; k++)
 		if (st->errors[k] > 0)

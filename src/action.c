@@ -197,6 +197,8 @@ action_apply(struct battle *b, enum action_kind kind,
 		break;
 	case ACTION_ORDER:
 		rv = order_submit(b, who, body, why);
+		if (rv == 0 && result != NULL)
+			*result = order_receipt(b, body);
 		break;
 	case ACTION_START:
 		rv = battle_start(b, who, log, why);

@@ -272,11 +272,19 @@ battle_commit_action(struct live_battle *lb, struct pending_write *pw)
 	if (lb->channel != NULL) {
 		/* A narration adds to the log and changes no view. */
 		channel_changed(lb->channel, log, pw->kind != ACTION_NARRATE);
-		/* Its author hears at once that the order is on disk. */
-		if (pw->kind == ACTION_ORDER)
+		/*
+		 * Its author hears at once that the order is on disk, in the
+		 * words of the 202 answer (api/orders.c).
+		 */
+		if (pw->kind == ACTION_ORDER) {
+			json_t *a = json_pack("{s:s, s:b}", "battle", lb->id,
+			    "accepted", 1);
+
+			json_object_update(a, pw->result);
 			channel_private(lb->channel, pw->who.role ==
-			    ACTOR_GM ? 0 : pw->who.player, "accepted",
-			    pw->body);
+			    ACTOR_GM ? 0 : pw->who.player, "accepted", a);
+			json_decref(a);
+		}
 	}
 	json_decref(log);
 }
@@ -382,13 +390,32 @@ battle_refuse_state(struct live_battle *lb, struct refusal *why)
 	return BS_ERR_STATE;
 }
 
+/*
+ * The crew's copy of a change's log entries, read against the battle as
+ * the change left it: the same copy the event stream sends the crew when
+ * the change commits (the committed state is then where the live one is
+ * now), kept so that GET of the log shows what the stream showed.
+ * Spectators read the crew's log.
+ */
+static json_t *
+battle_crew_log(const struct live_battle *lb, const json_t *log)
+{
+	json_t *crew = json_array(), *e;
+	size_t i;
+
+	json_array_foreach(log, i, e)
+		json_array_append_new(crew, view_log_entry(lb->game,
+		    VIEWER_CREW, e));
+	return crew;
+}
+
 int
 live_battle_act(struct live_battle *lb, enum action_kind kind,
     const struct actor *who, const json_t *body, struct refusal *why,
     battles_done_fn done, void *arg)
 {
 	enum battle_phase before = battle_phase(lb->game);
-	json_t *log, *result = NULL;
+	json_t *log, *crew_log, *result = NULL;
 	struct persist_write *w;
 	char actor[32];
 	uint64_t t0;
@@ -412,7 +439,9 @@ live_battle_act(struct live_battle *lb, enum action_kind kind,
 	action_actor_format(who, actor, sizeof(actor));
 	persist_write_action(w, lb->action_seq, action_name(kind), actor, body,
 	    battles_wall_ms());
-	persist_write_log(w, log);
+	crew_log = battle_crew_log(lb, log);
+	persist_write_log(w, log, crew_log);
+	json_decref(crew_log);
 	json_decref(log);
 	battle_record_state(lb, w, kind == ACTION_START ||
 	    kind == ACTION_RESOLVE || kind == ACTION_END);
@@ -785,7 +814,9 @@ struct log_read {
 	int64_t after;
 	int limit;
 	int status;
-	json_t *entries;
+	json_t *entries, *crew_entries;
+	const struct live_battle *lb;
+	enum viewer viewer;
 	battles_read_fn done;
 	void *arg;
 };
@@ -796,7 +827,7 @@ log_read_apply(sqlite3 *db, void *arg)
 	struct log_read *r = arg;
 
 	r->status = persist_read_log(db, r->id, r->after, r->limit,
-	    &r->entries);
+	    &r->entries, r->viewer != VIEWER_GM ? &r->crew_entries : NULL);
 	return SQLITE_OK;
 }
 
@@ -804,18 +835,38 @@ static void
 log_read_done(void *arg, int status)
 {
 	struct log_read *r = arg;
+	json_t *out = r->entries, *e, *crew;
+	size_t i;
 
-	r->done(r->arg, status != 0 ? status : r->status, r->entries);
-	json_decref(r->entries);
+	/*
+	 * The crew's stored copies; an entry stored without one is read
+	 * against the battle as it stands.  The battle is still here: its
+	 * deletion, if any, is a write queued after this read.
+	 */
+	if (r->viewer != VIEWER_GM && r->crew_entries != NULL) {
+		out = json_array();
+		json_array_foreach(r->entries, i, e) {
+			crew = json_array_get(r->crew_entries, i);
+			json_array_append_new(out, json_is_object(crew) ?
+			    json_incref(crew) : view_log_entry(
+			    r->lb->committed, r->viewer, e));
+		}
+		json_decref(r->entries);
+	}
+	r->done(r->arg, status != 0 ? status : r->status, out);
+	json_decref(out);
+	json_decref(r->crew_entries);
 	free(r);
 }
 
 void
-live_battle_read_log(struct live_battle *lb, int64_t after, int limit,
-    battles_read_fn done, void *arg)
+live_battle_read_log(struct live_battle *lb, enum viewer viewer,
+    int64_t after, int limit, battles_read_fn done, void *arg)
 {
 	struct log_read *r = xcalloc(1, sizeof(*r));
 
+	r->lb = lb;
+	r->viewer = viewer;
 	snprintf(r->id, sizeof(r->id), "%s", lb->id);
 	r->after = after;
 	r->limit = limit;

@@ -168,11 +168,13 @@ void live_battle_barrier(struct live_battle *lb, battles_done_fn done,
     void *arg);
 
 /*
- * Reads log entries (the GM's full ones) with seq > after, up to limit,
- * through the storage thread, after the pending writes.
+ * Reads log entries with seq > after, up to limit, through the storage
+ * thread, after the pending writes, as viewer reads them: the GM's full
+ * entries, or the crew's copies made when each entry was written (what
+ * the event stream showed then, not what the crew detects now).
  */
-void live_battle_read_log(struct live_battle *lb, int64_t after, int limit,
-    battles_read_fn done, void *arg);
+void live_battle_read_log(struct live_battle *lb, enum viewer viewer,
+    int64_t after, int limit, battles_read_fn done, void *arg);
 
 /*
  * Whether token belongs to some live battle (its GM or a member).  A scan

@@ -20,6 +20,7 @@ struct persist_log_row {
 	int64_t seq;
 	int round;
 	char *entry;
+	char *crew_entry;	/* or NULL */
 };
 
 struct persist_write {
@@ -78,8 +79,10 @@ persist_write_free(struct persist_write *w)
 	free(w->name);
 	free(w->member_name);
 	free(w->body);
-	for (size_t i = 0; i < w->nlog; i++)
+	for (size_t i = 0; i < w->nlog; i++) {
 		free(w->log[i].entry);
+		free(w->log[i].crew_entry);
+	}
 	free(w->log);
 	free(w->snapshot);
 	free(w);
@@ -125,7 +128,8 @@ persist_write_action(struct persist_write *w, uint64_t seq, const char *kind,
 }
 
 void
-persist_write_log(struct persist_write *w, const json_t *entries)
+persist_write_log(struct persist_write *w, const json_t *entries,
+    const json_t *crew)
 {
 	size_t i, n = json_array_size(entries);
 	json_t *e;
@@ -142,6 +146,8 @@ persist_write_log(struct persist_write *w, const json_t *entries)
 		row->entry = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
 		if (row->entry == NULL)
 			row->entry = xstrdup("{}");
+		row->crew_entry = crew == NULL ? NULL : json_dumps(
+		    json_array_get(crew, i), JSON_COMPACT | JSON_SORT_KEYS);
 	}
 }
 
@@ -295,8 +301,9 @@ persist_apply(sqlite3 *db, void *arg)
 		    w->body, w->action_at);
 	for (size_t i = 0; rc == SQLITE_OK && i < w->nlog; i++)
 		rc = exec_bound(db, "INSERT INTO log (battle_id, seq, round, "
-		    "entry) VALUES (?,?,?,?)", "tiit", w->battle_id,
-		    w->log[i].seq, (int64_t)w->log[i].round, w->log[i].entry);
+		    "entry, crew_entry) VALUES (?,?,?,?,?)", "tiitt",
+		    w->battle_id, w->log[i].seq, (int64_t)w->log[i].round,
+		    w->log[i].entry, w->log[i].crew_entry);
 	if (rc == SQLITE_OK && w->has_phase)
 		rc = exec_bound(db, "UPDATE battles SET phase = ?, "
 		    "round_deadline = ?, ended_at = ? WHERE id = ?", "tnnt",
@@ -484,26 +491,43 @@ persist_battle_free(struct persist_battle *pb)
 	free(pb);
 }
 
+/* A stored JSON column, parsed, or JSON null. */
+static json_t *
+column_json(sqlite3_stmt *st, int col)
+{
+	const char *text = (const char *)sqlite3_column_text(st, col);
+	json_t *v = text != NULL ? json_loads(text, 0, NULL) : NULL;
+
+	return v != NULL ? v : json_null();
+}
+
 int
 persist_read_log(sqlite3 *db, const char *id, int64_t after, int limit,
-    json_t **entries)
+    json_t **entries, json_t **crew)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	*entries = json_array();
-	if (sqlite3_prepare_v2(db, "SELECT entry FROM log WHERE battle_id = ? "
+	if (crew != NULL)
+		*crew = json_array();
+	if (sqlite3_prepare_v2(db, "SELECT entry, crew_entry FROM log "
+	    "WHERE battle_id = ? "
 	    "AND seq > ? ORDER BY seq LIMIT ?", -1, &st, NULL) != SQLITE_OK)
 		return BS_ERR_IO;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, after);
 	sqlite3_bind_int(st, 3, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *text = (const char *)sqlite3_column_text(st, 0);
-		json_t *e = text ? json_loads(text, 0, NULL) : NULL;
+		json_t *e = column_json(st, 0);
 
-		if (e != NULL)
-			json_array_append_new(*entries, e);
+		if (!json_is_object(e)) {
+			json_decref(e);
+			continue;
+		}
+		json_array_append_new(*entries, e);
+		if (crew != NULL)
+			json_array_append_new(*crew, column_json(st, 1));
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : BS_ERR_IO;

@@ -46,8 +46,13 @@ void persist_write_member(struct persist_write *w, int member_id,
 void persist_write_action(struct persist_write *w, uint64_t seq,
     const char *kind, const char *actor, const json_t *body, int64_t at);
 
-/* INSERT every entry of the array (each has "seq" and "round"). */
-void persist_write_log(struct persist_write *w, const json_t *entries);
+/*
+ * INSERT every entry of the array (each has "seq" and "round"), with the
+ * crew's copy of each from crew (an array of the same length), or none
+ * when crew is NULL.
+ */
+void persist_write_log(struct persist_write *w, const json_t *entries,
+    const json_t *crew);
 
 /* UPDATE the battle's phase, deadline and end time (0: NULL). */
 void persist_write_phase(struct persist_write *w, const char *phase,
@@ -117,9 +122,12 @@ int persist_next_epoch(sqlite3 *db, int64_t *epoch);
 
 /*
  * Reads up to limit log entries with seq > after, oldest first, into a
- * new JSON array (the GM's full entries).  Returns 0 or BS_ERR_IO.
+ * new JSON array (the GM's full entries) and, when crew is not NULL, the
+ * crew's copies into a new array of the same length (JSON null for an
+ * entry stored without one, before schema version 3).  Returns 0 or
+ * BS_ERR_IO.
  */
 int persist_read_log(sqlite3 *db, const char *id, int64_t after, int limit,
-    json_t **entries);
+    json_t **entries, json_t **crew);
 
 #endif

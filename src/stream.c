@@ -65,7 +65,12 @@ struct channel {
 	uint64_t seq;
 	struct channel_source src;
 	json_t *base[VIEWS];	/* each view's last published document */
-	json_t *pending_log;	/* GM entries since the last publish */
+	/*
+	 * Each view's copy of the log entries since the last publish, taken
+	 * when their change was committed: an entry reads as the battle
+	 * stood then, as GET of the log reads it later.
+	 */
+	json_t *pending_log[VIEWS];
 	int dirty;
 	int documents_dirty;	/* a change may have altered the views */
 	uint64_t dirty_since_us;
@@ -94,6 +99,21 @@ struct stream {
 };
 
 static const char *const view_names[VIEWS] = { "gm", "crew", "spectator" };
+
+static int64_t
+system_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+stream_wall_ms(const struct stream *s)
+{
+	return s->opts.wall_ms != NULL ? s->opts.wall_ms() : system_wall_ms();
+}
 
 /* ---- chunks ---------------------------------------------------------- */
 
@@ -403,25 +423,19 @@ channel_publish_log(struct channel *c)
 {
 	json_t *data[VIEWS];
 
-	if (json_array_size(c->pending_log) == 0)
+	if (json_array_size(c->pending_log[VIEWER_GM]) == 0)
 		return;
 	for (int v = 0; v < VIEWS; v++) {
-		json_t *entries = json_array(), *e;
-		size_t i;
-
-		json_array_foreach(c->pending_log, i, e)
-			json_array_append_new(entries, c->src.log_entry(
-			    c->src.arg, (enum viewer)v, e));
-		data[v] = json_pack("{s:o}", "entries", entries);
+		data[v] = json_pack("{s:o}", "entries", c->pending_log[v]);
+		c->pending_log[v] = json_array();
 	}
 	channel_emit_views(c, "log", data);
-	json_array_clear(c->pending_log);
 }
 
 static void
 channel_publish_round(struct channel *c)
 {
-	json_t *gm = c->base[VIEWER_GM], *round;
+	json_t *gm = c->base[VIEWER_GM], *round, *data;
 
 	if (gm == NULL)
 		return;
@@ -434,7 +448,10 @@ channel_publish_round(struct channel *c)
 	}
 	json_decref(c->last_round);
 	c->last_round = round;
-	channel_emit(c, ALL_VIEWS, "round", round);
+	data = json_copy(round);
+	json_object_set_new(data, "now", json_integer(stream_wall_ms(c->s)));
+	channel_emit(c, ALL_VIEWS, "round", data);
+	json_decref(data);
 }
 
 static void
@@ -506,7 +523,9 @@ channel_changed(struct channel *c, const json_t *log, int documents)
 	json_t *e;
 
 	json_array_foreach(log, i, e)
-		json_array_append(c->pending_log, e);
+		for (int v = 0; v < VIEWS; v++)
+			json_array_append_new(c->pending_log[v],
+			    c->src.log_entry(c->src.arg, (enum viewer)v, e));
 	if (documents)
 		c->documents_dirty = 1;
 	channel_dirty(c);
@@ -567,7 +586,8 @@ channel_new(struct stream *s, const char *battle_id, int64_t epoch,
 	snprintf(c->battle_id, sizeof(c->battle_id), "%s", battle_id);
 	c->epoch = epoch;
 	c->src = *source;
-	c->pending_log = json_array();
+	for (int v = 0; v < VIEWS; v++)
+		c->pending_log[v] = json_array();
 	c->next = s->channels;
 	if (s->channels != NULL)
 		s->channels->prev = c;
@@ -601,9 +621,10 @@ channel_free(struct channel *c)
 		}
 	}
 	loop_timer_cancel(c->timer);
-	for (int v = 0; v < VIEWS; v++)
+	for (int v = 0; v < VIEWS; v++) {
 		json_decref(c->base[v]);
-	json_decref(c->pending_log);
+		json_decref(c->pending_log[v]);
+	}
 	json_decref(c->last_round);
 	json_decref(c->last_presence);
 	while (c->ring_len > 0)
@@ -650,16 +671,18 @@ subscriber_snapshot(struct subscriber *sub)
 	struct stream *s = c->s;
 	json_t **base = &c->base[sub->viewer];
 	struct chunk *ch;
+	json_t *data;
 
 	if (*base == NULL)
 		*base = c->src.document(c->src.arg, sub->viewer);
+	data = json_copy(*base);
+	json_object_set_new(data, "now", json_integer(stream_wall_ms(s)));
+	/* Nothing published yet: an id of 0 would be left out. */
+	if (c->seq == 0)
+		c->seq++;
 	/* The id is that of the last event: resuming from it is exact. */
-	ch = frame(c->epoch, c->seq, "snapshot", *base);
-	if (c->seq == 0) {
-		/* Nothing published yet: an id of 0 would be left out. */
-		chunk_unref(ch);
-		ch = frame(c->epoch, ++c->seq, "snapshot", *base);
-	}
+	ch = frame(c->epoch, c->seq, "snapshot", data);
+	json_decref(data);
 	if (s->m_snapshot_bytes != NULL) {
 		metric_observe(s->m_snapshot_bytes, (double)ch->len);
 		if ((double)ch->len > s->snapshot_max) {
@@ -698,7 +721,7 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 	struct subscriber *sub = xcalloc(1, sizeof(*sub));
 	const char *reason;
 	uint64_t after;
-	char retry[64];
+	char hello[160];
 
 	sub->c = c;
 	sub->viewer = viewer;
@@ -721,8 +744,11 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 	if (s->m_subs != NULL)
 		metric_set(s->m_subs, (double)s->nsubs);
 
-	snprintf(retry, sizeof(retry), "retry: %d\n:ok\n\n", s->opts.retry_ms);
-	subscriber_push_text(sub, retry);
+	snprintf(hello, sizeof(hello), "retry: %d\n:ok\n\nevent: hello\n"
+	    "data: {\"heartbeat_ms\":%d,\"now\":%" PRId64 ",\"retry_ms\":%d}"
+	    "\n\n", s->opts.retry_ms, s->opts.heartbeat_s * 1000,
+	    stream_wall_ms(s), s->opts.retry_ms);
+	subscriber_push_text(sub, hello);
 	if (channel_can_replay(c, last_event_id, &after)) {
 		subscriber_replay(sub, after);
 		if (s->m_replays != NULL)
@@ -805,6 +831,10 @@ stream_heartbeat(struct loop *loop, void *arg)
 	uint64_t now = loop_now_us(loop);
 	uint64_t quiet = (uint64_t)s->opts.heartbeat_s * 1000000u;
 	uint64_t stuck = (uint64_t)s->opts.write_timeout_s * 1000000u;
+	char beat[96];
+
+	snprintf(beat, sizeof(beat), ":hb\nevent: heartbeat\ndata: "
+	    "{\"now\":%" PRId64 "}\n\n", stream_wall_ms(s));
 
 	for (struct channel *c = s->channels; c != NULL; c = c->next) {
 		struct subscriber *sub, *next;
@@ -818,7 +848,7 @@ stream_heartbeat(struct loop *loop, void *arg)
 				subscriber_close(sub, "timeout");
 			else if (sub->backlog == 0 && now -
 			    sub->last_write_us >= quiet - quiet / 10)
-				subscriber_push_text(sub, ":hb\n\n");
+				subscriber_push_text(sub, beat);
 		}
 	}
 	return s->opts.heartbeat_s * 1000 / 2;

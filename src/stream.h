@@ -12,6 +12,13 @@
  * from which a subscriber resuming with Last-Event-ID gets exactly what it
  * missed (else a fresh "snapshot").
  *
+ * Every stream opens with a "hello" event (no id): the heartbeat period,
+ * the retry hint and the server's wall clock ("now", Unix ms), which
+ * snapshots and "round" events carry too, so that a client can show a
+ * countdown right whatever its own clock says.  A silent stream gets a
+ * ":hb" comment followed by a "heartbeat" event (no id, {"now"}), which a
+ * browser's EventSource, blind to comments, can see.
+ *
  * A subscriber owns a queue of bytes to send (compressed for it alone when
  * it asked for gzip).  The transport that carries it (an HTTP/1.1 socket,
  * later an HTTP/2 stream) takes bytes from the queue when it can write,
@@ -45,6 +52,12 @@ struct stream_options {
 	size_t ring_bytes;	/* ... and bytes */
 	size_t max_backlog;	/* unsent bytes before a subscriber is dropped */
 	int write_timeout_s;	/* no write progress this long: dropped */
+	/*
+	 * The wall clock in Unix milliseconds, for the "now" that lets
+	 * clients correct their own clock (display only); NULL: the
+	 * system's.
+	 */
+	int64_t (*wall_ms)(void);
 };
 
 /*

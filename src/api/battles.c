@@ -207,9 +207,7 @@ static void
 log_read(void *arg, int status, json_t *entries)
 {
 	struct read_wait *rw = arg;
-	const struct battle *game = live_battle_game(rw->lb);
-	enum viewer viewer = api_viewer(&rw->who);
-	json_t *out, *e;
+	json_t *e;
 	json_int_t last = rw->after;
 	size_t i;
 
@@ -222,13 +220,10 @@ log_read(void *arg, int status, json_t *entries)
 		    "in a moment."));
 		goto out;
 	}
-	out = json_array();
-	json_array_foreach(entries, i, e) {
+	json_array_foreach(entries, i, e)
 		last = json_integer_value(json_object_get(e, "seq"));
-		json_array_append_new(out, view_log_entry(game, viewer, e));
-	}
-	request_respond(rw->req, response_json(200, json_pack("{s:o, s:I, "
-	    "s:b}", "entries", out, "next", last, "more",
+	request_respond(rw->req, response_json(200, json_pack("{s:O, s:I, "
+	    "s:b}", "entries", entries, "next", last, "more",
 	    json_array_size(entries) == (size_t)rw->limit)));
 out:
 	free(rw);
@@ -268,7 +263,8 @@ api_battle_log(struct request *req, void *daemon)
 	rw = read_wait_new(req, lb, &who);
 	rw->after = after;
 	rw->limit = (int)limit;
-	live_battle_read_log(lb, after, (int)limit, log_read, rw);
+	live_battle_read_log(lb, api_viewer(&who), after, (int)limit,
+	    log_read, rw);
 }
 
 /* ---- changes --------------------------------------------------------------- */

@@ -6,8 +6,6 @@
  */
 #include "config.h"
 
-#include <stdlib.h>
-
 #include "api/api.h"
 #include "battles.h"
 #include "error.h"
@@ -25,19 +23,9 @@ api_orders_submit(struct request *req, void *daemon)
 	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
 	    (body = api_body_object(req)) == NULL)
 		return;
-	reply = json_pack("{s:s, s:b, s:i}", "battle", live_battle_id(lb),
-	    "accepted", 1, "round", battle_round(live_battle_game(lb)));
-	if (json_is_string(json_object_get(body, "station")))
-		json_object_set(reply, "station", json_object_get(body,
-		    "station"));
-	if (json_object_get(body, "ship") != NULL) {
-		json_t *ship = json_object_get(body, "ship");
-
-		/* Form bodies carry it as a string: answer a number. */
-		json_object_set_new(reply, "ship", json_integer(
-		    json_is_string(ship) ? strtol(json_string_value(ship),
-		    NULL, 10) : json_integer_value(ship)));
-	}
+	/* The engine's receipt adds round, station or ship, and order. */
+	reply = json_pack("{s:s, s:b}", "battle", live_battle_id(lb),
+	    "accepted", 1);
 	w = api_wait_new(req, 202, reply);
 	rv = live_battle_act(lb, ACTION_ORDER, &who, body, &why, api_wait_done,
 	    w);

@@ -277,6 +277,29 @@ text_engineering(struct line *l, const json_t *e, const char *kind)
 	    "repaired" : "not fixed");
 }
 
+/* "no order in time: pilot, gunner hold; Raider holds" */
+static void
+text_defaults(struct line *l, const json_t *e)
+{
+	json_t *stations = json_object_get(e, "stations"), *v;
+	json_t *ships = json_object_get(e, "ships");
+	size_t i, n = json_array_size(stations);
+
+	/* The crew's copy without the GM's ships may be empty. */
+	if (n == 0 && json_array_size(ships) == 0) {
+		line_add(l, "every order was in time");
+		return;
+	}
+	line_add(l, "no order in time:");
+	json_array_foreach(stations, i, v)
+		line_add(l, "%s %s", i ? "," : "", json_string_value(v));
+	if (n > 0)
+		line_add(l, " %s", n == 1 ? "holds" : "hold");
+	json_array_foreach(ships, i, v)
+		line_add(l, "%s %s holds", i || n ? ";" : "",
+		    name_of(v, "name"));
+}
+
 static void
 text_end(struct line *l, const json_t *e)
 {
@@ -314,6 +337,8 @@ combatlog_set_text(json_t *entry)
 	else if (strcmp(kind, "repair") == 0 ||
 	    strcmp(kind, "overcharge") == 0)
 		text_engineering(&l, entry, kind);
+	else if (strcmp(kind, "defaults") == 0)
+		text_defaults(&l, entry);
 	else if (strcmp(kind, "revealed") == 0)
 		line_add(&l, "%s gives its position away by firing",
 		    name_of(entry, "actor_name"));

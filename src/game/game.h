@@ -377,6 +377,14 @@ int order_submit(struct battle *b, const struct actor *who,
     const json_t *order, struct refusal *why);
 
 /*
+ * What an order that order_submit() just accepted became, as a new
+ * object: {"round", "station" or "ship" (a number), "order": the order
+ * as the GM's view shows it}.  The API's 202 answer and the private
+ * "accepted" event are made of it.
+ */
+json_t *order_receipt(const struct battle *b, const json_t *order);
+
+/*
  * Whether the round may resolve before its timer: every held station of
  * an operational crewed ship has an order, and every operational GM ship
  * has one.  A station nobody holds does not block (it holds).
@@ -404,6 +412,9 @@ int resolve_begin(struct battle *b);
  * "target_name".  Rolls carry "dice" (array), "modifiers" (array of
  * {"name","value"}, non-zero only, in the order the text lists them),
  * "total" and "need".  Kinds, in the order a round writes them:
+ *   "defaults"    "stations":[names], "ships":[{"ship","side","name"}]:
+ *                 held stations and GM ships without an order, which
+ *                 hold (only when there are any)
  *   "initiative"  "ships":[{"ship","side","name","dice","modifiers",
  *                 "total"}] in turn order
  *   "movement"    "moves":[{"ship","side","name","from_x","from_y","x",
@@ -436,11 +447,14 @@ int resolve_round(struct battle *b, json_t *log);
  *    "round_seconds":30, "spectators":true, "winner":"none" (ended only),
  *    "ships":{"4":{...}, ...}, "players":{"1":{"name":..,"skill":1,
  *    "stations":["pilot"]}}, "stations":{"pilot":1, ...} (held only),
- *    "orders":{"stations":{"pilot":{...}}, "ships":{"5":{...}}}}
+ *    "orders":{"stations":{"pilot":{...}}, "ships":{"5":{...}}},
+ *    "waiting_for":{"stations":["gunner"], "ships":[5]}}
  * The GM sees everything.  The crew sees its own side in full (but no GM
  * notes) and, of each detected hostile ship, only id, name, class, side,
  * position, damage band and damaged systems; spectators see the same
- * without "orders".  Canonical: the same state gives byte-identical
+ * without "orders" and "waiting_for" (who has not ordered this round:
+ * held stations of the crewed ship and, for the GM only, GM ships).
+ * Canonical: the same state gives byte-identical
  * json_dumps(JSON_SORT_KEYS | JSON_COMPACT).  Whether spectators are let
  * in at all is the API's check (battle_spectators_allowed()).
  */
@@ -449,9 +463,11 @@ json_t *view_battle(const struct battle *b, enum viewer viewer);
 /*
  * A log entry as a viewer may read it, as a new object: the GM gets a
  * copy; the crew and spectators get it rewritten against the battle's
- * current detection (an undetected hostile ship becomes "an unknown
- * ship", with no id; hostile skill, armor, hull, dice and orders are
- * removed and the text is rebuilt without them).
+ * detection as it stands in b (an undetected hostile ship becomes "an
+ * unknown ship", with no id; hostile skill, armor, hull, dice and orders
+ * are removed and the text is rebuilt without them).  Call it with the
+ * battle as the entry's change left it and keep the copy: the entry must
+ * read later as it read then.
  */
 json_t *view_log_entry(const struct battle *b, enum viewer viewer,
     const json_t *entry);

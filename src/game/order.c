@@ -569,6 +569,30 @@ order_submit(struct battle *b, const struct actor *who, const json_t *order,
 	return submit_ship(b, who, order, why);
 }
 
+json_t *
+order_receipt(const struct battle *b, const json_t *order)
+{
+	const struct ship *s;
+	enum station station;
+	const char *name;
+	struct refusal why;
+	json_t *r;
+	int id;
+
+	r = json_pack("{s:i}", "round", b->round);
+	if (field_need_string(order, "station", 32, &name, &why) == 0 &&
+	    station_from_name(name, &station) == 0) {
+		json_object_set_new(r, "station", json_string(name));
+		json_object_set_new(r, "order",
+		    order_to_json(&b->station_order[station]));
+	} else if (field_need_int(order, "ship", INT_MIN, INT_MAX, &id,
+	    &why) == 0 && (s = battle_ship(b, id)) != NULL) {
+		json_object_set_new(r, "ship", json_integer(id));
+		json_object_set_new(r, "order", order_to_json(&s->order));
+	}
+	return r;
+}
+
 bool
 order_all_in(const struct battle *b)
 {

@@ -86,6 +86,42 @@ plan_crewed(struct battle *b, struct combatant *c)
 	}
 }
 
+/*
+ * Who takes the default this round: every held station of the operational
+ * crewed ship and every operational GM ship without an order holds, and
+ * the log says so (one "defaults" entry, only when there is someone).
+ */
+static void
+log_defaults(struct battle *b, json_t *log)
+{
+	json_t *stations = json_array(), *ships = json_array(), *e;
+	const struct ship *s = battle_crewed_ship(b);
+	int i;
+
+	if (s != NULL && battle_ship_operational(s))
+		for (i = 0; i < STATION_COUNT; i++)
+			if (b->holder[i] != 0 && !b->station_order[i].given)
+				json_array_append_new(stations, json_string(
+				    station_name((enum station)i)));
+	for (i = 0; i < b->nships; i++) {
+		s = &b->ships[i];
+		if (!s->crewed && battle_ship_operational(s) &&
+		    !s->order.given)
+			json_array_append_new(ships, json_pack("{s:i, s:s, "
+			    "s:s}", "ship", s->id, "side", side_name(s->side),
+			    "name", s->name));
+	}
+	if (json_array_size(stations) == 0 && json_array_size(ships) == 0) {
+		json_decref(stations);
+		json_decref(ships);
+		return;
+	}
+	e = combatlog_new(b, "defaults");
+	json_object_set_new(e, "stations", stations);
+	json_object_set_new(e, "ships", ships);
+	combatlog_finish(log, e);
+}
+
 static void
 plan(struct round *r)
 {
@@ -414,6 +450,7 @@ resolve_round(struct battle *b, json_t *log)
 	if (b->phase != PHASE_PLANNING && b->phase != PHASE_RESOLVING)
 		return BS_ERR_STATE;
 	b->phase = PHASE_RESOLVING;
+	log_defaults(b, log);
 	plan(&r);
 	roll_initiative(&r);
 	move_ships(&r);

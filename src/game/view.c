@@ -7,9 +7,13 @@
  *
  * Rules chosen where RULES.md is silent:
  *  - GM notes are the GM's alone, on every ship.
- *  - The crew reads a log entry against what it detects now, so an
- *    attack by a ship it cannot see reads "an unknown ship fires", and
- *    later reads with the ship's name once the ship is detected.
+ *  - The crew reads a log entry against what it detected when the entry
+ *    was written (the caller keeps that copy: battles.c), so an attack
+ *    by a ship it could not see reads "an unknown ship fires", then and
+ *    later, even once the ship is detected.
+ *  - Of the "defaults" entry (who held for want of an order) the crew
+ *    sees its own side only: whether the GM ordered a hostile ship is
+ *    the GM's secret.
  *  - Of a hostile ship's attack the crew sees who fired what at whom,
  *    hit or miss, and what it did to the crew's own ship, but no hostile
  *    dice or modifiers (they would give away its skill); of its own
@@ -143,6 +147,37 @@ orders_view(const struct battle *b, enum viewer viewer)
 	return json_pack("{s:o, s:o}", "stations", stations, "ships", ships);
 }
 
+/*
+ * Who has not ordered yet this round: the held stations of an operational
+ * crewed ship (the same rule as order_all_in()), and for the GM the
+ * operational GM ships.  Empty lists outside planning.
+ */
+static json_t *
+waiting_view(const struct battle *b, enum viewer viewer)
+{
+	json_t *stations = json_array(), *ships = json_array();
+	const struct ship *s = battle_crewed_ship(b);
+	int i;
+
+	if (b->phase != PHASE_PLANNING)
+		goto out;
+	if (s != NULL && battle_ship_operational(s))
+		for (i = 0; i < STATION_COUNT; i++)
+			if (b->holder[i] != 0 && !b->station_order[i].given)
+				json_array_append_new(stations, json_string(
+				    station_name((enum station)i)));
+	if (viewer != VIEWER_GM)
+		goto out;
+	for (i = 0; i < b->nships; i++) {
+		s = &b->ships[i];
+		if (!s->crewed && battle_ship_operational(s) &&
+		    !s->order.given)
+			json_array_append_new(ships, json_integer(s->id));
+	}
+out:
+	return json_pack("{s:o, s:o}", "stations", stations, "ships", ships);
+}
+
 static json_t *
 players_view(const struct battle *b, json_t **stations_out)
 {
@@ -198,8 +233,11 @@ view_battle(const struct battle *b, enum viewer viewer)
 	if (b->phase == PHASE_ENDED)
 		json_object_set_new(view, "winner",
 		    json_string(side_name(b->winner)));
-	if (viewer != VIEWER_SPECTATOR)
+	if (viewer != VIEWER_SPECTATOR) {
 		json_object_set_new(view, "orders", orders_view(b, viewer));
+		json_object_set_new(view, "waiting_for",
+		    waiting_view(b, viewer));
+	}
 	if (viewer == VIEWER_GM)
 		json_object_set_new(view, "orders_in",
 		    json_boolean(order_all_in(b)));
@@ -361,6 +399,17 @@ redact(const struct battle *b, enum viewer viewer, json_t *out,
 		copy_keys(out, e, sides);
 		copy_keys(out, e, actor_keys);
 		copy_keys(out, e, engineering);
+	} else if (strcmp(kind, "defaults") == 0) {
+		/* Whether a hostile ship had orders is the GM's secret. */
+		json_t *ships = json_array(), *item;
+		size_t i;
+
+		copy_keys(out, e, (const char *const[]){ "stations", NULL });
+		json_array_foreach(json_object_get(e, "ships"), i, item)
+			if (ref_visibility(b, viewer, item, "ship", "side") ==
+			    SEEN_FULL)
+				json_array_append(ships, item);
+		json_object_set_new(out, "ships", ships);
 	} else if (strcmp(kind, "battle_start") == 0 ||
 	    strcmp(kind, "battle_end") == 0 || strcmp(kind, "narration") == 0)
 		copy_keys(out, e, public_keys);

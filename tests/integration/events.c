@@ -72,7 +72,11 @@ dispatch(struct sse *s)
 	    s->ev_type, data));
 	if (strcmp(s->ev_type, "snapshot") == 0) {
 		json_decref(s->state);
-		s->state = json_incref(data);
+		/* "now" is the server's clock, not part of the battle. */
+		if (!json_is_integer(json_object_get(data, "now")))
+			die("a snapshot without the server's \"now\"");
+		s->state = json_deep_copy(data);
+		json_object_del(s->state, "now");
 		s->snapshots++;
 	} else if (strcmp(s->ev_type, "delta") == 0) {
 		json_t *next;

@@ -1186,6 +1186,8 @@ stream_event(void *arg, const char *type, const char *id, const char *data,
 	case EV_SNAPSHOT:
 		json_decref(c->state);
 		c->state = json_deep_copy(j);
+		/* The server's clock, not part of the battle. */
+		json_object_del(c->state, "now");
 		orders_in_view(c);
 		if (!c->synced) {
 			c->synced = 1;

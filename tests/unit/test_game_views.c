@@ -151,6 +151,73 @@ test_crew_sees_own_side_and_detected_hostiles(void **state)
 	battle_free(b);
 }
 
+/*
+ * waiting_for follows the orders; a resolution logs who held for want of
+ * an order, and the crew's copy names no hostile ship; an accepted
+ * order's receipt says what it became, with numbers as numbers.
+ */
+static void
+test_waiting_defaults_receipt(void **state)
+{
+	struct battle *b = scene();
+	json_t *crew, *gm, *log, *e, *copy, *body, *r;
+	char *text;
+
+	(void)state;
+	crew = view_battle(b, VIEWER_CREW);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(crew,
+	    "waiting_for"), "stations")), 5);
+	json_decref(crew);
+	body = tg_jsonf("{\"round\":\"1\",\"station\":\"gunner\","
+	    "\"type\":\"fire\",\"weapon\":\"0\",\"target\":\"2\"}");
+	assert_int_equal(order_submit(b, &ann, body, NULL), 0);
+	r = order_receipt(b, body);
+	text = tg_dump(r);
+	assert_string_equal(text, "{\"order\":{\"fire\":[{\"target\":2,"
+	    "\"weapon\":0}],\"type\":\"fire\"},\"round\":1,"
+	    "\"station\":\"gunner\"}");
+	free(text);
+	json_decref(r);
+	json_decref(body);
+	assert_int_equal(tg_order(b, &tg_gm, NULL, "{\"round\":1,\"ship\":2,"
+	    "\"evade\":true}"), 0);
+	crew = view_battle(b, VIEWER_CREW);
+	gm = view_battle(b, VIEWER_GM);
+	assert_false(contains(json_object_get(crew, "waiting_for"),
+	    "gunner"));
+	assert_true(contains(json_object_get(crew, "waiting_for"), "pilot"));
+	assert_true(contains(json_object_get(crew, "waiting_for"),
+	    "\"ships\":[]"));
+	/* Ship 2 ordered; 3, 4 (hostile) and 5 (the ally) did not. */
+	assert_true(contains(json_object_get(gm, "waiting_for"),
+	    "\"ships\":[3,4,5]"));
+	json_decref(crew);
+	json_decref(gm);
+
+	log = tg_resolve(b);
+	e = tg_find(log, "defaults", 0);
+	assert_non_null(e);
+	assert_int_equal(json_array_size(json_object_get(e, "stations")), 4);
+	assert_int_equal(json_array_size(json_object_get(e, "ships")), 3);
+	assert_non_null(strstr(json_string_value(json_object_get(e, "text")),
+	    "Farmarker holds"));
+	copy = view_log_entry(b, VIEWER_CREW, e);
+	assert_int_equal(json_array_size(json_object_get(copy, "ships")), 1);
+	assert_false(contains(copy, "Farmarker"));
+	assert_false(contains(copy, "Shadowmarker"));
+	assert_false(contains(copy, "Raider"));
+	assert_string_equal(json_string_value(json_object_get(copy, "text")),
+	    "no order in time: captain, pilot, engineer, sensors hold; "
+	    "Ally holds");
+	json_decref(copy);
+	json_decref(log);
+	/* A new round: nobody has ordered yet. */
+	gm = view_battle(b, VIEWER_GM);
+	assert_true(contains(json_object_get(gm, "waiting_for"), "gunner"));
+	json_decref(gm);
+	battle_free(b);
+}
+
 static void
 test_orders_in_views(void **state)
 {
@@ -178,8 +245,15 @@ test_orders_in_views(void **state)
 	assert_true(contains(json_object_get(json_object_get(json_object_get(
 	    crew, "orders"), "ships"), "5"), "{\"weapon\":0}"));
 	assert_null(json_object_get(spectator, "orders"));
+	/* Who has not ordered: the crew's stations, and GM ships for the GM. */
+	assert_true(contains(json_object_get(crew, "waiting_for"),
+	    "\"ships\":[]"));
+	assert_true(json_array_size(json_object_get(json_object_get(gm,
+	    "waiting_for"), "ships")) > 0);
+	assert_null(json_object_get(spectator, "waiting_for"));
 	/* Spectators see the crew's view minus orders. */
 	json_object_del(crew, "orders");
+	json_object_del(crew, "waiting_for");
 	a = tg_dump(crew);
 	c = tg_dump(spectator);
 	assert_string_equal(a, c);
@@ -397,6 +471,7 @@ main(void)
 		cmocka_unit_test(test_gm_sees_everything),
 		cmocka_unit_test(test_crew_sees_own_side_and_detected_hostiles),
 		cmocka_unit_test(test_orders_in_views),
+		cmocka_unit_test(test_waiting_defaults_receipt),
 		cmocka_unit_test(test_projection_is_canonical),
 		cmocka_unit_test(test_log_unknown_attacker),
 		cmocka_unit_test(test_log_crew_attack_hides_armor),

@@ -8,6 +8,14 @@
  * Files are read per request (they are small, and the page cache holds
  * them); ETags let browsers revalidate cheaply, and text is gzipped when
  * the client accepts it.
+ *
+ * Headers: a Content-Security-Policy that lets a page run only the
+ * scripts and styles served from here and talk only to this origin (the
+ * consoles use fetch and EventSource on it, nothing else), no Referer
+ * (tokens travel in URLs: an events URL, the dashboard's access_token),
+ * and no sniffing.  A file whose name carries a version ("app.v3.js") is
+ * immutable: a new version gets a new name, so browsers may keep it a
+ * year without asking; every other file is revalidated with its ETag.
  */
 #include "config.h"
 
@@ -31,6 +39,11 @@
 #define STATIC_MAX_FILE (8u * 1024 * 1024)
 /* Below this, gzip saves too little to be worth it. */
 #define STATIC_GZIP_MIN 256
+
+#define STATIC_CSP "default-src 'none'; script-src 'self'; " \
+	"style-src 'self'; img-src 'self' data:; connect-src 'self'; " \
+	"font-src 'self'; manifest-src 'self'; base-uri 'none'; " \
+	"form-action 'self'; frame-ancestors 'none'"
 
 static const struct {
 	const char *ext;
@@ -72,6 +85,23 @@ mime_type(const char *path, int *compress)
 		}
 	}
 	return "application/octet-stream";
+}
+
+/*
+ * Whether a file name carries a version, as "name.vN.ext" (N digits): its
+ * contents never change under that name.
+ */
+static int
+path_is_versioned(const char *path)
+{
+	const char *name = strrchr(path, '/'), *ext, *v;
+
+	name = name != NULL ? name + 1 : path;
+	if ((ext = strrchr(name, '.')) == NULL || ext == name)
+		return 0;
+	for (v = ext - 1; v > name && *v >= '0' && *v <= '9'; v--)
+		;
+	return v < ext - 1 && v - 2 >= name && v[0] == 'v' && v[-1] == '.';
 }
 
 /*
@@ -191,6 +221,8 @@ static_resolve(struct request *req, struct daemon *d)
 		rel = xstrdup("gm.html");
 	else if (strcmp(req->path, "/dashboard") == 0)
 		rel = xstrdup("dashboard.html");
+	else if (strcmp(req->path, "/favicon.ico") == 0)
+		rel = xstrdup("favicon.svg");	/* what browsers ask for */
 	else
 		rel = url_decode(req->path + 1, strlen(req->path + 1), 0);
 	if (rel == NULL || !path_is_clean(rel)) {
@@ -276,8 +308,11 @@ static_send(struct request *req, const char *path, const struct stat *st,
 		response_set_body(resp, type, data, len);
 	}
 	response_add_header(resp, "ETag", etag);
-	response_add_header(resp, "Cache-Control", "no-cache");
+	response_add_header(resp, "Cache-Control", path_is_versioned(path) ?
+	    "public, max-age=31536000, immutable" : "no-cache");
 	response_add_header(resp, "X-Content-Type-Options", "nosniff");
+	response_add_header(resp, "Content-Security-Policy", STATIC_CSP);
+	response_add_header(resp, "Referrer-Policy", "no-referrer");
 	if (compress)
 		response_add_header(resp, "Vary", "Accept-Encoding");
 	request_respond(req, resp);

@@ -203,6 +203,17 @@ etag_matches(const char *inm, const char *etag)
 	return 0;
 }
 
+/* Whether the root has no file of this name. */
+static int
+static_missing(const char *www, const char *name)
+{
+	char *full = xasprintf("%s/%s", www, name);
+	int missing = access(full, F_OK) != 0;
+
+	free(full);
+	return missing;
+}
+
 /*
  * Maps a request path to a file below the root; answers the error itself
  * and returns NULL when there is none.
@@ -221,7 +232,8 @@ static_resolve(struct request *req, struct daemon *d)
 		rel = xstrdup("gm.html");
 	else if (strcmp(req->path, "/dashboard") == 0)
 		rel = xstrdup("dashboard.html");
-	else if (strcmp(req->path, "/favicon.ico") == 0)
+	else if (strcmp(req->path, "/favicon.ico") == 0 &&
+	    static_missing(www, "favicon.ico"))
 		rel = xstrdup("favicon.svg");	/* what browsers ask for */
 	else
 		rel = url_decode(req->path + 1, strlen(req->path + 1), 0);

@@ -124,6 +124,40 @@ same_body "$WWW/style.css" "GET /style.css after a change"
 [ "$(header ETag)" != "$etag" ] ||
     fail "GET /style.css: same ETag $etag after the file changed"
 
+# --- security and caching headers --------------------------------------
+
+# Every file: a policy that runs only this origin's scripts and styles
+# and talks only to it, no Referer (tokens travel in URLs), no sniffing.
+for f in index.html app.js style.css; do
+	http GET "$BASE_URL/$f"
+	expect_header Content-Security-Policy "script-src 'self'" "GET /$f"
+	expect_header Content-Security-Policy "connect-src 'self'" "GET /$f"
+	expect_header Content-Security-Policy "default-src 'none'" "GET /$f"
+	expect_header Referrer-Policy '^no-referrer$' "GET /$f"
+	expect_header X-Content-Type-Options '^nosniff$' "GET /$f"
+	expect_header Cache-Control '^no-cache$' "GET /$f"
+done
+# A versioned name never changes: immutable.  Near misses are not.
+echo 'export const v = 3;' >"$WWW/app.v3.js"
+cp "$WWW/app.v3.js" "$WWW/app.v.js"
+cp "$WWW/app.v3.js" "$WWW/v3.js"
+http GET "$BASE_URL/app.v3.js"
+expect_status 200 "GET /app.v3.js"
+expect_header Cache-Control 'immutable' "GET /app.v3.js"
+expect_header Cache-Control 'max-age=31536000' "GET /app.v3.js"
+for f in app.v.js v3.js; do
+	http GET "$BASE_URL/$f"
+	expect_header Cache-Control '^no-cache$' "GET /$f"
+done
+# Browsers ask for /favicon.ico: the SVG icon when there is no .ico.
+mv "$WWW/favicon.ico" "$WWW/favicon.ico.bak"
+printf '<svg xmlns="http://www.w3.org/2000/svg"/>' >"$WWW/favicon.svg"
+http GET "$BASE_URL/favicon.ico"
+expect_status 200 "GET /favicon.ico with only favicon.svg"
+expect_header Content-Type '^image/svg\+xml' "GET /favicon.ico with only favicon.svg"
+same_body "$WWW/favicon.svg" "GET /favicon.ico with only favicon.svg"
+mv "$WWW/favicon.ico.bak" "$WWW/favicon.ico"
+
 # --- gzip -------------------------------------------------------------
 
 for f in style.css index.html; do

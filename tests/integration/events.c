@@ -39,7 +39,8 @@ struct sse {
 	char last_id[64];
 	json_t *state;
 	json_t *events;		/* [ [id, type, data], ... ] */
-	int snapshots, deltas, heartbeats, presences, accepted;
+	int snapshots, deltas, heartbeats, presences, accepted, hellos;
+	int heartbeat_events;
 	json_t *presence;
 	int open;
 };
@@ -68,15 +69,31 @@ dispatch(struct sse *s)
 		die("an event's data is not JSON");
 	if (s->ev_id[0] != '\0')
 		snprintf(s->last_id, sizeof(s->last_id), "%s", s->ev_id);
+	/*
+	 * Each connection's own: its opening and its heartbeats, with the
+	 * server's clock ("now"), which is not part of the battle either.
+	 */
+	if (strcmp(s->ev_type, "hello") == 0 ||
+	    strcmp(s->ev_type, "heartbeat") == 0) {
+		if (!json_is_integer(json_object_get(data, "now")))
+			die("a hello or heartbeat without the server's \"now\"");
+		if (strcmp(s->ev_type, "hello") == 0)
+			s->hellos++;
+		else
+			s->heartbeat_events++;
+		json_decref(data);
+		goto out;
+	}
+	if (strcmp(s->ev_type, "snapshot") == 0) {
+		if (!json_is_integer(json_object_get(data, "now")))
+			die("a snapshot without the server's \"now\"");
+		json_object_del(data, "now");
+	}
 	json_array_append_new(s->events, json_pack("[s,s,O]", s->ev_id,
 	    s->ev_type, data));
 	if (strcmp(s->ev_type, "snapshot") == 0) {
 		json_decref(s->state);
-		/* "now" is the server's clock, not part of the battle. */
-		if (!json_is_integer(json_object_get(data, "now")))
-			die("a snapshot without the server's \"now\"");
-		s->state = json_deep_copy(data);
-		json_object_del(s->state, "now");
+		s->state = json_incref(data);
 		s->snapshots++;
 	} else if (strcmp(s->ev_type, "delta") == 0) {
 		json_t *next;
@@ -476,6 +493,12 @@ main(int argc, char **argv)
 	pump(3000);
 	if (watcher->heartbeats < beats + 2)
 		die("a silent stream got no heartbeats");
+	/* Each ":hb" comes with an event a browser can see, and every
+	 * connection opened with a hello. */
+	if (watcher->heartbeat_events != watcher->heartbeats)
+		die("a :hb comment without its heartbeat event");
+	if (watcher->hellos < 1)
+		die("a stream without a hello event");
 
 	/* The player leaves: the GM's presence no longer lists them. */
 	sse_close(crew);

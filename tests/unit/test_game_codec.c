@@ -25,11 +25,17 @@
 
 #include "test_game_support.h"
 
-/* Checked-in results of the scripted battle (seed 20240501). */
-#define SCRIPT_LOG_HASH		UINT64_C(0xbb72afe6314fd175)
-#define SCRIPT_STATE_HASH	UINT64_C(0x2f40c6046271f753)
+/*
+ * Checked-in results of the scripted battle (seed 20240501).  The
+ * "defaults" entries (18 of the 22 rounds have a station without an
+ * order) took the entries from 190 to 208 and moved both hashes; they
+ * roll no dice, so the battle itself played out as before: same rounds,
+ * same end.
+ */
+#define SCRIPT_LOG_HASH		UINT64_C(0xb7c6aff12ca0beb1)
+#define SCRIPT_STATE_HASH	UINT64_C(0x37426078042c30f4)
 #define SCRIPT_ROUNDS		22
-#define SCRIPT_ENTRIES		190
+#define SCRIPT_ENTRIES		208
 
 static const struct actor ann = { ACTOR_PLAYER, 1 };
 static const struct actor bob = { ACTOR_PLAYER, 2 };

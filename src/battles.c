@@ -78,6 +78,7 @@ struct pending_write {
 	enum action_kind kind;
 	struct actor who;
 	json_t *body;
+	json_t *crew_log;	/* the crew's copies of its log entries */
 	int presence;		/* a member joined: presence may change */
 	battles_done_fn done;
 	void *arg;
@@ -270,8 +271,19 @@ battle_commit_action(struct live_battle *lb, struct pending_write *pw)
 		log_error("battle %s: a committed %s does not apply again: %s",
 		    lb->id, action_name(pw->kind), why.text);
 	if (lb->channel != NULL) {
+		/*
+		 * The committed state is now where the live one was when the
+		 * crew's copies were made: spectators read the crew's log.
+		 */
+		const json_t *views[VIEWER_COUNT] = {
+			[VIEWER_GM] = log,
+			[VIEWER_CREW] = pw->crew_log,
+			[VIEWER_SPECTATOR] = pw->crew_log,
+		};
+
 		/* A narration adds to the log and changes no view. */
-		channel_changed(lb->channel, log, pw->kind != ACTION_NARRATE);
+		channel_changed(lb->channel, views, pw->kind !=
+		    ACTION_NARRATE);
 		/*
 		 * Its author hears at once that the order is on disk, in the
 		 * words of the 202 answer (api/orders.c).
@@ -312,6 +324,7 @@ write_done(void *arg, int status)
 		pw->done(pw->arg, status, pw->result);
 	json_decref(pw->result);
 	json_decref(pw->body);
+	json_decref(pw->crew_log);
 	persist_write_free(pw->w);
 	free(pw);
 	if (lb->deleting && lb->pending == 0) {
@@ -416,6 +429,7 @@ live_battle_act(struct live_battle *lb, enum action_kind kind,
 {
 	enum battle_phase before = battle_phase(lb->game);
 	json_t *log, *crew_log, *result = NULL;
+	struct pending_write *pw;
 	struct persist_write *w;
 	char actor[32];
 	uint64_t t0;
@@ -441,7 +455,6 @@ live_battle_act(struct live_battle *lb, enum action_kind kind,
 	    battles_wall_ms());
 	crew_log = battle_crew_log(lb, log);
 	persist_write_log(w, log, crew_log);
-	json_decref(crew_log);
 	json_decref(log);
 	battle_record_state(lb, w, kind == ACTION_START ||
 	    kind == ACTION_RESOLVE || kind == ACTION_END);
@@ -449,8 +462,9 @@ live_battle_act(struct live_battle *lb, enum action_kind kind,
 		phase_gauge(lb->reg, before, -1);
 		phase_gauge(lb->reg, battle_phase(lb->game), 1);
 	}
-	pending_set_action(battle_submit(lb, w, done, arg, result), kind, who,
-	    body);
+	pw = battle_submit(lb, w, done, arg, result);
+	pending_set_action(pw, kind, who, body);
+	pw->crew_log = crew_log;
 	battle_after_change(lb);
 	return 0;
 }

@@ -26,7 +26,7 @@
 
 /* Warn once per battle when a snapshot passes this (the seed's bound). */
 #define STREAM_SNAPSHOT_WARN (100u * 1024)
-#define VIEWS 3
+#define VIEWS VIEWER_COUNT
 #define ALL_VIEWS 7u
 
 struct chunk {
@@ -517,14 +517,17 @@ channel_dirty(struct channel *c)
 }
 
 void
-channel_changed(struct channel *c, const json_t *log, int documents)
+channel_changed(struct channel *c, const json_t *const log[VIEWER_COUNT],
+    int documents)
 {
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(log, i, e)
+	json_array_foreach(log[VIEWER_GM], i, e)
 		for (int v = 0; v < VIEWS; v++)
-			json_array_append_new(c->pending_log[v],
+			json_array_append_new(c->pending_log[v], v ==
+			    VIEWER_GM ? json_incref(e) : log[v] != NULL ?
+			    json_incref(json_array_get(log[v], i)) :
 			    c->src.log_entry(c->src.arg, (enum viewer)v, e));
 	if (documents)
 		c->documents_dirty = 1;

@@ -116,13 +116,17 @@ void channel_free(struct channel *c);
 
 /*
  * A committed change: the channel will publish after its debounce window.
- * log is an array of the change's new log entries (the GM's, borrowed),
- * published in one "log" event per view; it may be empty.  documents says
- * whether the change can alter what a viewer sees of the battle (a
+ * log[VIEWER_GM] is an array of the change's new log entries (the GM's,
+ * borrowed), published in one "log" event per view; it may be empty.
+ * Each other view's copies come from log[view] when it is not NULL (an
+ * array of the same length, borrowed: the caller made them when the
+ * change was applied), else from the source's log_entry().  documents
+ * says whether the change can alter what a viewer sees of the battle (a
  * narration only adds to the log): if no change of a window can, the
  * views are not projected again.
  */
-void channel_changed(struct channel *c, const json_t *log, int documents);
+void channel_changed(struct channel *c, const json_t *const log[VIEWER_COUNT],
+    int documents);
 
 /*
  * A private event for the subscribers of one member (a player id, 0 for

@@ -66,6 +66,7 @@ enum viewer {
 	VIEWER_GM,
 	VIEWER_CREW,		/* every player of the battle */
 	VIEWER_SPECTATOR,	/* the crew's view minus orders */
+	VIEWER_COUNT
 };
 
 /* Who makes a request: the GM, one player (by id), or a spectator. */

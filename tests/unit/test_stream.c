@@ -99,10 +99,17 @@ static const struct subscriber_transport sink_ops = {
 	.close = sink_close,
 };
 
+/* A stopped wall clock: two streams' bytes can be compared. */
+static int64_t
+fake_wall_ms(void)
+{
+	return INT64_C(1700000000000);
+}
+
 static struct stream_options opts = {
 	.debounce_ms = 0, .heartbeat_s = 15, .retry_ms = 3000,
 	.ring_events = 8, .ring_bytes = 1 << 20, .max_backlog = 64 * 1024,
-	.write_timeout_s = 30,
+	.write_timeout_s = 30, .wall_ms = fake_wall_ms,
 };
 
 static struct channel *
@@ -163,7 +170,7 @@ change(struct loop *loop, struct channel *c, struct fake *f)
 	    "narration");
 
 	f->counter++;
-	channel_changed(c, log, 1);
+	channel_changed(c, (const json_t *[VIEWER_COUNT]){ log }, 1);
 	json_decref(log);
 	/* debounce 0: published on the next turn of the loop. */
 	assert_int_equal(loop_run_once(loop, 50), 0);
@@ -194,6 +201,11 @@ test_snapshot_deltas_and_resume(void **state)
 	assert_int_equal(snaps, 1);
 	assert_null(strstr(a.bytes, "secret"));
 	assert_non_null(strstr(a.bytes, "retry: 3000\n"));
+	/* The opening event, then the snapshot, on the stream's clock. */
+	assert_non_null(strstr(a.bytes, "retry: 3000\n:ok\n\nevent: hello\n"
+	    "data: {\"heartbeat_ms\":15000,\"now\":1700000000000,"
+	    "\"retry_ms\":3000}\n\n"));
+	assert_non_null(strstr(a.bytes, "\"now\":1700000000000,\"pad\""));
 	json_decref(doc);
 
 	/* b resumes from a's last id after two more changes: a replay. */
@@ -248,7 +260,7 @@ test_slow_reader_is_dropped(void **state)
 	for (int i = 0; i < 200 && slow.closes == 0; i++) {
 		json_t *log = json_pack("[{s:s}]", "text", f.pad);
 
-		channel_changed(c, log, 1);
+		channel_changed(c, (const json_t *[VIEWER_COUNT]){ log }, 1);
 		json_decref(log);
 		assert_int_equal(loop_run_once(loop, 50), 0);
 	}

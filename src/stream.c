@@ -432,6 +432,15 @@ channel_publish_log(struct channel *c)
 	channel_emit_views(c, "log", data);
 }
 
+/* The "round" part of a GM document: {round, phase, deadline}. */
+static json_t *
+round_of(const json_t *gm)
+{
+	return json_pack("{s:O?, s:O?, s:O?}", "round",
+	    json_object_get(gm, "round"), "phase", json_object_get(gm,
+	    "phase"), "deadline", json_object_get(gm, "deadline"));
+}
+
 static void
 channel_publish_round(struct channel *c)
 {
@@ -439,9 +448,7 @@ channel_publish_round(struct channel *c)
 
 	if (gm == NULL)
 		return;
-	round = json_pack("{s:O?, s:O?, s:O?}", "round",
-	    json_object_get(gm, "round"), "phase", json_object_get(gm,
-	    "phase"), "deadline", json_object_get(gm, "deadline"));
+	round = round_of(gm);
 	if (c->last_round != NULL && json_equal(round, c->last_round)) {
 		json_decref(round);
 		return;
@@ -584,6 +591,7 @@ channel_new(struct stream *s, const char *battle_id, int64_t epoch,
     const struct channel_source *source)
 {
 	struct channel *c = xcalloc(1, sizeof(*c));
+	json_t *doc;
 
 	c->s = s;
 	snprintf(c->battle_id, sizeof(c->battle_id), "%s", battle_id);
@@ -591,6 +599,13 @@ channel_new(struct stream *s, const char *battle_id, int64_t epoch,
 	c->src = *source;
 	for (int v = 0; v < VIEWS; v++)
 		c->pending_log[v] = json_array();
+	/*
+	 * The round as it stands, so that the first publish (after a
+	 * restart, say) sends "round" only if the round really changed.
+	 */
+	doc = c->src.document(c->src.arg, VIEWER_GM);
+	c->last_round = round_of(doc);
+	json_decref(doc);
 	c->next = s->channels;
 	if (s->channels != NULL)
 		s->channels->prev = c;
@@ -725,6 +740,8 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 	const char *reason;
 	uint64_t after;
 	char hello[160];
+	struct chunk *ch;
+	json_t *here;
 
 	sub->c = c;
 	sub->viewer = viewer;
@@ -758,14 +775,15 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 			metric_add(s->m_replays, 1);
 	} else {
 		subscriber_snapshot(sub);
-		/* Who is here, until the next change says otherwise. */
-		if (c->last_presence != NULL) {
-			struct chunk *ch = frame(c->epoch, 0, "presence",
-			    c->last_presence);
-
-			subscriber_push(sub, ch);
-			chunk_unref(ch);
-		}
+		/*
+		 * Who is here, this subscriber included, until the next
+		 * change says otherwise (the others hear of it then).
+		 */
+		here = channel_presence(c);
+		ch = frame(c->epoch, 0, "presence", here);
+		subscriber_push(sub, ch);
+		chunk_unref(ch);
+		json_decref(here);
 		reason = last_event_id && *last_event_id ? "resend" : "new";
 		if (s->m_snapshots != NULL)
 			metric_series_add(metric_series(s->m_snapshots,

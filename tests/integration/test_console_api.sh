@@ -140,5 +140,30 @@ cmp -s "$TMP/got1" "$TMP/live" ||
     fail "GET /log differs from the log events: $(diff "$TMP/got1" "$TMP/live" | head -c 800)"
 
 kill "$SSE" 2>/dev/null
+
+# The GM's own stream counts the GM as here from its first presence.
+"$CURL" -sN --max-time 30 "$U/events?access_token=$GM" >"$TMP/sse" &
+SSE=$!
+track_client "$SSE"
+wait_for_text '^event: presence' "presence on the GM's stream"
+events presence | head -n 1 | jq -e '.gm == true' >/dev/null ||
+    fail "the GM's stream says the GM is away: $(events presence | head -n 1)"
+kill "$SSE" 2>/dev/null
+
+# After a restart, a change that leaves the round alone sends no round.
+stop_daemon
+DAEMON_DB=$TMP/daemon1.db
+start_daemon --drain-delay 0 --heartbeat 1 --debounce 5
+U=$BASE_URL/v1/battles/$ID
+"$CURL" -sN --max-time 30 "$U/events?access_token=$GM" >"$TMP/sse" &
+SSE=$!
+track_client "$SSE"
+wait_for_text '^event: snapshot' "snapshot after the restart"
+as "$GM" PATCH "$U/ships/2" -d name=Renamed
+expect_status 200 "rename a ship after the restart"
+wait_for_text 'Renamed' "the rename's delta"
+[ -z "$(events round)" ] ||
+    fail "a round event that changed nothing after the restart: $(events round)"
+kill "$SSE" 2>/dev/null
 stop_daemon
 note "ok"

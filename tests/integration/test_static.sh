@@ -292,6 +292,13 @@ start_daemon --dev
 http GET "$BASE_URL/dashboard"
 expect_status 200 "GET /dashboard with --dev"
 same_body "$WWW/dashboard.html" "GET /dashboard with --dev"
+# ... and the list of battles, so that a developer finds what runs.
+http POST "$BASE_URL/v1/battles" -d name=Listed
+expect_status 201 "create a battle with --dev"
+http GET "$BASE_URL/v1/battles"
+expect_status 200 "GET /v1/battles with --dev, no token"
+grep -q '"name":"Listed"' "$TMP/body" ||
+    fail "GET /v1/battles with --dev does not list the battle: $(cat "$TMP/body")"
 stop_daemon
 
 # Neither --dev nor a token file: nothing opens it.  (401, or 403 since

@@ -52,7 +52,30 @@ async function errorOf(res) {
 // The body of a 2xx response: parsed JSON, or null when there is none.
 async function bodyOf(res) {
   const text = await res.text();
-  return text.trim() === '' ? null : JSON.parse(text);
+  if (text.trim() === '')
+    return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError({ status: res.status, title: 'Bad answer', detail: 'The server\'s answer was not JSON.' });
+  }
+}
+
+// A fresh Idempotency-Key (randomUUID needs a secure context; LAN http has none).
+function newKey() {
+  if (typeof crypto.randomUUID === 'function')
+    return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// How long to wait before retrying after this error, or null for never:
+// 429/503 with Retry-After, and 409 while the same key is still in flight.
+function retryWait(res, error, attempt) {
+  if (res.status === 429 || res.status === 503)
+    return retryAfterMs(res.headers.get('Retry-After'));
+  if (res.status === 409 && error.type === IN_FLIGHT)
+    return RETRY_DELAYS_MS[attempt];
+  return null;
 }
 
 const sleepFor = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -78,7 +101,7 @@ export class Api {
     if (this.token)
       init.headers.Authorization = `Bearer ${this.token}`;
     if (method !== 'GET' && method !== 'HEAD')
-      init.headers['Idempotency-Key'] = crypto.randomUUID();
+      init.headers['Idempotency-Key'] = newKey();
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -96,25 +119,16 @@ export class Api {
       }
       if (res.ok)
         return bodyOf(res);
-      const wait = last ? null : await this.#retryWait(res, attempt);
+      const error = await errorOf(res);
+      const wait = last ? null : retryWait(res, error, attempt);
       if (wait === null)
-        throw await errorOf(res);
+        throw error;
       await this.sleep(wait);
     }
   }
 
-  // How long to wait before retrying this error answer, or null for never:
-  // 429/503 with Retry-After, and 409 while the same key is in flight.
-  async #retryWait(res, attempt) {
-    if (res.status === 429 || res.status === 503)
-      return retryAfterMs(res.headers.get('Retry-After'));
-    if (res.status === 409 && (await res.clone().json().catch(() => null))?.type === IN_FLIGHT)
-      return RETRY_DELAYS_MS[attempt];
-    return null;
-  }
-
   #withTimeout(init) {
-    return this.timeoutMs > 0 && typeof AbortSignal?.timeout === 'function'
+    return this.timeoutMs > 0 && typeof globalThis.AbortSignal?.timeout === 'function'
       ? { ...init, signal: AbortSignal.timeout(this.timeoutMs) } : init;
   }
 

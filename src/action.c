@@ -27,6 +27,10 @@ static const char *const action_names[ACTION_COUNT] = {
 	[ACTION_NARRATE] = "narrate",
 	[ACTION_RESOLVE] = "resolve",
 	[ACTION_SETTINGS] = "settings",
+	[ACTION_PAUSE] = "pause",
+	[ACTION_RESUME] = "resume",
+	[ACTION_EXTEND] = "extend",
+	[ACTION_ORDERS] = "orders",
 };
 
 const char *
@@ -95,6 +99,12 @@ body_int(const json_t *body, const char *key)
 	return (int)json_integer_value(json_object_get(body, key));
 }
 
+static int64_t
+body_int64(const json_t *body, const char *key)
+{
+	return (int64_t)json_integer_value(json_object_get(body, key));
+}
+
 static const char *
 body_str(const json_t *body, const char *key)
 {
@@ -150,6 +160,60 @@ apply_settings(struct battle *b, const struct actor *who, const json_t *body,
 	if (rv != 0)
 		return rv;
 	return settings_set(b, who, rs, sp, why);
+}
+
+/*
+ * A batch of orders from one author, each applied as a single order
+ * would be; those refused change nothing and are reported.  Refused as a
+ * whole (with the first refusal) when none is accepted, so that a batch
+ * that changes nothing is not recorded.
+ */
+static int
+apply_orders(struct battle *b, const struct actor *who, const json_t *body,
+    struct refusal *why, json_t **result)
+{
+	const json_t *orders = json_object_get(body, "orders"), *o;
+	struct refusal first = { .code = REFUSAL_NONE }, one;
+	json_t *results;
+	int rv, first_rv = 0, accepted = 0;
+	size_t i;
+
+	if (!json_is_array(orders) || json_array_size(orders) == 0 ||
+	    json_array_size(orders) > ACTION_ORDERS_MAX) {
+		why->code = REFUSAL_MALFORMED;
+		snprintf(why->text, sizeof(why->text), "\"orders\" must be a "
+		    "list of 1 to %d orders", ACTION_ORDERS_MAX);
+		return BS_ERR_INVALID;
+	}
+	results = json_array();
+	json_array_foreach(orders, i, o) {
+		rv = order_submit(b, who, o, &one);
+		if (rv == 0) {
+			json_t *r = order_receipt(b, o);
+
+			json_object_set_new(r, "accepted", json_true());
+			json_array_append_new(results, r);
+			accepted++;
+			continue;
+		}
+		json_array_append_new(results, json_pack("{s:b, s:i, s:s, "
+		    "s:s}", "accepted", 0, "error", rv, "refusal",
+		    refusal_name(one.code), "detail", one.text));
+		if (first_rv == 0) {
+			first_rv = rv;
+			first = one;
+		}
+	}
+	if (accepted == 0) {
+		json_decref(results);
+		*why = first;
+		return first_rv;
+	}
+	if (result != NULL)
+		*result = json_pack("{s:o}", "results", results);
+	else
+		json_decref(results);
+	return 0;
 }
 
 int
@@ -233,6 +297,19 @@ action_apply(struct battle *b, enum action_kind kind,
 		break;
 	case ACTION_SETTINGS:
 		rv = apply_settings(b, who, body, why);
+		break;
+	case ACTION_PAUSE:
+		rv = battle_pause(b, who, body_int64(body, "now"), log, why);
+		break;
+	case ACTION_RESUME:
+		rv = battle_resume(b, who, body_int64(body, "now"), log, why);
+		break;
+	case ACTION_EXTEND:
+		rv = battle_extend(b, who, body_int64(body, "now"),
+		    body_int(body, "seconds"), log, why);
+		break;
+	case ACTION_ORDERS:
+		rv = apply_orders(b, who, body, why, result);
 		break;
 	case ACTION_COUNT:
 		break;

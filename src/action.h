@@ -11,6 +11,9 @@
 #ifndef BROADSIDE_ACTION_H
 #define BROADSIDE_ACTION_H
 
+/* The most orders one batch (ACTION_ORDERS) may carry. */
+#define ACTION_ORDERS_MAX	64
+
 #include <jansson.h>
 
 #include "game/game.h"
@@ -30,6 +33,11 @@ enum action_kind {
 	ACTION_NARRATE,		/* {"text":..} */
 	ACTION_RESOLVE,		/* {"deadline":epoch_ms} for the next round */
 	ACTION_SETTINGS,	/* {"round_seconds":n, "spectators":bool} */
+	ACTION_PAUSE,		/* {"now":epoch_ms} */
+	ACTION_RESUME,		/* {"now":epoch_ms} */
+	ACTION_EXTEND,		/* {"now":epoch_ms, "seconds":n} */
+	ACTION_ORDERS,		/* {"orders":[order, ...]} -> result
+				   {"results":[receipt or refusal, ...]} */
 	ACTION_COUNT,
 };
 

@@ -255,6 +255,19 @@ battles_foreach(struct battles *reg,
 
 /* ---- writes ------------------------------------------------------------------ */
 
+/* The private "accepted" event of one order, as its 202 answer says it. */
+static void
+battle_tell_accepted(struct live_battle *lb, const struct actor *who,
+    json_t *receipt)
+{
+	json_t *a = json_pack("{s:s, s:b}", "battle", lb->id, "accepted", 1);
+
+	json_object_update(a, receipt);
+	channel_private(lb->channel, who->role == ACTOR_GM ? 0 : who->player,
+	    "accepted", a);
+	json_decref(a);
+}
+
 /*
  * The action is on disk: apply it to the committed state too (the engine
  * is deterministic, so it does the same), and hand its log entries to the
@@ -288,14 +301,17 @@ battle_commit_action(struct live_battle *lb, struct pending_write *pw)
 		 * Its author hears at once that the order is on disk, in the
 		 * words of the 202 answer (api/orders.c).
 		 */
-		if (pw->kind == ACTION_ORDER) {
-			json_t *a = json_pack("{s:s, s:b}", "battle", lb->id,
-			    "accepted", 1);
+		if (pw->kind == ACTION_ORDER)
+			battle_tell_accepted(lb, &pw->who, pw->result);
+		if (pw->kind == ACTION_ORDERS) {
+			json_t *r;
+			size_t i;
 
-			json_object_update(a, pw->result);
-			channel_private(lb->channel, pw->who.role ==
-			    ACTOR_GM ? 0 : pw->who.player, "accepted", a);
-			json_decref(a);
+			json_array_foreach(json_object_get(pw->result,
+			    "results"), i, r)
+				if (json_is_true(json_object_get(r,
+				    "accepted")))
+					battle_tell_accepted(lb, &pw->who, r);
 		}
 	}
 	json_decref(log);
@@ -516,7 +532,9 @@ battle_after_change(struct live_battle *lb)
 {
 	int64_t delay;
 
-	if (battle_phase(lb->game) != PHASE_PLANNING) {
+	/* A stopped clock: the round waits for the GM (game/clock.c). */
+	if (battle_phase(lb->game) != PHASE_PLANNING ||
+	    battle_paused_left(lb->game) > 0) {
 		loop_timer_cancel(lb->round_timer);
 		lb->round_timer = NULL;
 		return;

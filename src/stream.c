@@ -432,13 +432,21 @@ channel_publish_log(struct channel *c)
 	channel_emit_views(c, "log", data);
 }
 
-/* The "round" part of a GM document: {round, phase, deadline}. */
+/*
+ * The "round" part of a GM document: {round, phase, deadline}, and
+ * paused_ms while the clock is stopped.
+ */
 static json_t *
 round_of(const json_t *gm)
 {
-	return json_pack("{s:O?, s:O?, s:O?}", "round",
+	json_t *r = json_pack("{s:O?, s:O?, s:O?}", "round",
 	    json_object_get(gm, "round"), "phase", json_object_get(gm,
 	    "phase"), "deadline", json_object_get(gm, "deadline"));
+
+	if (json_object_get(gm, "paused_ms") != NULL)
+		json_object_set(r, "paused_ms", json_object_get(gm,
+		    "paused_ms"));
+	return r;
 }
 
 static void

@@ -65,6 +65,12 @@ int api_body_only(struct request *req, json_t *body,
 void api_refuse(struct request *req, int err, const char *slug,
     const char *detail);
 
+/*
+ * The HTTP status of an error code, as api_refuse() answers it, and a
+ * title for it (static).
+ */
+int api_refusal_status(int err, const char **title);
+
 struct live_battle;
 struct actor;
 
@@ -79,6 +85,9 @@ void api_battle_start(struct request *req, void *daemon);
 void api_battle_end(struct request *req, void *daemon);
 void api_battle_resolve(struct request *req, void *daemon);
 void api_battle_narration(struct request *req, void *daemon);
+void api_battle_pause(struct request *req, void *daemon);
+void api_battle_resume(struct request *req, void *daemon);
+void api_battle_extend(struct request *req, void *daemon);
 void api_battle_log(struct request *req, void *daemon);
 
 /* players.c */

@@ -355,6 +355,61 @@ api_battle_resolve(struct request *req, void *daemon)
 	simple_gm_action(req, daemon, ACTION_RESOLVE);
 }
 
+/*
+ * The round clock: pause, resume, extend (body {"seconds": -600..600}).
+ * The record holds the server's time, so that a replay does the same.
+ */
+static void
+clock_action(struct request *req, void *daemon, enum action_kind kind)
+{
+	static const char *const none[] = { NULL };
+	static const char *const extend[] = { "seconds", NULL };
+	struct live_battle *lb;
+	struct actor who;
+	json_t *body, *act;
+	long seconds = 0;
+
+	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	    !api_require_gm(req, &who) ||
+	    (body = api_body_object(req)) == NULL)
+		return;
+	if (api_body_only(req, body, kind == ACTION_EXTEND ? extend :
+	    none) != 0 || (kind == ACTION_EXTEND && (api_body_int(req, body,
+	    "seconds", 0, -600, 600, &seconds) != 0)))
+		goto out;
+	if (kind == ACTION_EXTEND && seconds == 0) {
+		request_respond(req, response_problem(422, "bad-field",
+		    "Bad field", "'seconds' moves the deadline by -600 to 600 "
+		    "seconds (not 0); it is required."));
+		goto out;
+	}
+	act = json_pack("{s:I}", "now", (json_int_t)battles_wall_ms());
+	if (kind == ACTION_EXTEND)
+		json_object_set_new(act, "seconds", json_integer(seconds));
+	api_act(req, lb, &who, 200, kind, act);
+	json_decref(act);
+out:
+	json_decref(body);
+}
+
+void
+api_battle_pause(struct request *req, void *daemon)
+{
+	clock_action(req, daemon, ACTION_PAUSE);
+}
+
+void
+api_battle_resume(struct request *req, void *daemon)
+{
+	clock_action(req, daemon, ACTION_RESUME);
+}
+
+void
+api_battle_extend(struct request *req, void *daemon)
+{
+	clock_action(req, daemon, ACTION_EXTEND);
+}
+
 void
 api_battle_narration(struct request *req, void *daemon)
 {

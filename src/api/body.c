@@ -114,41 +114,49 @@ api_refuse(struct request *req, int err, const char *slug,
     const char *detail)
 {
 	char type[64];
-	int status;
 	const char *title;
+	int status = api_refusal_status(err, &title);
 	size_t i;
 
-	switch (err) {
-	case BS_ERR_INVALID:
-	case BS_ERR_TOO_LARGE:
-		status = 422;
-		title = "Refused";
-		break;
-	case BS_ERR_DENIED:
-		status = 403;
-		title = "Not allowed";
-		break;
-	case BS_ERR_NOT_FOUND:
-		status = 404;
-		title = "Not found";
-		break;
-	case BS_ERR_STATE:
-	case BS_ERR_EXISTS:
-	case BS_ERR_LIMIT:
-		status = 409;
-		title = "Conflict";
-		break;
-	default:
-		status = 500;
-		title = "Internal error";
-		break;
-	}
 	/* Problem slugs are kebab-case; the engine's names snake_case. */
 	for (i = 0; slug[i] != '\0' && i < sizeof(type) - 1; i++)
 		type[i] = slug[i] == '_' ? '-' : slug[i];
 	type[i] = '\0';
 	request_respond(req, response_problem(status, type, title, "%s",
 	    detail));
+}
+
+int
+api_refusal_status(int err, const char **title)
+{
+	int status;
+
+	switch (err) {
+	case BS_ERR_INVALID:
+	case BS_ERR_TOO_LARGE:
+		status = 422;
+		*title = "Refused";
+		break;
+	case BS_ERR_DENIED:
+		status = 403;
+		*title = "Not allowed";
+		break;
+	case BS_ERR_NOT_FOUND:
+		status = 404;
+		*title = "Not found";
+		break;
+	case BS_ERR_STATE:
+	case BS_ERR_EXISTS:
+	case BS_ERR_LIMIT:
+		status = 409;
+		*title = "Conflict";
+		break;
+	default:
+		status = 500;
+		*title = "Internal error";
+		break;
+	}
+	return status;
 }
 
 /* A string member of at most max bytes, or NULL when absent. */

@@ -6,9 +6,90 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "api/api.h"
 #include "battles.h"
 #include "error.h"
+
+/*
+ * A batch's answer: each order's outcome as the single order would have
+ * had it, a receipt with "status":202, or the problem members of its
+ * refusal.
+ */
+static void
+batch_done(void *arg, int status, json_t *result)
+{
+	json_t *results = json_array(), *r, *out = NULL;
+	const char *title;
+	char type[96];
+	size_t i, k;
+	int code;
+
+	json_array_foreach(json_object_get(result, "results"), i, r) {
+		int err = (int)json_integer_value(json_object_get(r, "error"));
+		const char *name = json_string_value(json_object_get(r,
+		    "refusal"));
+
+		if (json_is_true(json_object_get(r, "accepted"))) {
+			json_t *copy = json_copy(r);
+
+			json_object_set_new(copy, "status", json_integer(202));
+			json_array_append_new(results, copy);
+			continue;
+		}
+		code = api_refusal_status(err, &title);
+		snprintf(type, sizeof(type), "urn:broadside:problem:%s",
+		    name != NULL ? name : "refused");
+		for (k = strlen("urn:broadside:problem:"); type[k]; k++)
+			if (type[k] == '_')
+				type[k] = '-';
+		json_array_append_new(results, json_pack("{s:b, s:i, s:s, s:s, "
+		    "s:O}", "accepted", 0, "status", code, "type", type,
+		    "title", title, "detail", json_object_get(r, "detail")));
+	}
+	if (status == 0)
+		out = json_pack("{s:o}", "results", results);
+	else
+		json_decref(results);
+	api_wait_done(arg, status, out);
+	json_decref(out);
+}
+
+/*
+ * Several orders of one author in one request, {"orders":[...]}: applied
+ * one by one as single orders are, committed together, answered 202 with
+ * the outcome of each (or refused as a whole when none is accepted).
+ */
+static void
+orders_batch(struct request *req, struct live_battle *lb,
+    const struct actor *who, json_t *body)
+{
+	static const char *const keys[] = { "orders", NULL };
+	struct refusal why;
+	struct api_wait *w;
+	int rv;
+
+	if (api_body_only(req, body, keys) != 0)
+		return;
+	w = api_wait_new(req, 202, json_pack("{s:s}", "battle",
+	    live_battle_id(lb)));
+	rv = live_battle_act(lb, ACTION_ORDERS, who, body, &why, batch_done,
+	    w);
+	if (rv != 0) {
+		char detail[sizeof(why.text) + 64];
+
+		api_wait_cancel(w);
+		if (why.code == REFUSAL_NONE || why.code == REFUSAL_MALFORMED) {
+			api_refuse_change(req, rv, &why, NULL);
+			return;
+		}
+		snprintf(detail, sizeof(detail), "None of the orders was "
+		    "accepted; the first refused: %s", why.text);
+		api_refuse(req, rv, refusal_name(why.code), detail);
+	}
+}
 
 void
 api_orders_submit(struct request *req, void *daemon)
@@ -23,6 +104,11 @@ api_orders_submit(struct request *req, void *daemon)
 	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
 	    (body = api_body_object(req)) == NULL)
 		return;
+	if (json_object_get(body, "orders") != NULL) {
+		orders_batch(req, lb, &who, body);
+		json_decref(body);
+		return;
+	}
 	/* The engine's receipt adds round, station or ship, and order. */
 	reply = json_pack("{s:s, s:b}", "battle", live_battle_id(lb),
 	    "accepted", 1);

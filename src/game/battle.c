@@ -402,6 +402,7 @@ battle_end(struct battle *b, const struct actor *who, json_t *log,
 	b->phase = PHASE_ENDED;
 	b->winner = SIDE_NONE;
 	b->deadline = 0;
+	b->paused_left = 0;
 	entry = combatlog_new(b, "battle_end");
 	json_object_set_new(entry, "winner", json_string("none"));
 	json_object_set_new(entry, "reason", json_string("gm"));

@@ -102,6 +102,10 @@ codec_save(const struct battle *b, size_t *len)
 	    "next_seq", (json_int_t)b->next_seq,
 	    "next_ship", b->next_ship_id, "next_player", b->next_player_id,
 	    "ships", ships);
+	/* Only when stopped: a running clock saves as it always did. */
+	if (b->paused_left > 0)
+		json_object_set_new(root, "paused_left",
+		    json_integer(b->paused_left));
 	save_crew(b, root);
 	text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(root);
@@ -413,6 +417,10 @@ load_battle(const json_t *root, struct battle *b)
 	b->phase = (enum battle_phase)phase;
 	b->winner = (enum side)winner;
 	b->deadline = deadline;
+	if (json_object_get(root, "paused_left") != NULL &&
+	    (field_int64(root, "paused_left", &b->paused_left, NULL) != 1 ||
+	    b->paused_left <= 0 || b->phase != PHASE_PLANNING))
+		return BS_ERR_INVALID;
 	b->next_seq = (uint64_t)seq;
 	b->spectators = spectators;
 	if ((b->phase == PHASE_LOBBY) != (b->round == 0))
@@ -431,7 +439,7 @@ codec_load(struct battle **out, const char *blob, size_t len)
 	    "round", "deadline", "round_seconds", "spectators", "winner",
 	    "max_ships", "max_players", "rng", "next_seq", "next_ship",
 	    "next_player", "ships", "players", "stations", "station_orders",
-	    NULL };
+	    "paused_left", NULL };
 	struct battle_limits limits;
 	struct battle *b = NULL;
 	json_t *root;

@@ -277,6 +277,22 @@ text_engineering(struct line *l, const json_t *e, const char *kind)
 	    "repaired" : "not fixed");
 }
 
+/* "the GM stops the clock: 12 s left" */
+static void
+text_clock(struct line *l, const json_t *e)
+{
+	const char *action = str(e, "action");
+	int left = (get_int(e, "left_ms") + 999) / 1000;
+
+	if (strcmp(action, "pause") == 0)
+		line_add(l, "the GM stops the clock: %d s left", left);
+	else if (strcmp(action, "resume") == 0)
+		line_add(l, "the GM starts the clock again: %d s left", left);
+	else
+		line_add(l, "the GM moves the deadline by %+d s: %d s left",
+		    get_int(e, "seconds"), left);
+}
+
 /* "no order in time: pilot, gunner hold; Raider holds" */
 static void
 text_defaults(struct line *l, const json_t *e)
@@ -339,6 +355,8 @@ combatlog_set_text(json_t *entry)
 		text_engineering(&l, entry, kind);
 	else if (strcmp(kind, "defaults") == 0)
 		text_defaults(&l, entry);
+	else if (strcmp(kind, "clock") == 0)
+		text_clock(&l, entry);
 	else if (strcmp(kind, "revealed") == 0)
 		line_add(&l, "%s gives its position away by firing",
 		    name_of(entry, "actor_name"));

@@ -152,6 +152,9 @@ enum refusal_code {
 	REFUSAL_CREWED_EXISTS,		/* at most one crewed ship */
 	REFUSAL_CREWED_NOT_CREW_SIDE,	/* the crewed ship is on side crew */
 	REFUSAL_SIDE_EMPTY,		/* start needs a ship on each side */
+	REFUSAL_PAUSED,			/* the round's clock is stopped */
+	REFUSAL_NOT_PAUSED,		/* resume needs a stopped clock */
+	REFUSAL_TIME_UP,		/* too late to stop or move the clock */
 	REFUSAL_COUNT,
 };
 
@@ -231,6 +234,30 @@ int battle_start(struct battle *b, const struct actor *who, json_t *log,
  */
 int battle_end(struct battle *b, const struct actor *who, json_t *log,
     struct refusal *why);
+
+/*
+ * The round clock (clock.c).  The engine reads no clock: each call takes
+ * the daemon's wall-clock time, now_ms, which the daemon records in the
+ * action so that a replay does the same.
+ *
+ * battle_pause(): GM, while planning with the clock running: stops it,
+ * keeping the time left (the deadline becomes 0; the round resolves only
+ * when resumed, or when the GM resolves it).  battle_resume(): restarts
+ * it with that time left.  battle_extend(): moves the deadline, or the
+ * time left of a stopped clock, by seconds (-600..600, not 0), to no
+ * less than one second from now.  Each logs a "clock" entry.  Return 0,
+ * or BS_ERR_DENIED (not the GM), BS_ERR_STATE (not planning; paused, not
+ * paused; the time is up), BS_ERR_INVALID (seconds out of range).
+ */
+int battle_pause(struct battle *b, const struct actor *who, int64_t now_ms,
+    json_t *log, struct refusal *why);
+int battle_resume(struct battle *b, const struct actor *who, int64_t now_ms,
+    json_t *log, struct refusal *why);
+int battle_extend(struct battle *b, const struct actor *who, int64_t now_ms,
+    int seconds, json_t *log, struct refusal *why);
+
+/* Milliseconds left on a stopped round clock, or 0 when it runs. */
+int64_t battle_paused_left(const struct battle *b);
 
 /*
  * GM: posts narration (1..1000 bytes of UTF-8) to the log as a

@@ -5,6 +5,7 @@ src_libbroadside_a_SOURCES += \
 	src/game/game.h \
 	src/game/state.h \
 	src/game/battle.c \
+	src/game/clock.c \
 	src/game/codec.c \
 	src/game/combatlog.c \
 	src/game/crew.c \

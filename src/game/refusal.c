@@ -63,6 +63,9 @@ static const struct refusal_kind refusal_kinds[REFUSAL_COUNT] = {
 	[REFUSAL_CREWED_NOT_CREW_SIDE] = { "crewed_not_crew_side",
 	    BS_ERR_INVALID },
 	[REFUSAL_SIDE_EMPTY] = { "side_empty", BS_ERR_STATE },
+	[REFUSAL_PAUSED] = { "paused", BS_ERR_STATE },
+	[REFUSAL_NOT_PAUSED] = { "not_paused", BS_ERR_STATE },
+	[REFUSAL_TIME_UP] = { "time_up", BS_ERR_STATE },
 };
 
 const char *

@@ -419,6 +419,7 @@ end_check(struct round *r)
 			alive[b->ships[i].side] = true;
 	order_clear_all(b);
 	b->deadline = 0;
+	b->paused_left = 0;
 	if (alive[SIDE_CREW] && alive[SIDE_HOSTILE]) {
 		b->round++;
 		b->phase = PHASE_PLANNING;

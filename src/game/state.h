@@ -79,6 +79,7 @@ struct battle {
 	enum battle_phase	 phase;
 	int			 round;
 	int64_t			 deadline;
+	int64_t			 paused_left;	/* ms; > 0: the clock is stopped */
 	int			 round_seconds;
 	bool			 spectators;
 	enum side		 winner;

@@ -233,6 +233,9 @@ view_battle(const struct battle *b, enum viewer viewer)
 	if (b->phase == PHASE_ENDED)
 		json_object_set_new(view, "winner",
 		    json_string(side_name(b->winner)));
+	if (b->paused_left > 0)
+		json_object_set_new(view, "paused_ms",
+		    json_integer(b->paused_left));
 	if (viewer != VIEWER_SPECTATOR) {
 		json_object_set_new(view, "orders", orders_view(b, viewer));
 		json_object_set_new(view, "waiting_for",
@@ -366,7 +369,7 @@ redact(const struct battle *b, enum viewer viewer, json_t *out,
 	    "modifiers", "total", "need", "success", "die", "restored",
 	    "hull", "damaged", NULL };
 	static const char *const public_keys[] = { "winner", "reason",
-	    "narration", NULL };
+	    "narration", "action", "left_ms", "seconds", NULL };
 	static const char *const sides[] = { "actor_side", "target_side",
 	    NULL };
 	enum visibility a, t;
@@ -411,7 +414,8 @@ redact(const struct battle *b, enum viewer viewer, json_t *out,
 				json_array_append(ships, item);
 		json_object_set_new(out, "ships", ships);
 	} else if (strcmp(kind, "battle_start") == 0 ||
-	    strcmp(kind, "battle_end") == 0 || strcmp(kind, "narration") == 0)
+	    strcmp(kind, "battle_end") == 0 || strcmp(kind, "narration") == 0 ||
+	    strcmp(kind, "clock") == 0)
 		copy_keys(out, e, public_keys);
 }
 

@@ -396,6 +396,85 @@ test_narration_and_settings(void **state)
 	battle_free(b);
 }
 
+/*
+ * The round clock: stop, move, start again; refusals change nothing; a
+ * stopped clock survives a save and load; a new round starts running.
+ */
+static void
+test_round_clock(void **state)
+{
+	struct battle *b = tg_duel(5), *copy;
+	struct actor ann = tg_player_actor(1);
+	const int64_t t0 = INT64_C(1700000000000);
+	struct refusal why;
+	json_t *log = json_array(), *e;
+	char *saved;
+	size_t len;
+
+	(void)state;
+	battle_set_deadline(b, t0 + 30000);
+	assert_int_equal(battle_resume(b, &tg_gm, t0, log, &why),
+	    BS_ERR_STATE);
+	assert_int_equal(why.code, REFUSAL_NOT_PAUSED);
+	assert_int_equal(battle_pause(b, &ann, t0, log, &why), BS_ERR_DENIED);
+	assert_int_equal(battle_pause(b, &tg_gm, t0 + 29500, log, &why),
+	    BS_ERR_STATE);
+	assert_int_equal(why.code, REFUSAL_TIME_UP);
+	assert_int_equal(json_array_size(log), 0);
+
+	assert_int_equal(battle_pause(b, &tg_gm, t0 + 10000, log, &why), 0);
+	assert_int_equal(battle_deadline(b), 0);
+	assert_int_equal(battle_paused_left(b), 20000);
+	assert_int_equal(battle_pause(b, &tg_gm, t0 + 11000, log, &why),
+	    BS_ERR_STATE);
+	assert_int_equal(why.code, REFUSAL_PAUSED);
+	assert_int_equal(battle_extend(b, &tg_gm, t0 + 12000, 0, log, &why),
+	    BS_ERR_INVALID);
+	assert_int_equal(battle_extend(b, &tg_gm, t0 + 12000, 601, log,
+	    &why), BS_ERR_INVALID);
+	assert_int_equal(battle_extend(b, &tg_gm, t0 + 12000, 15, log, &why),
+	    0);
+	assert_int_equal(battle_paused_left(b), 35000);
+
+	/* Stopped, it saves and loads as it is. */
+	saved = codec_save(b, &len);
+	assert_int_equal(codec_load(&copy, saved, len), 0);
+	assert_int_equal(battle_paused_left(copy), 35000);
+	assert_int_equal(codec_hash(copy), codec_hash(b));
+	battle_free(copy);
+	free(saved);
+
+	assert_int_equal(battle_resume(b, &tg_gm, t0 + 50000, log, &why), 0);
+	assert_int_equal(battle_paused_left(b), 0);
+	assert_int_equal(battle_deadline(b), t0 + 85000);
+	/* Moved back, it keeps at least a second. */
+	assert_int_equal(battle_extend(b, &tg_gm, t0 + 84500, -60, log, &why),
+	    BS_ERR_STATE);
+	assert_int_equal(battle_extend(b, &tg_gm, t0 + 60000, -60, log, &why),
+	    0);
+	assert_int_equal(battle_deadline(b), t0 + 61000);
+
+	assert_int_equal(json_array_size(log), 4);
+	e = json_array_get(log, 0);
+	assert_string_equal(json_string_value(json_object_get(e, "kind")),
+	    "clock");
+	assert_string_equal(json_string_value(json_object_get(e, "text")),
+	    "the GM stops the clock: 20 s left");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(log, 1), "text")),
+	    "the GM moves the deadline by +15 s: 35 s left");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(log, 2), "text")),
+	    "the GM starts the clock again: 35 s left");
+
+	/* A stopped clock does not outlive its round. */
+	assert_int_equal(battle_pause(b, &tg_gm, t0 + 60000, log, &why), 0);
+	json_decref(tg_resolve(b));
+	assert_int_equal(battle_paused_left(b), 0);
+	json_decref(log);
+	battle_free(b);
+}
+
 int
 main(void)
 {
@@ -407,6 +486,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_players_and_stations),
 		cmocka_unit_test(test_narration_and_settings),
+		cmocka_unit_test(test_round_clock),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,8 @@
 # fetch and localStorage, so no browser and no server.  Skipped (exit 77)
 # when node is missing or older than 19 (CustomEvent as a global).
 dir=${BS_SRCDIR:+$BS_SRCDIR/tests/jsunit}
-dir=${dir:-${0%/*}}
+case $0 in */*) here=${0%/*} ;; *) here=. ;; esac
+dir=${dir:-$here}
 
 if ! command -v node >/dev/null 2>&1; then
 	echo "SKIP: node is not installed (Debian package nodejs)"

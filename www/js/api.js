@@ -78,7 +78,9 @@ function retryWait(res, error, attempt) {
   return null;
 }
 
+// Resolves after ms.
 const sleepFor = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// A template tag: the path with each ${part} URL-encoded.
 const path = (strings, ...parts) =>
   strings.reduce((out, s, i) => out + s + (i < parts.length ? encodeURIComponent(parts[i]) : ''), '');
 

@@ -27,7 +27,7 @@ const ROUTES = {
 // Events after which "resyncing" gives way to "live": new changes.
 const CHANGES = new Set(['delta', 'log', 'round']);
 
-// url with its query parameter name set to value.
+// url with its query parameter name set to value (and no fragment).
 function withParam(url, name, value) {
   const hash = url.indexOf('#');
   const base = hash < 0 ? url : url.slice(0, hash);

@@ -70,15 +70,16 @@ export class BattleStore extends EventTarget {
   // Applies a `delta` (RFC 7386 merge patch) at the cost of what it names.
   applyDelta(patch) {
     const change = emptyChange();
-    if (!isObject(patch))
-      return this.#emit(change);
-    const doc = this.doc ?? {};
-    for (const key of Object.keys(patch)) {
-      change.keys.add(key);
-      if (key === 'ships')
-        this.#noteShips(doc.ships, patch.ships, change);
+    // A patch that is not an object would replace the document: refused.
+    if (isObject(patch)) {
+      const doc = this.doc ?? {};
+      for (const key of Object.keys(patch)) {
+        change.keys.add(key);
+        if (key === 'ships')
+          this.#noteShips(doc.ships, patch.ships, change);
+      }
+      this.doc = mergePatch(doc, patch);
     }
-    this.doc = mergePatch(doc, patch);
     this.#emit(change);
   }
 

@@ -120,3 +120,13 @@ test('join sends the code, name and role, without a token when none is set', asy
   assert.equal(calls[0].init.headers.Authorization, undefined);
   assert.deepEqual(JSON.parse(calls[0].init.body), { join_code: 'ABC123', name: 'Ann', role: 'spectator' });
 });
+
+test('the round clock and batch orders', async () => {
+  const { client, calls } = api([answer(200, {}), answer(200, {}), answer(200, {})]);
+  await client.pause('b1');
+  await client.extend('b1', 30);
+  await client.orders('b1', [ORDER]);
+  assert.deepEqual(calls.map((c) => c.url), ['/v1/battles/b1/pause', '/v1/battles/b1/extend', '/v1/battles/b1/orders']);
+  assert.deepEqual(JSON.parse(calls[1].init.body), { seconds: 30 });
+  assert.deepEqual(JSON.parse(calls[2].init.body), { orders: [ORDER] });
+});

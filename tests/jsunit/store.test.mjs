@@ -137,3 +137,16 @@ test('secondsLeft counts down to the deadline with the server clock', () => {
   store.applyDelta({ deadline: 0 });
   assert.equal(store.secondsLeft(), null);
 });
+
+test('a paused clock: paused_ms from the round event, secondsLeft frozen', () => {
+  const clock = { t: 40_000 };
+  const { store, changes } = loaded(clock);
+  store.applyRound({ round: 2, phase: 'planning', deadline: 0, paused_ms: 12_300, now: 50_000 });
+  assert.ok(changes[0].keys.has('paused_ms') && changes[0].keys.has('deadline'));
+  clock.t = 90_000;
+  assert.equal(store.secondsLeft(), 13);
+  store.applyRound({ round: 2, phase: 'planning', deadline: 110_000, now: 100_000 });
+  assert.equal('paused_ms' in store.doc, false);
+  assert.ok(changes[1].keys.has('paused_ms'));
+  assert.equal(store.secondsLeft(), 10);
+});

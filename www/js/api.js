@@ -156,6 +156,8 @@ export class Api {
   freeStation(id, st) { return this.request('DELETE', path`/v1/battles/${id}/stations/${st}`); }
   // Gives an order {round, station|ship, type, ...} -> the 202 receipt.
   order(id, body) { return this.request('POST', path`/v1/battles/${id}/orders`, body); }
+  // Gives several orders of one author in one commit -> each outcome.
+  orders(id, list) { return this.request('POST', path`/v1/battles/${id}/orders`, { orders: list }); }
   // GM: adds a ship from a spec -> {ship: newId, ...}.
   addShip(id, spec) { return this.request('POST', path`/v1/battles/${id}/ships`, spec); }
   // GM: changes ship `ship` (move, hide, reveal, numbers).
@@ -170,6 +172,12 @@ export class Api {
   resolve(id) { return this.request('POST', path`/v1/battles/${id}/resolve`); }
   // GM: posts narration text to the log.
   narrate(id, text) { return this.request('POST', path`/v1/battles/${id}/narration`, { text }); }
+  // GM: stops the round clock with the time left.
+  pause(id) { return this.request('POST', path`/v1/battles/${id}/pause`); }
+  // GM: starts the round clock again.
+  resume(id) { return this.request('POST', path`/v1/battles/${id}/resume`); }
+  // GM: moves the deadline by seconds (-600..600).
+  extend(id, seconds) { return this.request('POST', path`/v1/battles/${id}/extend`, { seconds }); }
   // GM: changes settings {round_seconds?, spectators?}.
   settings(id, changes) { return this.request('PATCH', path`/v1/battles/${id}`, changes); }
   // GM: sets a player's skill (0..3).

@@ -115,17 +115,24 @@ export class BattleStore extends EventTarget {
     this.#emit(change);
   }
 
-  // Takes a `round` event: round, phase and deadline into doc, now to the clock.
+  // Takes a `round` event: round, phase, deadline and paused_ms (absent
+  // once the clock runs again) into doc, now to the clock.
   applyRound(r) {
     const change = emptyChange();
     change.round = true;
     this.noteServerTime(r.now);
-    if (this.doc)
+    if (this.doc) {
       for (const key of ['round', 'phase', 'deadline'])
         if (key in r && this.doc[key] !== r[key]) {
           this.doc[key] = r[key];
           change.keys.add(key);
         }
+      if (this.doc.paused_ms !== r.paused_ms) {
+        if (r.paused_ms === undefined) delete this.doc.paused_ms;
+        else this.doc.paused_ms = r.paused_ms;
+        change.keys.add('paused_ms');
+      }
+    }
     this.#emit(change);
   }
 
@@ -169,8 +176,11 @@ export class BattleStore extends EventTarget {
     return this.#now() + this.clockOffset;
   }
 
-  // Whole seconds left until doc.deadline (0 once passed), null without one.
+  // Whole seconds left until doc.deadline (0 once passed; the time left,
+  // frozen, while the GM has paused the clock), null without a deadline.
   secondsLeft() {
+    if (this.doc?.paused_ms > 0)
+      return Math.ceil(this.doc.paused_ms / 1000);
     const deadline = this.doc?.deadline;
     if (!deadline)
       return null;

@@ -4,38 +4,16 @@
 # receives its snapshot and a narration posted from the page, and the page
 # reports protocol h2 (eventsource_h2.mjs).
 #
-# Needs Debian's chromium (./bootstrap installs it) and npm's
-# playwright-core, which this test installs into the build tree
-# (tests/browser/node_modules under the build directory, never into the
-# source tree).  The test is skipped (exit 77) only when
-# /usr/bin/chromium is not installed, and says so; a failed npm install
-# fails it.
+# Needs Debian's chromium and npm's playwright-core at the version of
+# tests/browser/package-lock.json, both installed by ./bootstrap
+# (tests/browser/browserlib.sh: otherwise npm ci into the build tree).
+# The test is skipped (exit 77) only when /usr/bin/chromium is not
+# installed, and says so; a failed npm install fails it.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/../integration/tlslib.sh"
+. "$(dirname "$0")/browserlib.sh"
 
-PLAYWRIGHT_VERSION=1.65.1
-
-if [ ! -x /usr/bin/chromium ]; then
-	note "SKIP: /usr/bin/chromium is not installed (Debian package chromium; ./bootstrap installs it)"
-	exit 77
-fi
-need_tool node node nodejs
-need_tool npm npm npm
-
-# playwright-core into the build tree, once per version.
-NODE_DIR=$BS_BUILDDIR/tests/browser
-if [ "$(cat "$NODE_DIR/node_modules/playwright-core/package.json" 2>/dev/null |
-    sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p')" != "$PLAYWRIGHT_VERSION" ]; then
-	mkdir -p "$NODE_DIR"
-	npm install --prefix "$NODE_DIR" --no-save --no-package-lock \
-	    --no-audit --no-fund --loglevel=error \
-	    "playwright-core@$PLAYWRIGHT_VERSION" >"$TMP/npm.log" 2>&1 &
-	NPM_PID=$!
-	track_client "$NPM_PID"
-	wait_exit "$NPM_PID" 300
-	[ "$EXIT_STATUS" -eq 0 ] ||
-	    fail "npm install playwright-core@$PLAYWRIGHT_VERSION (status $EXIT_STATUS): $(tail -n 5 "$TMP/npm.log")"
-fi
+browser_setup
 
 make_test_certs
 start_daemon --drain-delay 0 --heartbeat 1 --tls-cert "$CERT" --tls-key "$KEY"
@@ -48,7 +26,7 @@ ID=$(json_string id)
 GM=$(json_string gm_token)
 [ -n "$ID" ] && [ -n "$GM" ] || fail "create: no id or token: $(cat "$TMP/body")"
 
-NODE_PATH=$NODE_DIR/node_modules node \
+NODE_PATH=$BROWSER_NODE_MODULES node \
     "$BS_SRCDIR/tests/browser/eventsource_h2.mjs" "$S_URL" "$ID" "$GM" \
     "$TMP/chromium-profile" >"$TMP/browser.out" 2>"$TMP/browser.err" &
 BROWSER_PID=$!

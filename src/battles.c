@@ -47,6 +47,8 @@ struct live_battle {
 	unsigned pending;	/* writes submitted, not yet done */
 	int deleting;
 	int broken;		/* a write failed: memory is ahead of disk */
+	size_t state_bytes;	/* engine state at the last snapshot */
+	int64_t last_change;	/* Unix ms */
 	struct loop_timer *round_timer;
 	int resolve_queued;
 	struct live_battle *hnext;	/* hash chain */
@@ -402,6 +404,7 @@ battle_record_state(struct live_battle *lb, struct persist_write *w,
 
 		persist_write_snapshot(w, lb->action_seq, battle_round(lb->game),
 		    state, len, battles_wall_ms());
+		lb->state_bytes = len;
 		lb->snapshot_seq = lb->action_seq;
 	}
 }
@@ -465,6 +468,7 @@ live_battle_act(struct live_battle *lb, enum action_kind kind,
 		metric_observe(lb->reg->m_resolve,
 		    (double)(monotonic_us() - t0) / 1e6);
 	lb->action_seq++;
+	lb->last_change = battles_wall_ms();
 	w = persist_write_new(lb->id);
 	action_actor_format(who, actor, sizeof(actor));
 	persist_write_action(w, lb->action_seq, action_name(kind), actor, body,
@@ -604,6 +608,18 @@ live_battle_open(struct live_battle *lb)
 		    lb->reg->epoch, &src);
 }
 
+size_t
+live_battle_state_bytes(const struct live_battle *lb)
+{
+	return lb->state_bytes;
+}
+
+int64_t
+live_battle_last_change(const struct live_battle *lb)
+{
+	return lb->last_change;
+}
+
 struct channel *
 live_battle_channel(const struct live_battle *lb)
 {
@@ -620,6 +636,7 @@ live_battle_alloc(struct battles *reg, const char *id, const char *name)
 	lb->reg = reg;
 	snprintf(lb->id, sizeof(lb->id), "%.*s", BATTLE_ID_LEN, id);
 	lb->name = xstrdup(name);
+	lb->last_change = battles_wall_ms();
 	return lb;
 }
 
@@ -1026,6 +1043,7 @@ restore_one(struct battles *reg, const char *id)
 		return BS_ERR_INVALID;
 	}
 	lb->action_seq = lb->snapshot_seq = pb->snapshot_seq;
+	lb->state_bytes = pb->snapshot_len;
 	restore_replay(lb, pb);
 	persist_battle_free(pb);
 	live_battle_open(lb);

@@ -120,6 +120,14 @@ json_t *live_battle_document(const struct live_battle *lb,
  */
 void live_battle_state_hash(const struct live_battle *lb, char out[17]);
 
+/*
+ * The size in bytes of the battle's engine state at its last stored
+ * snapshot (0 before the first), and when its last change was applied
+ * (Unix ms; its creation or restore before any): for the dashboard.
+ */
+size_t live_battle_state_bytes(const struct live_battle *lb);
+int64_t live_battle_last_change(const struct live_battle *lb);
+
 /* The battle's event stream (NULL while it is being deleted). */
 struct channel *live_battle_channel(const struct live_battle *lb);
 size_t live_battle_spectators(const struct live_battle *lb);

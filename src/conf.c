@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "cidr.h"
 #include "error.h"
 #include "listen.h"
 
@@ -56,6 +57,8 @@ static const struct option_spec options[] = {
 	  "development mode: the dashboard needs no token" },
 	{ "admin-token-file", OPT_STRING, OFF(admin_token_file), 0, 0,
 	  "FILE", "file whose first line is the admin token" },
+	{ "metrics-allow", OPT_STRING, OFF(metrics_allow), 0, 0, "LIST",
+	  "addresses that read /metrics without a token (127.0.0.0/8,::1)" },
 	{ "log-level", OPT_LEVEL, OFF(log_level), 0, 0, "LEVEL",
 	  "error, warn, info (default) or debug" },
 	{ "drain-delay", OPT_INT, OFF(drain_delay_s), 0, 300, "SECONDS",
@@ -127,6 +130,7 @@ config_init(struct config *cfg)
 	cfg->db_path = xstrdup(BS_LOCALSTATEDIR "/lib/broadside/broadside.db");
 	cfg->sql_dir = xstrdup(BS_PKGDATADIR "/sql");
 	cfg->www_dir = xstrdup(BS_PKGDATADIR "/www");
+	cfg->metrics_allow = xstrdup("127.0.0.0/8,::1");
 	cfg->log_level = LOG_LEVEL_INFO;
 	cfg->drain_delay_s = 1;
 	cfg->drain_grace_s = 10;
@@ -162,6 +166,7 @@ config_free(struct config *cfg)
 	free(cfg->sql_dir);
 	free(cfg->www_dir);
 	free(cfg->admin_token_file);
+	free(cfg->metrics_allow);
 	free(cfg->config_file);
 	free(cfg->tls_cert);
 	free(cfg->tls_key);
@@ -376,6 +381,8 @@ config_parse_args(struct config *cfg, int argc, char **argv, char *err,
     size_t errlen)
 {
 	struct option longopts[NOPTIONS + 1];
+	struct cidr_list *allow;
+	char msg[160];
 	int c, idx;
 
 	for (size_t i = 0; i < NOPTIONS; i++) {
@@ -437,6 +444,12 @@ config_parse_args(struct config *cfg, int argc, char **argv, char *err,
 		    cfg->tls_cert != NULL ? "tls-key" : "tls-cert");
 		return BS_ERR_INVALID;
 	}
+	if (cidr_list_parse(cfg->metrics_allow, &allow, msg,
+	    sizeof(msg)) != 0) {
+		snprintf(err, errlen, "--metrics-allow: %s", msg);
+		return BS_ERR_INVALID;
+	}
+	cidr_list_free(allow);
 	return CONFIG_RUN;
 }
 

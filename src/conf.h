@@ -20,6 +20,7 @@ struct config {
 	int durability_full;	/* synchronous=FULL instead of NORMAL */
 	char *www_dir;
 	char *admin_token_file;
+	char *metrics_allow;	/* addresses that read /metrics freely */
 	char *config_file;
 	int dev;		/* dashboard without a token */
 	enum log_level log_level;

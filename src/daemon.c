@@ -23,8 +23,10 @@
 #include "alloc.h"
 #include "api/api.h"
 #include "battles.h"
+#include "cidr.h"
 #include "conf.h"
 #include "error.h"
+#include "figures.h"
 #include "http1.h"
 #include "http2.h"
 #include "listen.h"
@@ -32,6 +34,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "ratelimit.h"
+#include "request.h"
 #include "route.h"
 #include "store.h"
 #include "stream.h"
@@ -66,6 +69,8 @@ struct daemon {
 	uint64_t drain_deadline_us;
 	uint64_t started_us;
 	char *admin_token;
+	struct cidr_list *metrics_allow;
+	struct figures *figures;
 };
 
 /* ---- the listener's hand-offs ------------------------------------------ */
@@ -354,6 +359,11 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 	d = xcalloc(1, sizeof(*d));
 	d->cfg = cfg;
 	d->sigfd = -1;
+	if (cidr_list_parse(cfg->metrics_allow, &d->metrics_allow, err,
+	    errlen) != 0) {
+		rv = BS_ERR_INVALID;
+		goto fail;
+	}
 	if (cfg->admin_token_file != NULL &&
 	    (rv = daemon_read_admin_token(d, cfg->admin_token_file, err,
 	    errlen)) != 0)
@@ -396,6 +406,8 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 	    });
 	if ((rv = battles_restore(d->battles, err, errlen)) != 0)
 		goto fail;
+	d->figures = figures_new(d->loop, d->stream, d->metrics, d->battles,
+	    battles_epoch(d->battles));
 	d->ratelimit = ratelimit_new(cfg->rate, cfg->burst, 100000);
 	if (store_start(d->store) != 0) {
 		snprintf(err, errlen, "cannot start the storage thread");
@@ -456,6 +468,7 @@ daemon_free(struct daemon *d)
 	 */
 	store_close(d->store);
 	battles_free(d->battles);
+	figures_free(d->figures);
 	stream_free(d->stream);
 	ratelimit_free(d->ratelimit);
 	http1_free(d->http1);
@@ -471,6 +484,7 @@ daemon_free(struct daemon *d)
 	loop_free(d->loop);
 	metrics_free(d->metrics);
 	free(d->admin_token);
+	cidr_list_free(d->metrics_allow);
 	free(d);
 }
 
@@ -528,6 +542,18 @@ int
 daemon_has_admin_token(const struct daemon *d)
 {
 	return d->admin_token != NULL;
+}
+
+int
+daemon_metrics_allowed(const struct daemon *d, const struct request *req)
+{
+	return cidr_list_match(d->metrics_allow, req->remote);
+}
+
+struct figures *
+daemon_figures(struct daemon *d)
+{
+	return d->figures;
 }
 
 /* Compares in time that depends only on the lengths, not the contents. */

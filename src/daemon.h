@@ -14,6 +14,7 @@
 
 struct battles;
 struct config;
+struct figures;
 struct ratelimit;
 struct stream;
 struct daemon;
@@ -61,6 +62,12 @@ int daemon_is_admin(const struct daemon *d, const struct request *req);
 
 /* Whether an admin token is configured at all. */
 int daemon_has_admin_token(const struct daemon *d);
+
+/* Whether req comes from an address of --metrics-allow. */
+int daemon_metrics_allowed(const struct daemon *d, const struct request *req);
+
+/* The dashboard's figures (figures.h). */
+struct figures *daemon_figures(struct daemon *d);
 
 /* Seconds since the daemon started (monotonic). */
 double daemon_uptime(const struct daemon *d);

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "alloc.h"
 #include "buf.h"
 #include "error.h"
@@ -633,6 +635,85 @@ metrics_render(struct metrics *m, struct buf *out)
 		out->data[start] = '\0';
 	}
 	return o.rv;
+}
+
+/* A number JSON can hold: NaN and infinities become null. */
+static json_t *
+json_number_or_null(double v)
+{
+	if (isnan(v) || isinf(v))
+		return json_null();
+	if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+/* A series' label values as "name=value,name=value". */
+static char *
+series_key(const struct metric *fam, const struct metric_series *s)
+{
+	struct buf b;
+	size_t len;
+
+	buf_init(&b, 4096);
+	for (size_t i = 0; i < fam->nlabels; i++)
+		buf_printf(&b, "%s%s=%s", i ? "," : "", fam->labels[i],
+		    s->values[i]);
+	return buf_steal(&b, &len);
+}
+
+/* A histogram series: count, sum, bounds and per-bucket counts. */
+static json_t *
+series_histogram(const struct metric *fam, const struct metric_series *s)
+{
+	json_t *le = json_array(), *buckets = json_array();
+
+	for (size_t i = 0; i < fam->nbounds; i++)
+		json_array_append_new(le, json_number_or_null(fam->bounds[i]));
+	for (size_t i = 0; i <= fam->nbounds; i++)
+		json_array_append_new(buckets,
+		    json_integer((json_int_t)s->buckets[i]));
+	return json_pack("{s:I, s:o, s:o, s:o}", "count",
+	    (json_int_t)s->count, "sum", json_number_or_null(s->value),
+	    "le", le, "buckets", buckets);
+}
+
+static json_t *
+series_json(const struct metric *fam, const struct metric_series *s)
+{
+	return fam->type == METRIC_HISTOGRAM ? series_histogram(fam, s) :
+	    json_number_or_null(s->value);
+}
+
+json_t *
+metrics_json(struct metrics *m)
+{
+	json_t *out = json_object(), *by;
+
+	for (size_t i = 0; i < m->nfamilies; i++) {
+		struct metric *fam = m->families[i];
+
+		if (fam->fn != NULL) {
+			json_object_set_new(out, fam->name,
+			    json_number_or_null(fam->fn(fam->arg)));
+			continue;
+		}
+		if (fam->nlabels == 0) {
+			json_object_set_new(out, fam->name,
+			    series_json(fam, fam->single));
+			continue;
+		}
+		by = json_object();
+		for (size_t k = 0; k < fam->nseries; k++) {
+			char *key = series_key(fam, fam->series[k]);
+
+			json_object_set_new(by, key, series_json(fam,
+			    fam->series[k]));
+			free(key);
+		}
+		json_object_set_new(out, fam->name, by);
+	}
+	return out;
 }
 
 double

@@ -19,6 +19,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 struct buf;
 struct metrics;
 struct metric;		/* a family */
@@ -128,6 +130,17 @@ void metric_observe(struct metric *fam, double v);
  * out is left as it was before the call.
  */
 int metrics_render(struct metrics *m, struct buf *out);
+
+/*
+ * The whole registry as a new JSON object keyed by family name, for the
+ * dashboard: a counter or gauge without labels is its number; a family
+ * with labels an object keyed "label=value,label=value"; a histogram
+ * series {"count", "sum", "le": [finite bounds], "buckets": [counts per
+ * bucket, not cumulative, +Inf last]}, from which a client takes the
+ * quantiles of any interval.  NaN and infinities are null.  Calls the
+ * callbacks of metrics_add_callback().
+ */
+json_t *metrics_json(struct metrics *m);
 
 /* Buckets for latencies in seconds: 100 us .. 10 s. */
 extern const double METRICS_LATENCY_BUCKETS[];

@@ -592,6 +592,12 @@ channel_presence(const struct channel *c)
 	    "spectators", (json_int_t)spectators);
 }
 
+size_t
+channel_subscribers(const struct channel *c)
+{
+	return c->nsubs;
+}
+
 /* ---- channels ------------------------------------------------------------ */
 
 struct channel *

@@ -138,6 +138,9 @@ void channel_private(struct channel *c, int member, const char *event,
 /* Members connected: the GM, players by id, spectators. */
 json_t *channel_presence(const struct channel *c);
 
+/* Subscribers of the channel (open event streams). */
+size_t channel_subscribers(const struct channel *c);
+
 /* ---- subscribers ------------------------------------------------------- */
 
 /*

@@ -21,8 +21,13 @@ extern const size_t api_nroutes;
 void api_healthz(struct request *req, void *daemon);
 void api_readyz(struct request *req, void *daemon);
 
-/* metrics.c: GET /metrics in the Prometheus text format. */
+/*
+ * metrics.c: GET /metrics in the Prometheus text format (the operator, or
+ * an address of --metrics-allow), and GET /metrics/events, the
+ * dashboard's figures as an event stream (the operator).
+ */
 void api_metrics(struct request *req, void *daemon);
+void api_metrics_events(struct request *req, void *daemon);
 
 /* static.c: the pages and assets under --www. */
 void api_static(struct request *req, void *daemon);
@@ -104,6 +109,15 @@ void api_ship_remove(struct request *req, void *daemon);
 /* events.c: the event stream (SSE). */
 void api_battle_events(struct request *req, void *daemon);
 
+/*
+ * Answers req with an event stream of channel for viewer (member: a
+ * player id, 0 for the GM), resuming after its Last-Event-ID (header or
+ * ?last_event_id=), gzip-compressed when the request accepts it.
+ */
+struct channel;
+void api_event_stream(struct request *req, struct channel *channel,
+    enum viewer viewer, int member);
+
 /* orders.c */
 void api_orders_submit(struct request *req, void *daemon);
 
@@ -159,6 +173,14 @@ void api_wait_cancel(struct api_wait *w);
  */
 void api_refuse_change(struct request *req, int err,
     const struct refusal *why, const char *slug);
+
+/*
+ * The operator's rule, for the dashboard, its figures and /metrics: the
+ * server runs with --dev, or the request carries the admin token.
+ * Returns 1, or 0 after answering 401 (no or another token; with
+ * WWW-Authenticate) or 403 (no admin token configured at all).
+ */
+int api_require_operator(struct request *req, void *daemon);
 
 /*
  * The bearer token of a request: "Authorization: Bearer T", else the

@@ -13,29 +13,18 @@
 #include "stream.h"
 
 void
-api_battle_events(struct request *req, void *daemon)
+api_event_stream(struct request *req, struct channel *channel,
+    enum viewer viewer, int member)
 {
-	struct live_battle *lb;
-	struct channel *channel;
 	struct response *resp;
-	struct actor who;
 	char *last_query = NULL;
 	const char *last;
-	int gzip, member;
+	int gzip;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0)
-		return;
-	channel = live_battle_channel(lb);
-	if (channel == NULL) {
-		request_respond(req, response_problem(404, "no-such-battle",
-		    "No such battle", "This battle is being deleted."));
-		return;
-	}
 	last = request_header(req, "last-event-id");
 	if (last == NULL)
 		last = last_query = request_query_param(req, "last_event_id");
 	gzip = request_accepts_gzip(req);
-	member = who.role == ACTOR_GM ? 0 : who.player;
 
 	resp = response_new(200);
 	response_add_header(resp, "Content-Type", "text/event-stream");
@@ -46,8 +35,26 @@ api_battle_events(struct request *req, void *daemon)
 		response_add_header(resp, "Content-Encoding", "gzip");
 		response_add_header(resp, "Vary", "Accept-Encoding");
 	}
-	resp->stream = subscriber_new(channel, api_viewer(&who), member, gzip,
-	    last);
+	resp->stream = subscriber_new(channel, viewer, member, gzip, last);
 	free(last_query);
 	request_respond(req, resp);
+}
+
+void
+api_battle_events(struct request *req, void *daemon)
+{
+	struct live_battle *lb;
+	struct channel *channel;
+	struct actor who;
+
+	if (api_battle_caller(req, daemon, &lb, &who) != 0)
+		return;
+	channel = live_battle_channel(lb);
+	if (channel == NULL) {
+		request_respond(req, response_problem(404, "no-such-battle",
+		    "No such battle", "This battle is being deleted."));
+		return;
+	}
+	api_event_stream(req, channel, api_viewer(&who),
+	    who.role == ACTOR_GM ? 0 : who.player);
 }

@@ -9,6 +9,7 @@ const struct route api_routes[] = {
 	{ "/healthz", HTTP_GET | HTTP_HEAD, api_healthz, "healthz" },
 	{ "/readyz", HTTP_GET | HTTP_HEAD, api_readyz, "readyz" },
 	{ "/metrics", HTTP_GET | HTTP_HEAD, api_metrics, "metrics" },
+	{ "/metrics/events", HTTP_GET, api_metrics_events, "metrics_events" },
 	{ "/v1/battles", HTTP_POST, api_battles_create, "battles" },
 	{ "/v1/battles", HTTP_GET | HTTP_HEAD, api_battles_list, "battles" },
 	{ "/v1/battles/{id}", HTTP_GET | HTTP_HEAD, api_battle_get, "battle" },

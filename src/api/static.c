@@ -259,28 +259,6 @@ static_resolve(struct request *req, struct daemon *d)
 	return xstrdup(real);
 }
 
-/* The dashboard needs dev mode or the admin token. */
-static int
-static_dashboard_allowed(struct request *req, struct daemon *d)
-{
-	if (daemon_config(d)->dev || daemon_is_admin(d, req))
-		return 1;
-	if (!daemon_has_admin_token(d)) {
-		request_respond(req, response_problem(403, "forbidden",
-		    "Dashboard disabled", "Start broadsided with --dev or "
-		    "--admin-token-file to use the dashboard."));
-	} else {
-		struct response *resp = response_problem(401, "unauthorized",
-		    "Admin token required", "Open /dashboard?access_token="
-		    "YOUR_ADMIN_TOKEN, or send it as a Bearer token.");
-
-		response_add_header(resp, "WWW-Authenticate",
-		    "Bearer realm=\"broadside\"");
-		request_respond(req, resp);
-	}
-	return 0;
-}
-
 static void
 static_send(struct request *req, const char *path, const struct stat *st,
     char *data)
@@ -343,7 +321,7 @@ api_static(struct request *req, void *daemon)
 		return;
 	/* However it is named, the dashboard needs its token. */
 	if (strcmp(strrchr(path, '/'), "/dashboard.html") == 0 &&
-	    !static_dashboard_allowed(req, d)) {
+	    !api_require_operator(req, d)) {
 		free(path);
 		return;
 	}

@@ -77,6 +77,7 @@ expect_usage_error 99999 --listen 127.0.0.1:99999
 expect_usage_error '::1' --listen '[::1'
 expect_usage_error 'listen' --listen
 expect_usage_error loud $L --log-level loud
+expect_usage_error '10.0.0.0/33' $L --metrics-allow '127.0.0.1,10.0.0.0/33'
 expect_usage_error max-body $L --max-body -1
 expect_usage_error max-body $L --max-body 12abc
 expect_usage_error drain-grace $L --drain-grace soon

@@ -44,7 +44,12 @@ class Gm {
     this.selected = null;
     this.mode = 'place';
     this.shipSig = '';
-    window.addEventListener('hashchange', () => { if (battleOfHash() !== (this.id ?? '')) location.reload(); });
+    window.addEventListener('hashchange', () => {
+      const id = battleOfHash(), s = id && loadSession(id);
+      if (id === (this.id ?? '')) return;
+      if (!this.id && s?.role === 'gm') this.open(id, s.token);
+      else location.reload();
+    });
     $('c-form').addEventListener('submit', (e) => { e.preventDefault(); this.create(); });
     $('t-form').addEventListener('submit', (e) => { e.preventDefault(); this.openWith($('t-battle').value.trim(), $('t-token').value.trim()); });
     const id = battleOfHash();
@@ -259,4 +264,5 @@ class Gm {
   }
 }
 
-new Gm();
+// The console, for tests and the curious: window.__gm.store, .conn.
+window.__gm = new Gm();

@@ -108,10 +108,12 @@ export class GmMap {
     const [title, hull, name, flag] = g.children;
     if (this.drag?.id !== id) g.setAttribute('transform', `translate(${ship.x},${ship.y})`);
     hull.setAttribute('d', ship.damage === 'destroyed' ? WRECK : SHAPES[ship.class] ?? SHAPES.corvette);
-    name.textContent = ship.name;
-    flag.textContent = (ship.hidden ? 'H' : '') + (ship.crewed ? '★' : '') + (ship.notes ? '✎' : '');
+    name.textContent = `${ship.name} `; // the space: "Warden hidden" as one reads it
+    // Visible words are part of the accessible name, in the same order.
+    const flags = [ship.hidden && 'hidden', ship.crewed && '★', ship.notes && '✎'].filter(Boolean).join(' ');
+    flag.textContent = flags;
     title.textContent = `${ship.name} (${id}): ${shipStatus(ship, ships)}` + (ship.notes ? `. Notes: ${ship.notes}` : '');
-    g.setAttribute('aria-label', `${ship.name}, ship ${id} at ${ship.x}, ${ship.y}: ${shipStatus(ship, ships)}`);
+    g.setAttribute('aria-label', `${ship.name}${flags ? ' ' + flags : ''}, ship ${id} at ${ship.x}, ${ship.y}: ${shipStatus(ship, ships)}`);
     this.#classes(g, ship, ships);
     let c = this.sensors.get(id);
     if (ship.side === 'crew' && operational(ship)) {

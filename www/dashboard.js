@@ -1,129 +1,164 @@
-// The dashboard (dashboard.html): /metrics every 2 s into its table.
-"use strict";
+// The operator's dashboard (dashboard.html): the figures stream of GET
+// /metrics/events (a snapshot, then a merge patch each second) kept in a
+// document, sampled at each update into 15 minutes of history, drawn as
+// SVG charts (www/dashboard/chart.js) and a battle table
+// (www/dashboard/table.js).  The stream is the client library's
+// Connection (its watchdog reopens a silent stream); while it is down the
+// page says since when, and keeps the last figures, greyed.
+//
+// The page's own ?access_token= (the admin token; none in --dev) goes on
+// to the stream's URL, and nowhere else (the server sends no Referer).
 
-// Parses the Prometheus text format into [{name, labels, value}].
-function parseMetrics(text) {
-  const samples = [];
-  const re = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const m = re.exec(line);
-    if (!m) continue;
-    const labels = {};
-    for (const l of (m[2] || "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
-      labels[l[1]] = l[2];
-    samples.push({ name: m[1], labels: labels, value: Number(m[3]) });
-  }
-  return samples;
-}
+import { Connection } from './js/connection.js';
+import { mergePatch, isObject } from './js/merge.js';
+import { History, clock, fmtDuration } from './dashboard/figures.js';
+import { SECTIONS, SERIES } from './dashboard/specs.js';
+import { Chart } from './dashboard/chart.js';
+import { BattleTable } from './dashboard/table.js';
 
-function sum(samples, name) {
-  let total = 0;
-  for (const s of samples)
-    if (s.name === name) total += s.value;
-  return total;
-}
+const WINDOW_MS = 15 * 60 * 1000;
 
-function pick(samples, name, label, value) {
-  let total = 0;
-  for (const s of samples)
-    if (s.name === name && s.labels[label] === value) total += s.value;
-  return total;
-}
+const $ = (id) => document.getElementById(id);
 
-// The q-quantile of a histogram family (all series summed), as
-// Prometheus' histogram_quantile() estimates it.
-function quantile(samples, name, q) {
-  const buckets = new Map();
-  for (const s of samples) {
-    if (s.name !== name + "_bucket") continue;
-    const le = s.labels.le === "+Inf" ? Infinity : Number(s.labels.le);
-    buckets.set(le, (buckets.get(le) || 0) + s.value);
-  }
-  const les = [...buckets.keys()].sort((a, b) => a - b);
-  const total = les.length ? buckets.get(les[les.length - 1]) : 0;
-  if (!total) return NaN;
-  let prevLe = 0, prevCount = 0;
-  for (const le of les) {
-    const count = buckets.get(le);
-    if (count >= q * total) {
-      if (le === Infinity) return prevLe;
-      return prevLe + (le - prevLe) * (q * total - prevCount) /
-          Math.max(count - prevCount, 1);
-    }
-    prevLe = le; prevCount = count;
-  }
-  return prevLe;
-}
+// --- the page ---------------------------------------------------------------
 
-function ms(seconds) {
-  return isNaN(seconds) ? "\u2013" : (seconds * 1000).toFixed(2) + " ms";
-}
-
-function bytes(n) {
-  const units = ["B", "KiB", "MiB", "GiB"];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
-  return n.toFixed(i ? 1 : 0) + " " + units[i];
-}
-
-function duration(s) {
-  s = Math.floor(s);
-  const d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600),
-        m = Math.floor(s % 3600 / 60);
-  return (d ? d + "d " : "") + (d || h ? h + "h " : "") + m + "m " +
-      (s % 60) + "s";
-}
-
-function show(id, text) {
-  document.getElementById(id).textContent = text;
-}
-
-async function refresh() {
-  try {
-    const r = await fetch("/metrics", { cache: "no-store" });
-    if (!r.ok) throw new Error("HTTP " + r.status);
-    const samples = parseMetrics(await r.text());
-    show("conns", pick(samples, "broadside_connections_open", "protocol",
-        "http1") + ", " + pick(samples, "broadside_connections_open",
-        "protocol", "http2"));
-    show("battles", ["lobby", "planning", "ended"].map(p =>
-        pick(samples, "broadside_battles", "phase", p)).join(", "));
-    show("subs", sum(samples, "broadside_stream_subscribers"));
-    show("requests", sum(samples, "broadside_http_requests_total"));
-    show("reqlat", ms(quantile(samples,
-        "broadside_http_request_duration_seconds", 0.5)) + " / " +
-        ms(quantile(samples, "broadside_http_request_duration_seconds",
-        0.99)));
-    show("publat", ms(quantile(samples,
-        "broadside_stream_publish_delay_seconds", 0.5)) + " / " +
-        ms(quantile(samples, "broadside_stream_publish_delay_seconds",
-        0.99)));
-    show("resolve", ms(quantile(samples,
-        "broadside_round_resolution_seconds", 0.99)));
-    const commits = sum(samples, "broadside_store_batch_size_count");
-    show("commits", commits + ", " + (commits ? (sum(samples,
-        "broadside_store_batch_size_sum") / commits).toFixed(1) : "\u2013") +
-        ", " + ms(quantile(samples, "broadside_store_commit_seconds", 0.99)));
-    show("events", sum(samples, "broadside_stream_events_total"));
-    show("bytes", bytes(sum(samples, "broadside_stream_bytes_raw_total")) +
-        " / " + bytes(sum(samples, "broadside_stream_bytes_wire_total")));
-    show("resume", sum(samples, "broadside_stream_replays_total") + " / " +
-        pick(samples, "broadside_stream_snapshots_total", "reason",
-        "resend"));
-    show("dropped", pick(samples, "broadside_stream_dropped_total",
-        "reason", "backlog") + ", " + pick(samples,
-        "broadside_stream_dropped_total", "reason", "timeout"));
-    show("snapmax", bytes(sum(samples, "broadside_snapshot_bytes_max")));
-    show("rss", bytes(sum(samples, "process_resident_memory_bytes")));
-    show("uptime", duration(sum(samples, "broadside_uptime_seconds")));
-    const build = samples.find(s => s.name === "broadside_build_info");
-    show("version", build ? build.labels.version : "?");
-    show("status", "Updated " + new Date().toLocaleTimeString() + ".");
-  } catch (e) {
-    show("status", "Cannot read /metrics: " + e.message);
+const charts = [];
+{
+  const root = $('sections');
+  for (const sec of SECTIONS) {
+    const section = document.createElement('section');
+    section.className = 'group';
+    section.setAttribute('aria-labelledby', 'h-' + sec.id);
+    const h = document.createElement('h2');
+    h.id = 'h-' + sec.id;
+    h.textContent = sec.title;
+    const grid = document.createElement('div');
+    grid.className = 'grid';
+    section.append(h, grid);
+    root.append(section);
+    for (const spec of sec.charts)
+      charts.push(new Chart(spec, grid));
   }
 }
+const table = new BattleTable($('battles'));
+const history = new History(SERIES, WINDOW_MS);
 
-refresh();
-setInterval(refresh, 2000);
+// --- the figures ------------------------------------------------------------
+
+let doc = null;
+let lastUpdate = 0;       // local ms of the last snapshot or delta
+let battlesChanged = true;
+let drawPending = false;
+
+// What the Connection feeds: a snapshot replaces the document, a delta
+// patches it; each is one sample.  Presence is the channel's own, ignored.
+const store = {
+  applySnapshot(d) {
+    delete d.now;
+    doc = d;
+    battlesChanged = true;
+    sampled();
+  },
+  applyDelta(patch) {
+    if (!isObject(patch) || doc === null)
+      return;
+    if ('battles' in patch)
+      battlesChanged = true;
+    doc = mergePatch(doc, patch);
+    sampled();
+  },
+  applyPresence() {},
+  applyLog() {},
+  applyRound() {},
+  applyAccepted() {},
+  noteServerTime() {},
+  resetClock() {},
+};
+
+function sampled() {
+  lastUpdate = Date.now();
+  history.add(doc, lastUpdate);
+  schedule();
+}
+
+function schedule() {
+  if (drawPending || document.hidden)
+    return;
+  drawPending = true;
+  requestAnimationFrame(() => {
+    drawPending = false;
+    draw();
+  });
+}
+
+let widths = new Map();
+function draw() {
+  if (!doc)
+    return;
+  const now = conn.state === 'live' || conn.state === 'resyncing' ? Date.now() : lastUpdate;
+  // Read every width first, then write: one layout, not one per chart.
+  for (const c of charts)
+    widths.set(c, c.svg.clientWidth);
+  for (const c of charts) {
+    c.render(history, now, widths.get(c));
+    if (battlesChanged)
+      c.renderTop(doc.battles);
+  }
+  if (battlesChanged)
+    table.render(doc.battles);
+  battlesChanged = false;
+  const m = doc.metrics ?? {};
+  const version = Object.keys(m.broadside_build_info ?? {})[0]?.replace(/^version=/, '');
+  $('meta').textContent = `Figures of ${clock(lastUpdate)}` +
+    (version ? ` \u00b7 broadsided ${version}` : '') +
+    (typeof m.broadside_uptime_seconds === 'number' ? ` \u00b7 up ${fmtDuration(m.broadside_uptime_seconds)}` : '') +
+    ' \u00b7 charts of the last 15 minutes';
+  document.body.dataset.up = String(history.last?.up ?? '');
+}
+
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden) {
+    battlesChanged = true;
+    schedule();
+  }
+});
+new ResizeObserver(() => schedule()).observe($('sections'));
+
+// --- the connection ---------------------------------------------------------
+
+const token = new URLSearchParams(location.search).get('access_token');
+const url = '/metrics/events' + (token ? '?access_token=' + encodeURIComponent(token) : '');
+const conn = new Connection({ url, store, heartbeatMs: 5000 });
+
+function showState(state, since) {
+  const banner = $('banner');
+  let view, text;
+  switch (state) {
+  case 'live':
+    view = 'live';
+    text = 'Live.';
+    break;
+  case 'resyncing':
+    view = 'live';
+    text = `Back at ${clock(since)}: a fresh snapshot from the server.`;
+    break;
+  case 'connecting':
+    view = 'connecting';
+    text = 'Connecting to the server\u2026';
+    break;
+  default:
+    view = 'unreachable';
+    text = `Server unreachable since ${clock(since)}. ` +
+      (doc ? `The figures shown are the last received, at ${clock(lastUpdate)}. ` : '') +
+      (state === 'offline' ? 'This computer is offline; the page reconnects when it is back.' : 'Reconnecting by itself\u2026');
+  }
+  document.body.dataset.state = view;
+  banner.textContent = text;
+  banner.dataset.state = view;
+  if (view !== 'unreachable')
+    schedule();
+}
+
+conn.addEventListener('state', (e) => showState(e.detail.state, e.detail.since));
+showState(conn.state, conn.since);
+conn.start();

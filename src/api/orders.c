@@ -22,7 +22,8 @@ api_orders_submit(struct request *req, void *daemon)
 	json_t *body, *reply;
 	int rv;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, daemon) != 0 ||
+	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
 	    (body = api_body_object(req)) == NULL)
 		return;
 	reply = json_pack("{s:s, s:b, s:i}", "battle", live_battle_id(lb),

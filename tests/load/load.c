@@ -498,6 +498,12 @@ report(struct load *L, double elapsed)
 	if (st->throttled > 0)
 		printf("  rate-limited joins retried: %llu\n",
 		    (unsigned long long)st->throttled);
+	printf("  changes sent with an Idempotency-Key: %llu; sent again: %llu; "
+	    "answered as replays: %llu; outcome unknown: %llu\n",
+	    (unsigned long long)ns->changes,
+	    (unsigned long long)ns->change_retries,
+	    (unsigned long long)ns->change_replays,
+	    (unsigned long long)ns->change_unknown);
 	printf("  clients converged: %llu of %llu; errors: %llu",
 	    (unsigned long long)st->clients_converged,
 	    (unsigned long long)(st->battles_done *
@@ -550,6 +556,12 @@ report(struct load *L, double elapsed)
 	    "errors_total", (json_int_t)all,
 	    "errors_counted", (json_int_t)errors,
 	    "failed", failed);
+	if (j != NULL)
+		json_object_set_new(j, "idempotency", json_pack("{s:I, s:I, "
+		    "s:I, s:I}", "changes", (json_int_t)ns->changes, "retries",
+		    (json_int_t)ns->change_retries, "replays",
+		    (json_int_t)ns->change_replays, "unknown",
+		    (json_int_t)ns->change_unknown));
 	if (j == NULL || json_dump_file(j, o->report, JSON_INDENT(1)) != 0) {
 		fprintf(stderr, PROG ": cannot write %s\n", o->report);
 		failed = 1;

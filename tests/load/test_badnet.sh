@@ -25,6 +25,13 @@ replays=$(report_value badnet .reconnects.replays)
     fail "no stream was reset: the proxy's --reset-every did nothing"
 [ "$replays" -gt 0 ] ||
     fail "$reconnects reconnections and not one resumed by a replay"
+# Every change cut by the network was sent again with its key until
+# its outcome was known (broadside-api(7), IDEMPOTENT REQUESTS).
+unknown=$(report_value badnet .idempotency.unknown)
+[ "$unknown" = 0 ] ||
+    fail "$unknown changes whose outcome stayed unknown (no answer to any attempt)"
+note "changes sent again with their key: $(report_value badnet .idempotency.retries)," \
+    "answered as replays: $(report_value badnet .idempotency.replays), unknown: 0"
 note "reconnections: $reconnects, resumed by replay: $replays," \
     "by a snapshot: $(report_value badnet .reconnects.snapshots)"
 stop_daemon

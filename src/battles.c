@@ -67,6 +67,8 @@ struct battles {
 	int64_t epoch;
 	struct metric *m_battles;	/* gauge by phase */
 	struct metric *m_resolve;	/* histogram, seconds */
+	battles_submit_fn submit_hook;
+	void *submit_ctx;
 };
 
 /*
@@ -151,6 +153,13 @@ battles_new(struct loop *loop, struct store *store, struct stream *stream,
 		}
 	}
 	return reg;
+}
+
+void
+battles_set_submit_hook(struct battles *reg, battles_submit_fn fn, void *ctx)
+{
+	reg->submit_hook = fn;
+	reg->submit_ctx = ctx;
 }
 
 static void
@@ -371,6 +380,8 @@ battle_submit(struct live_battle *lb, struct persist_write *w,
 	pw->done = done;
 	pw->arg = arg;
 	pw->result = result;
+	if (w != NULL && lb->reg->submit_hook != NULL)
+		lb->reg->submit_hook(lb->reg->submit_ctx, done, arg, w, result);
 	lb->pending++;
 	store_submit(lb->reg->store, w != NULL ? write_apply : NULL,
 	    write_done, pw);
@@ -710,8 +721,8 @@ battles_create(struct battles *reg, const char *name, int round_seconds,
 	live_battle_open(lb);
 	registry_insert(reg, lb);
 	phase_gauge(reg, PHASE_LOBBY, 1);
+	*out = lb;	/* before the submit hook, which may read it */
 	battle_submit(lb, w, done, arg, NULL);
-	*out = lb;
 	return 0;
 }
 
@@ -776,8 +787,8 @@ join_spectator(struct live_battle *lb, const char *name,
 	w = persist_write_new(lb->id);
 	persist_write_member(w, id, name, "spectator", hash,
 	    battles_wall_ms());
+	*member = id;	/* before the submit hook, which may read it */
 	battle_submit(lb, w, done, arg, NULL);
-	*member = id;
 	return 0;
 }
 

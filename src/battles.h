@@ -55,10 +55,26 @@ typedef void (*battles_done_fn)(void *arg, int status, json_t *result);
 /* A read's done function: entries borrowed for the call. */
 typedef void (*battles_read_fn)(void *arg, int status, json_t *entries);
 
+struct persist_write;
+
+/*
+ * Sees every write of a change just before it goes to the store, on the
+ * loop thread, inside the call that made the change: done and arg are the
+ * change's, result its action's result (borrowed, may be NULL).  What the
+ * hook adds to w commits in the same transaction as the change (the
+ * idempotency records of src/api/idempotent.c).
+ */
+typedef void (*battles_submit_fn)(void *ctx, battles_done_fn done, void *arg,
+    struct persist_write *w, json_t *result);
+
 /* stream may be NULL (no event streams, as in tests). */
 struct battles *battles_new(struct loop *loop, struct store *store,
     struct stream *stream, struct metrics *metrics,
     const struct battles_options *opts);
+
+/* Installs the hook every write goes through (NULL: none). */
+void battles_set_submit_hook(struct battles *reg, battles_submit_fn fn,
+    void *ctx);
 
 /* Frees every live battle.  NULL is a no-op. */
 void battles_free(struct battles *reg);

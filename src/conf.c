@@ -91,6 +91,8 @@ static const struct option_spec options[] = {
 	  "requests per second per token or address (50)" },
 	{ "burst", OPT_DOUBLE, OFF(burst), 1, 100000, "N",
 	  "requests at once per token or address (100)" },
+	{ "idempotency-ttl", OPT_INT, OFF(idempotency_ttl_s), 1, 2592000,
+	  "SECONDS", "keep Idempotency-Key answers this long (86400)" },
 	{ "debounce", OPT_INT, OFF(debounce_ms), 0, 10000, "MS",
 	  "publish a battle's changes at most this often (25)" },
 	{ "heartbeat", OPT_INT, OFF(heartbeat_s), 1, 3600, "SECONDS",
@@ -147,6 +149,7 @@ config_init(struct config *cfg)
 	cfg->max_name = 64;
 	cfg->rate = 50;
 	cfg->burst = 100;
+	cfg->idempotency_ttl_s = 86400;
 	cfg->debounce_ms = 25;
 	cfg->heartbeat_s = 15;
 	cfg->retry_ms = 3000;

@@ -39,6 +39,7 @@ struct config {
 	int max_name;		/* bytes in a battle's name */
 	double rate;		/* requests per second per token */
 	double burst;		/* requests at once per token */
+	int idempotency_ttl_s;	/* how long an Idempotency-Key is kept */
 	int debounce_ms;	/* event stream: publish window per battle */
 	int heartbeat_s;
 	int retry_ms;

@@ -29,6 +29,7 @@
 #include "figures.h"
 #include "http1.h"
 #include "http2.h"
+#include "idempotency.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
@@ -63,6 +64,8 @@ struct daemon {
 	struct battles *battles;
 	struct stream *stream;
 	struct ratelimit *ratelimit;
+	struct idempotency *idempotency;
+	struct loop_timer *idempotency_sweep;
 	int sigfd;
 	struct loop_watch *sigwatch;
 	struct loop_timer *drain_timer;
@@ -72,6 +75,14 @@ struct daemon {
 	struct cidr_list *metrics_allow;
 	struct figures *figures;
 };
+
+static double
+daemon_replays(void *arg)
+{
+	struct daemon *d = arg;
+
+	return (double)idempotency_replays(d->idempotency);
+}
 
 /* ---- the listener's hand-offs ------------------------------------------ */
 
@@ -408,12 +419,27 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 		goto fail;
 	d->figures = figures_new(d->loop, d->stream, d->metrics, d->battles,
 	    battles_epoch(d->battles));
+	d->idempotency = idempotency_new(&(struct idempotency_limits){
+		.ttl_ms = (int64_t)cfg->idempotency_ttl_s * 1000,
+	    });
+	if (api_idempotency_restore(d->idempotency, store_db(d->store)) != 0) {
+		snprintf(err, errlen, "cannot load the idempotency keys");
+		rv = BS_ERR_IO;
+		goto fail;
+	}
+	battles_set_submit_hook(d->battles, api_wait_submitted, d);
+	metrics_add_callback(d->metrics, METRIC_COUNTER,
+	    "broadside_idempotent_replays_total",
+	    "Requests answered with the stored answer of an earlier request "
+	    "with the same Idempotency-Key.", daemon_replays, d);
 	d->ratelimit = ratelimit_new(cfg->rate, cfg->burst, 100000);
 	if (store_start(d->store) != 0) {
 		snprintf(err, errlen, "cannot start the storage thread");
 		rv = BS_ERR_IO;
 		goto fail;
 	}
+	d->idempotency_sweep = loop_timer_add(d->loop, 60 * 1000,
+	    api_idempotency_sweep, d);
 	if (http1_new(&d->http1, d->loop, d->router, &h1o) != 0) {
 		snprintf(err, errlen, "cannot start libmicrohttpd");
 		rv = BS_ERR_IO;
@@ -467,6 +493,9 @@ daemon_free(struct daemon *d)
 	 * answer requests, which must be alive for it.
 	 */
 	store_close(d->store);
+	loop_timer_cancel(d->idempotency_sweep);
+	/* After the store: its last done functions finish their keys. */
+	idempotency_free(d->idempotency);
 	battles_free(d->battles);
 	figures_free(d->figures);
 	stream_free(d->stream);
@@ -524,6 +553,18 @@ struct ratelimit *
 daemon_ratelimit(struct daemon *d)
 {
 	return d->ratelimit;
+}
+
+struct idempotency *
+daemon_idempotency(struct daemon *d)
+{
+	return d->idempotency;
+}
+
+struct store *
+daemon_store(struct daemon *d)
+{
+	return d->store;
 }
 
 struct loop *

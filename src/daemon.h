@@ -15,7 +15,9 @@
 struct battles;
 struct config;
 struct figures;
+struct idempotency;
 struct ratelimit;
+struct store;
 struct stream;
 struct daemon;
 struct loop;
@@ -51,6 +53,8 @@ struct metrics *daemon_metrics(struct daemon *d);
 struct battles *daemon_battles(struct daemon *d);
 struct stream *daemon_stream(struct daemon *d);
 struct ratelimit *daemon_ratelimit(struct daemon *d);
+struct idempotency *daemon_idempotency(struct daemon *d);
+struct store *daemon_store(struct daemon *d);
 struct loop *daemon_loop(struct daemon *d);
 const struct config *daemon_config(const struct daemon *d);
 

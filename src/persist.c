@@ -60,6 +60,11 @@ struct persist_write {
 	int64_t snapshot_at;
 
 	int delete;
+
+	int has_idempotency;
+	struct idempotency_request idem;	/* strings owned */
+	struct idempotency_response idem_resp;	/* strings owned */
+	int64_t idem_created, idem_expires;
 };
 
 struct persist_write *
@@ -85,6 +90,12 @@ persist_write_free(struct persist_write *w)
 	}
 	free(w->log);
 	free(w->snapshot);
+	free((char *)w->idem.target);
+	free((char *)w->idem.key);
+	free((char *)w->idem.battle);
+	free((char *)w->idem_resp.content_type);
+	free((char *)w->idem_resp.location);
+	free((char *)w->idem_resp.body);
 	free(w);
 }
 
@@ -177,6 +188,31 @@ void
 persist_write_delete(struct persist_write *w)
 {
 	w->delete = 1;
+}
+
+static char *
+strdup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+void
+persist_write_idempotency(struct persist_write *w,
+    const struct idempotency_request *req, int64_t created, int64_t expires,
+    const struct idempotency_response *resp)
+{
+	w->has_idempotency = 1;
+	w->idem = *req;
+	w->idem.target = xstrdup(req->target);
+	w->idem.key = xstrdup(req->key);
+	w->idem.battle = xstrdup(req->battle != NULL ? req->battle : "");
+	w->idem_resp = *resp;
+	w->idem_resp.content_type = strdup_or_null(resp->content_type);
+	w->idem_resp.location = strdup_or_null(resp->location);
+	w->idem_resp.body = xstrndup(resp->body != NULL ? resp->body : "",
+	    resp->body_len);
+	w->idem_created = created;
+	w->idem_expires = expires;
 }
 
 /* ---- applying a record (storage thread) --------------------------------- */
@@ -274,15 +310,58 @@ apply_snapshot(sqlite3 *db, struct persist_write *w)
 	return rc;
 }
 
+static int
+apply_idempotency(sqlite3 *db, struct persist_write *w)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = statement(db, "INSERT OR REPLACE INTO idempotency (caller, "
+	    "target, key, fingerprint, battle_id, created_at, expires_at, "
+	    "status, content_type, location, body) VALUES "
+	    "(?,?,?,?,?,?,?,?,?,?,?)", &st);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_blob(st, 1, w->idem.caller, IDEMPOTENCY_HASH_LEN,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, w->idem.target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, w->idem.key, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, w->idem.fingerprint, IDEMPOTENCY_HASH_LEN,
+	    SQLITE_STATIC);
+	if (w->idem.battle[0] != '\0')
+		sqlite3_bind_text(st, 5, w->idem.battle, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 5);
+	sqlite3_bind_int64(st, 6, w->idem_created);
+	sqlite3_bind_int64(st, 7, w->idem_expires);
+	sqlite3_bind_int(st, 8, w->idem_resp.status);
+	if (w->idem_resp.content_type != NULL)
+		sqlite3_bind_text(st, 9, w->idem_resp.content_type, -1,
+		    SQLITE_STATIC);
+	if (w->idem_resp.location != NULL)
+		sqlite3_bind_text(st, 10, w->idem_resp.location, -1,
+		    SQLITE_STATIC);
+	sqlite3_bind_blob(st, 11, w->idem_resp.body,
+	    (int)w->idem_resp.body_len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 int
 persist_apply(sqlite3 *db, void *arg)
 {
 	struct persist_write *w = arg;
 	int rc = SQLITE_OK;
 
-	if (w->delete)
-		return exec_bound(db, "DELETE FROM battles WHERE id = ?", "t",
+	if (w->delete) {
+		rc = exec_bound(db, "DELETE FROM battles WHERE id = ?", "t",
 		    w->battle_id);
+		if (rc == SQLITE_OK && w->has_idempotency)
+			rc = apply_idempotency(db, w);
+		return rc;
+	}
 	if (w->has_battle)
 		rc = exec_bound(db, "INSERT INTO battles (id, created_at, "
 		    "name, join_code, gm_token_hash, phase) VALUES "
@@ -310,6 +389,8 @@ persist_apply(sqlite3 *db, void *arg)
 		    w->phase, w->deadline, w->ended_at, w->battle_id);
 	if (rc == SQLITE_OK && w->snapshot != NULL)
 		rc = apply_snapshot(db, w);
+	if (rc == SQLITE_OK && w->has_idempotency)
+		rc = apply_idempotency(db, w);
 	return rc;
 }
 
@@ -549,4 +630,70 @@ persist_next_epoch(sqlite3 *db, int64_t *epoch)
 		*epoch = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : BS_ERR_IO;
+}
+
+/* ---- idempotency keys ------------------------------------------------------ */
+
+int
+persist_idempotency_load(sqlite3 *db, int64_t now,
+    void (*fn)(void *arg, const struct idempotency_request *req,
+    int64_t created, const struct idempotency_response *resp), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT caller, target, key, fingerprint, "
+	    "battle_id, created_at, status, content_type, location, body "
+	    "FROM idempotency WHERE expires_at > ? ORDER BY created_at",
+	    -1, &st, NULL) != SQLITE_OK)
+		return BS_ERR_IO;
+	sqlite3_bind_int64(st, 1, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct idempotency_request req;
+		struct idempotency_response resp;
+		const char *battle = (const char *)sqlite3_column_text(st, 4);
+
+		/* Rows not written by this code are skipped, not trusted. */
+		if (sqlite3_column_bytes(st, 0) != IDEMPOTENCY_HASH_LEN ||
+		    sqlite3_column_bytes(st, 3) != IDEMPOTENCY_HASH_LEN)
+			continue;
+		memset(&req, 0, sizeof(req));
+		memcpy(req.caller, sqlite3_column_blob(st, 0),
+		    IDEMPOTENCY_HASH_LEN);
+		memcpy(req.fingerprint, sqlite3_column_blob(st, 3),
+		    IDEMPOTENCY_HASH_LEN);
+		req.target = (const char *)sqlite3_column_text(st, 1);
+		req.key = (const char *)sqlite3_column_text(st, 2);
+		req.battle = battle != NULL ? battle : "";
+		resp.status = sqlite3_column_int(st, 6);
+		resp.content_type = (const char *)sqlite3_column_text(st, 7);
+		resp.location = (const char *)sqlite3_column_text(st, 8);
+		resp.body = sqlite3_column_blob(st, 9);
+		resp.body_len = (size_t)sqlite3_column_bytes(st, 9);
+		if (req.target == NULL || req.key == NULL)
+			continue;
+		fn(arg, &req, sqlite3_column_int64(st, 5), &resp);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : BS_ERR_IO;
+}
+
+int
+persist_idempotency_sweep(sqlite3 *db, int64_t now, size_t per_caller,
+    size_t total)
+{
+	int rc;
+
+	rc = exec_bound(db, "DELETE FROM idempotency WHERE expires_at <= ?",
+	    "i", now);
+	if (rc == SQLITE_OK)
+		rc = exec_bound(db, "DELETE FROM idempotency WHERE rowid IN "
+		    "(SELECT rowid FROM (SELECT rowid, row_number() OVER "
+		    "(PARTITION BY caller ORDER BY created_at DESC) AS n FROM "
+		    "idempotency) WHERE n > ?)", "i", (int64_t)per_caller);
+	if (rc == SQLITE_OK)
+		rc = exec_bound(db, "DELETE FROM idempotency WHERE rowid NOT IN "
+		    "(SELECT rowid FROM idempotency ORDER BY created_at DESC "
+		    "LIMIT ?)", "i", (int64_t)total);
+	return rc;
 }

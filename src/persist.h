@@ -22,6 +22,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "idempotency.h"
 #include "token.h"
 
 struct persist_write;
@@ -67,6 +68,16 @@ void persist_write_snapshot(struct persist_write *w, uint64_t action_seq,
 
 /* DELETE the battle and everything it owns. */
 void persist_write_delete(struct persist_write *w);
+
+/*
+ * INSERT (or replace) the answer to a request sent with an idempotency
+ * key, begun at created and kept until expires (Unix ms); everything is
+ * copied.  A battle deleted in the same record keeps this row when the
+ * request's battle is "" (the key of the DELETE itself).
+ */
+void persist_write_idempotency(struct persist_write *w,
+    const struct idempotency_request *req, int64_t created, int64_t expires,
+    const struct idempotency_response *resp);
 
 /* The store_apply_fn for a record. */
 int persist_apply(sqlite3 *db, void *w);
@@ -129,5 +140,22 @@ int persist_next_epoch(sqlite3 *db, int64_t *epoch);
  */
 int persist_read_log(sqlite3 *db, const char *id, int64_t after, int limit,
     json_t **entries, json_t **crew);
+
+/*
+ * Calls fn for every stored idempotency key not expired by now (Unix ms),
+ * oldest first; what fn gets is borrowed for the call.  Returns 0 or
+ * BS_ERR_IO.  Start-up only.
+ */
+int persist_idempotency_load(sqlite3 *db, int64_t now,
+    void (*fn)(void *arg, const struct idempotency_request *req,
+    int64_t created, const struct idempotency_response *resp), void *arg);
+
+/*
+ * Deletes the idempotency keys expired by now, and those past the newest
+ * per_caller of their caller or the newest total in all.  Returns
+ * SQLITE_OK or an SQLite error code (a store_apply_fn's contract).
+ */
+int persist_idempotency_sweep(sqlite3 *db, int64_t now, size_t per_caller,
+    size_t total);
 
 #endif

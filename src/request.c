@@ -150,6 +150,12 @@ void
 request_respond(struct request *req, struct response *resp)
 {
 	req->responded = 1;
+	if (req->respond_cb != NULL) {
+		request_respond_cb cb = req->respond_cb;
+
+		req->respond_cb = NULL;
+		cb(req, resp, req->respond_arg);
+	}
 	if (req->router != NULL)
 		router_observe(req->router, req, resp->status);
 	req->transport->respond(req, resp);
@@ -160,6 +166,13 @@ request_on_abort(struct request *req, request_abort_cb cb, void *arg)
 {
 	req->abort_cb = cb;
 	req->abort_arg = arg;
+}
+
+void
+request_on_respond(struct request *req, request_respond_cb cb, void *arg)
+{
+	req->respond_cb = cb;
+	req->respond_arg = arg;
 }
 
 int

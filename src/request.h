@@ -47,6 +47,9 @@ struct request_transport {
 };
 
 typedef void (*request_abort_cb)(struct request *req, void *arg);
+struct response;
+typedef void (*request_respond_cb)(struct request *req, struct response *resp,
+    void *arg);
 
 struct request {
 	enum http_method method;
@@ -74,6 +77,10 @@ struct request {
 	/* Set by a handler that answers later and needs to hear of aborts. */
 	request_abort_cb abort_cb;
 	void *abort_arg;
+
+	/* Set by a handler that must see its answer before it goes. */
+	request_respond_cb respond_cb;
+	void *respond_arg;
 };
 
 /*
@@ -114,6 +121,15 @@ void request_respond(struct request *req, struct response *resp);
  * responded; after cb the request is freed and must not be responded to.
  */
 void request_on_abort(struct request *req, request_abort_cb cb, void *arg);
+
+/*
+ * Registers cb to see the response (and add headers to it) in
+ * request_respond(), just before it goes to the transport; cb NULL
+ * removes it.  A request answered through its abort path (never
+ * answered) does not call it.
+ */
+void request_on_respond(struct request *req, request_respond_cb cb,
+    void *arg);
 
 /*
  * Called by a transport whose client went away: runs the abort callback,

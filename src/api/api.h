@@ -8,7 +8,10 @@
 
 #include <stddef.h>
 
+#include <sqlite3.h>
+
 #include "action.h"
+#include "battles.h"
 #include "game/game.h"
 #include "request.h"
 #include "route.h"
@@ -165,6 +168,68 @@ void api_act(struct request *req, struct live_battle *lb,
 
 /* Drops a wait that was never handed to a battle (the change was refused). */
 void api_wait_cancel(struct api_wait *w);
+
+/*
+ * Sets how the answer's body is completed once the change is made: after
+ * the action's result is merged in, complete(body, arg) adds what only the
+ * change knows (a new token, an id).  arg passes to the wait, which frees
+ * it with free().
+ */
+void api_wait_set_complete(struct api_wait *w,
+    void (*complete)(json_t *body, void *arg), void *arg);
+
+/*
+ * The battles' submit hook (battles_submit_fn; ctx is the daemon): fixes
+ * the answer of a waiting request when its change is submitted and, for a
+ * request with an idempotency key, adds the key and that answer to the
+ * write, so that they commit with the change.
+ */
+struct persist_write;
+void api_wait_submitted(void *daemon, battles_done_fn done, void *arg,
+    struct persist_write *w, json_t *result);
+
+/* ---- idempotent.c: the Idempotency-Key header ------------------------- */
+
+/*
+ * The first thing every change (POST, PUT, PATCH, DELETE of a battle
+ * resource) does.  Returns 0 to go on: no key, or a new one (then armed on
+ * the request: an answer without a change forgets it, a change takes it
+ * with api_idempotency_take()).  Returns -1 after answering: 400
+ * bad-idempotency-key, the stored answer of a replay (with
+ * Idempotent-Replayed: true), 409 idempotency-in-flight (with
+ * Retry-After: 1) or 422 idempotency-key-mismatch.
+ */
+int api_idempotency_begin(struct request *req, void *daemon);
+
+/* A request's armed key, now the caller's; NULL if it has none. */
+struct api_idempotent;
+struct api_idempotent *api_idempotency_take(struct request *req);
+
+/*
+ * Sets the key's answer to resp (copied) and adds the key to the change's
+ * write w.  Returns 0, or -1 when the answer is too large to keep
+ * (IDEMPOTENCY_MAX_BODY): the key is then forgotten and ai freed.
+ */
+int api_idempotency_record(struct api_idempotent *ai,
+    struct persist_write *w, const struct response *resp);
+
+/* The write is done (status 0) or failed: finishes or forgets; frees ai. */
+void api_idempotency_done(struct api_idempotent *ai, int status);
+
+/*
+ * Start-up, before the storage thread: deletes expired keys (and those
+ * past the bounds) from db and loads the others.  0 or BS_ERR_IO.
+ */
+struct idempotency;
+int api_idempotency_restore(struct idempotency *idx, sqlite3 *db);
+
+/*
+ * The sweep, a loop timer callback (arg: the daemon): forgets expired keys
+ * and deletes them, and rows past the bounds, through the storage thread.
+ * Returns the delay until the next sweep.
+ */
+struct loop;
+int64_t api_idempotency_sweep(struct loop *loop, void *daemon);
 
 /*
  * The refusal of a change, as api_refuse() with the engine's reason; slug

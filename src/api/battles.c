@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "error.h"
+#include "idempotency.h"
 
 #define LOG_PAGE_DEFAULT 100
 #define LOG_PAGE_MAX 1000
@@ -36,6 +37,26 @@ battle_urls(const char *id)
 	return urls;
 }
 
+/* What creating a battle makes, for its answer (api_wait_set_complete). */
+struct created {
+	char gm_token[TOKEN_LEN + 1];
+	struct live_battle *lb;
+};
+
+static void
+created_complete(json_t *body, void *arg)
+{
+	struct created *c = arg;
+	const char *id = live_battle_id(c->lb);
+
+	json_object_set_new(body, "id", json_string(id));
+	json_object_set_new(body, "name", json_string(live_battle_name(c->lb)));
+	json_object_set_new(body, "gm_token", json_string(c->gm_token));
+	json_object_set_new(body, "join_code",
+	    json_string(live_battle_join_code(c->lb)));
+	json_object_set_new(body, "urls", battle_urls(id));
+}
+
 void
 api_battles_create(struct request *req, void *daemon)
 {
@@ -43,15 +64,16 @@ api_battles_create(struct request *req, void *daemon)
 		"spectators", NULL };
 	struct daemon *d = daemon;
 	const struct config *cfg = daemon_config(d);
-	char gm_token[TOKEN_LEN + 1];
-	struct live_battle *lb;
+	struct created *c;
+	struct api_wait *w;
 	struct refusal why;
 	const char *name;
-	json_t *body, *reply;
+	json_t *body;
 	long round_seconds;
 	int spectators, rv;
 
-	if (api_rate_limit_address(req, d) != 0 ||
+	if (api_idempotency_begin(req, d) != 0 ||
+	    api_rate_limit_address(req, d) != 0 ||
 	    (body = api_body_object(req)) == NULL)
 		return;
 	if (api_body_only(req, body, keys) != 0 ||
@@ -61,18 +83,18 @@ api_battles_create(struct request *req, void *daemon)
 	    &round_seconds) != 0 ||
 	    api_body_bool(req, body, "spectators", 1, &spectators) != 0)
 		goto out;
+	/* Answered once the creation is committed. */
+	c = xcalloc(1, sizeof(*c));
+	w = api_wait_new(req, 201, json_object());
+	api_wait_set_complete(w, created_complete, c);
 	rv = battles_create(daemon_battles(d), name ? name : "Battle",
-	    (int)round_seconds, spectators, gm_token, &lb, &why, NULL, NULL);
+	    (int)round_seconds, spectators, c->gm_token, &c->lb, &why,
+	    api_wait_done, w);
 	if (rv != 0) {
+		api_wait_cancel(w);
 		api_refuse_change(req, rv, &why, rv == BS_ERR_LIMIT ?
 		    "too-many-battles" : NULL);
-		goto out;
 	}
-	reply = json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", live_battle_id(lb),
-	    "name", live_battle_name(lb), "gm_token", gm_token, "join_code",
-	    live_battle_join_code(lb), "urls", battle_urls(live_battle_id(lb)));
-	/* Answered once the creation is committed. */
-	live_battle_barrier(lb, api_wait_done, api_wait_new(req, 201, reply));
 out:
 	json_decref(body);
 }
@@ -281,7 +303,8 @@ api_battle_settings(struct request *req, void *daemon)
 	long rs;
 	int sp;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, daemon) != 0 ||
+	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who) ||
 	    (body = api_body_object(req)) == NULL)
 		return;
@@ -308,9 +331,13 @@ api_battle_delete(struct request *req, void *daemon)
 	struct live_battle *lb;
 	struct actor who;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, daemon) != 0 ||
+	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who))
 		return;
+	/* Its keys go with it (on disk, ON DELETE CASCADE). */
+	idempotency_forget_battle(daemon_idempotency(daemon),
+	    live_battle_id(lb));
 	live_battle_delete(lb, api_wait_done, api_wait_new(req, 204, NULL));
 }
 
@@ -322,7 +349,8 @@ simple_gm_action(struct request *req, void *daemon, enum action_kind kind)
 	struct actor who;
 	json_t *body, *act;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, daemon) != 0 ||
+	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who) ||
 	    (body = api_body_object(req)) == NULL)
 		return;
@@ -369,7 +397,8 @@ clock_action(struct request *req, void *daemon, enum action_kind kind)
 	json_t *body, *act;
 	long seconds = 0;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, daemon) != 0 ||
+	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who) ||
 	    (body = api_body_object(req)) == NULL)
 		return;
@@ -418,7 +447,8 @@ api_battle_narration(struct request *req, void *daemon)
 	struct actor who;
 	json_t *body;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, daemon) != 0 ||
+	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who) ||
 	    (body = api_body_object(req)) == NULL)
 		return;

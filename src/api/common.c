@@ -149,6 +149,10 @@ struct api_wait {
 	struct request *req;	/* NULL once the client is gone */
 	int status;
 	json_t *body;
+	void (*complete)(json_t *body, void *arg);
+	void *complete_arg;	/* owned */
+	struct response *resp;	/* the answer, once fixed at the submit */
+	struct api_idempotent *idem;	/* its key, committing with it */
 };
 
 static void
@@ -172,29 +176,81 @@ api_wait_new(struct request *req, int status, json_t *body)
 }
 
 void
+api_wait_set_complete(struct api_wait *w,
+    void (*complete)(json_t *body, void *arg), void *arg)
+{
+	w->complete = complete;
+	w->complete_arg = arg;
+}
+
+/* The answer of a committed change (body consumed). */
+static struct response *
+wait_response(struct api_wait *w, json_t *result)
+{
+	struct response *resp;
+
+	if (w->body == NULL)
+		return response_new(w->status);
+	if (result != NULL)
+		json_object_update(w->body, result);
+	if (w->complete != NULL)
+		w->complete(w->body, w->complete_arg);
+	resp = response_json(w->status, w->body);
+	w->body = NULL;
+	return resp;
+}
+
+static void
+wait_free(struct api_wait *w)
+{
+	response_free(w->resp);
+	json_decref(w->body);
+	free(w->complete_arg);
+	free(w);
+}
+
+void
+api_wait_submitted(void *daemon, battles_done_fn done, void *arg,
+    struct persist_write *pw, json_t *result)
+{
+	struct api_wait *w = arg;
+
+	if (done != api_wait_done || w->resp != NULL)
+		return;
+	/*
+	 * The answer is fixed now, when all it says is known: the same
+	 * bytes go to the client after the commit and, with a key, to the
+	 * store in the same transaction as the change.
+	 */
+	w->resp = wait_response(w, result);
+	if (w->req != NULL && (w->idem = api_idempotency_take(w->req)) !=
+	    NULL && api_idempotency_record(w->idem, pw, w->resp) != 0)
+		w->idem = NULL;
+}
+
+void
 api_wait_done(void *arg, int status, json_t *result)
 {
 	struct api_wait *w = arg;
 	struct response *resp;
 
+	if (w->idem != NULL)
+		api_idempotency_done(w->idem, status);
 	if (w->req != NULL) {
 		if (status != 0) {
 			resp = response_problem(503, "unavailable",
 			    "Not recorded", "The server could not record this "
 			    "change, so it did not happen; try again later.");
-		} else if (w->body == NULL) {
-			resp = response_new(w->status);
+		} else if (w->resp != NULL) {
+			resp = w->resp;
+			w->resp = NULL;
 		} else {
-			if (result != NULL)
-				json_object_update(w->body, result);
-			resp = response_json(w->status, w->body);
-			w->body = NULL;
+			resp = wait_response(w, result);
 		}
 		request_on_abort(w->req, NULL, NULL);
 		request_respond(w->req, resp);
 	}
-	json_decref(w->body);
-	free(w);
+	wait_free(w);
 }
 
 void
@@ -202,8 +258,7 @@ api_wait_cancel(struct api_wait *w)
 {
 	if (w->req != NULL)
 		request_on_abort(w->req, NULL, NULL);
-	json_decref(w->body);
-	free(w);
+	wait_free(w);
 }
 
 enum viewer

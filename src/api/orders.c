@@ -14,20 +14,22 @@
 #include "error.h"
 
 /*
- * A batch's answer: each order's outcome as the single order would have
- * had it, a receipt with "status":202, or the problem members of its
- * refusal.
+ * A batch's answer (an api_wait completion, so that a replay of its
+ * Idempotency-Key gets the same bytes): each order's outcome as the
+ * single order would have had it, a receipt with "status":202, or the
+ * problem members of its refusal.
  */
 static void
-batch_done(void *arg, int status, json_t *result)
+batch_answer(json_t *body, void *arg)
 {
-	json_t *results = json_array(), *r, *out = NULL;
+	json_t *results = json_array(), *r;
 	const char *title;
 	char type[96];
 	size_t i, k;
 	int code;
 
-	json_array_foreach(json_object_get(result, "results"), i, r) {
+	(void)arg;
+	json_array_foreach(json_object_get(body, "results"), i, r) {
 		int err = (int)json_integer_value(json_object_get(r, "error"));
 		const char *name = json_string_value(json_object_get(r,
 		    "refusal"));
@@ -49,12 +51,7 @@ batch_done(void *arg, int status, json_t *result)
 		    "s:O}", "accepted", 0, "status", code, "type", type,
 		    "title", title, "detail", json_object_get(r, "detail")));
 	}
-	if (status == 0)
-		out = json_pack("{s:o}", "results", results);
-	else
-		json_decref(results);
-	api_wait_done(arg, status, out);
-	json_decref(out);
+	json_object_set_new(body, "results", results);
 }
 
 /*
@@ -75,7 +72,8 @@ orders_batch(struct request *req, struct live_battle *lb,
 		return;
 	w = api_wait_new(req, 202, json_pack("{s:s}", "battle",
 	    live_battle_id(lb)));
-	rv = live_battle_act(lb, ACTION_ORDERS, who, body, &why, batch_done,
+	api_wait_set_complete(w, batch_answer, NULL);
+	rv = live_battle_act(lb, ACTION_ORDERS, who, body, &why, api_wait_done,
 	    w);
 	if (rv != 0) {
 		char detail[sizeof(why.text) + 64];
@@ -101,7 +99,8 @@ api_orders_submit(struct request *req, void *daemon)
 	json_t *body, *reply;
 	int rv;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, daemon) != 0 ||
+	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
 	    (body = api_body_object(req)) == NULL)
 		return;
 	if (json_object_get(body, "orders") != NULL) {

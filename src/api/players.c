@@ -28,20 +28,42 @@ path_id(struct request *req, const char *param, const char *what)
 	return 0;
 }
 
+/* What joining makes, for its answer (api_wait_set_complete). */
+struct joined {
+	char token[TOKEN_LEN + 1];
+	int member;
+	int spectator;
+	char battle[32];
+};
+
+static void
+joined_complete(json_t *body, void *arg)
+{
+	struct joined *j = arg;
+
+	json_object_set_new(body, "token", json_string(j->token));
+	json_object_set_new(body, j->spectator ? "spectator" : "player",
+	    json_integer(j->spectator ? -j->member : j->member));
+	json_object_set_new(body, "events", json_sprintf(
+	    "/v1/battles/%s/events", j->battle));
+}
+
 void
 api_players_join(struct request *req, void *daemon)
 {
 	static const char *const keys[] = { "join_code", "name", "role",
 		NULL };
 	struct daemon *d = daemon;
-	char token[TOKEN_LEN + 1];
 	const char *code, *name, *role;
+	struct joined *j;
 	struct live_battle *lb;
 	struct refusal why;
 	struct api_wait *w;
 	json_t *body, *reply;
-	int member, spectator, rv;
+	int spectator, rv;
 
+	if (api_idempotency_begin(req, d) != 0)
+		return;
 	lb = battles_find(daemon_battles(d), req->params[0]);
 	if (lb == NULL) {
 		request_respond(req, response_problem(404, "no-such-battle",
@@ -73,21 +95,20 @@ api_players_join(struct request *req, void *daemon)
 	spectator = role != NULL && strcmp(role, "spectator") == 0;
 	reply = json_pack("{s:s, s:s, s:s}", "battle", live_battle_id(lb),
 	    "role", spectator ? "spectator" : "player", "name", name);
+	/* Answered once the seat is committed. */
+	j = xcalloc(1, sizeof(*j));
+	j->spectator = spectator;
+	snprintf(j->battle, sizeof(j->battle), "%s", live_battle_id(lb));
 	w = api_wait_new(req, 201, reply);
-	rv = live_battle_join(lb, code, name, spectator, token, &member, &why,
-	    api_wait_done, w);
+	api_wait_set_complete(w, joined_complete, j);
+	rv = live_battle_join(lb, code, name, spectator, j->token, &j->member,
+	    &why, api_wait_done, w);
 	if (rv != 0) {
 		api_wait_cancel(w);
 		api_refuse_change(req, rv, &why, rv == BS_ERR_DENIED &&
 		    why.code == REFUSAL_NONE ? "wrong-join-code" : rv ==
 		    BS_ERR_LIMIT && spectator ? "too-many-spectators" : NULL);
-		goto out;
 	}
-	json_object_set_new(reply, "token", json_string(token));
-	json_object_set_new(reply, spectator ? "spectator" : "player",
-	    json_integer(spectator ? -member : member));
-	json_object_set_new(reply, "events", json_sprintf(
-	    "/v1/battles/%s/events", live_battle_id(lb)));
 out:
 	json_decref(body);
 }
@@ -102,7 +123,8 @@ api_player_edit(struct request *req, void *daemon)
 	long skill;
 	int player;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, daemon) != 0 ||
+	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who) ||
 	    (player = path_id(req, req->params[1], "player")) == 0 ||
 	    (body = api_body_object(req)) == NULL)
@@ -132,7 +154,8 @@ api_station_take(struct request *req, void *daemon)
 	json_t *body, *a;
 	long player;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, daemon) != 0 ||
+	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
 	    (body = api_body_object(req)) == NULL)
 		return;
 	if (who.role == ACTOR_SPECTATOR) {
@@ -165,7 +188,8 @@ api_station_free(struct request *req, void *daemon)
 	struct actor who;
 	json_t *a;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0)
+	if (api_idempotency_begin(req, daemon) != 0 ||
+	    api_battle_caller(req, daemon, &lb, &who) != 0)
 		return;
 	a = json_pack("{s:s}", "station", req->params[1]);
 	api_act(req, lb, &who, 200, ACTION_FREE, a);

@@ -32,7 +32,8 @@ api_ships_add(struct request *req, void *daemon)
 	struct actor who;
 	json_t *body;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, daemon) != 0 ||
+	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who) ||
 	    (body = api_body_object(req)) == NULL)
 		return;
@@ -48,7 +49,8 @@ api_ship_edit(struct request *req, void *daemon)
 	json_t *body, *a;
 	int ship;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, daemon) != 0 ||
+	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who) || (ship = ship_id(req)) == 0 ||
 	    (body = api_body_object(req)) == NULL)
 		return;
@@ -66,7 +68,8 @@ api_ship_remove(struct request *req, void *daemon)
 	json_t *a;
 	int ship;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, daemon) != 0 ||
+	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who) || (ship = ship_id(req)) == 0)
 		return;
 	a = json_pack("{s:i}", "ship", ship);

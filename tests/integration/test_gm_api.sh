@@ -57,8 +57,14 @@ wait_event() {
 wait_event snapshot 1
 
 # Pause: no deadline, the time left in the view and the round event.
-as "$GM" POST "$U/pause"
+# Sent twice with one Idempotency-Key: the second is the first's answer.
+as "$GM" POST "$U/pause" -H "Idempotency-Key: pause-1"
 expect_status 200 "pause"
+cp "$TMP/body" "$TMP/pause1"
+as "$GM" POST "$U/pause" -H "Idempotency-Key: pause-1"
+expect_status 200 "pause again with the same key"
+expect_header Idempotent-Replayed '^true$' "pause again with the same key"
+cmp -s "$TMP/body" "$TMP/pause1" || fail "the replayed pause differs"
 as "$GM" GET "$U"
 jbody -e '.deadline == 0 and .paused_ms > 55000 and .paused_ms <= 60000' \
     >/dev/null || fail "paused view: $(jbody '{deadline,paused_ms}')"
@@ -71,10 +77,17 @@ as "$GM" POST "$U/pause"
 expect_problem 409 paused "pause twice"
 
 # Every order in, but the clock is stopped: the round waits.
-as "$GM" POST "$U/orders" -d '{"orders":[{"round":1,"ship":2,"evade":true},
+BATCH='{"orders":[{"round":1,"ship":2,"evade":true},
     {"round":1,"ship":3,"x":360,"y":160},{"round":2,"ship":3},
     {"round":1,"ship":9}]}'
+as "$GM" POST "$U/orders" -H "Idempotency-Key: batch-1" -d "$BATCH"
 expect_status 202 "a batch of four, two good"
+cp "$TMP/body" "$TMP/batch1"
+as "$GM" POST "$U/orders" -H "Idempotency-Key: batch-1" -d "$BATCH"
+expect_status 202 "the batch again with the same key"
+expect_header Idempotent-Replayed '^true$' "the batch again with the same key"
+cmp -s "$TMP/body" "$TMP/batch1" || fail "the replayed batch differs"
+cp "$TMP/batch1" "$TMP/body"
 [ "$(jbody '[.results[].status]')" = '[202,202,409,404]' ] ||
     fail "batch statuses: $(cat "$TMP/body")"
 [ "$(jbody '[.results[].type] | .[2:]')" = \

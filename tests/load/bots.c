@@ -114,6 +114,7 @@ struct battle {
 	struct client *clients;	/* [0] GM, [1..players], spectators */
 	int nclients;
 	int ships_added;
+	int narrations_sent, narrations_acked;
 	int joined, ready;
 	int started, ending, done, failed, reading_log, log_checked;
 	int round_seen;		/* the last round some bot saw open */
@@ -593,6 +594,15 @@ edit_answer(const struct reply *r, void *arg)
 	expect(b, r, 200, "GM edit");
 }
 
+static void
+narration_answer(const struct reply *r, void *arg)
+{
+	struct battle *b = arg;
+
+	if (expect(b, r, 200, "narration"))
+		b->narrations_acked++;
+}
+
 /* One step of a drag: the GM moves a ship a few units (debounced). */
 static void
 drag_step(struct action *a)
@@ -618,10 +628,11 @@ narrate(struct action *a)
 	char path[96], text[96];
 
 	snprintf(path, sizeof(path), "%s/narration", b->path);
-	snprintf(text, sizeof(text), "Round %d: the plot thickens (%d).",
-	    a->round, rnd(b, 1000));
+	/* Numbered: a narration told twice shows in the final check. */
+	snprintf(text, sizeof(text), "Round %d: the plot thickens (%d, #%d).",
+	    a->round, rnd(b, 1000), ++b->narrations_sent);
 	net_request(b->L->net, req_alias(a->c), "POST", path, a->c->token,
-	    json_pack("{s:s}", "text", text), edit_answer, b);
+	    json_pack("{s:s}", "text", text), narration_answer, b);
 }
 
 static void join(struct client *c);
@@ -901,6 +912,37 @@ fire_in_log(const json_t *log, int round, const json_t *fire, int actor)
 	return 1;
 }
 
+/*
+ * Every narration the GM told is numbered: none may be in the log twice
+ * (a retry made it again), and every acknowledged one must be there.
+ */
+static void
+check_narrations(struct battle *b)
+{
+	json_t *seen = json_object(), *o;
+	int told = 0;
+	size_t i;
+
+	json_array_foreach(b->log, i, o) {
+		const char *text = jstr(o, "narration");
+
+		if (strcmp(jstr(o, "kind"), "narration") != 0)
+			continue;
+		told++;
+		if (json_object_get(seen, text) != NULL)
+			load_error(b->L, ERR_DUPLICATED, "battle %d: the "
+			    "narration '%s' is in the log twice", b->index,
+			    text);
+		json_object_set_new(seen, text, json_true());
+	}
+	if (told < b->narrations_acked)
+		load_error(b->L, ERR_LOST, "battle %d: %d narrations "
+		    "acknowledged, %d in the log", b->index,
+		    b->narrations_acked, told);
+	b->L->st.narrations_checked += (uint64_t)told;
+	json_decref(seen);
+}
+
 static void
 check_orders(struct battle *b)
 {
@@ -912,6 +954,7 @@ check_orders(struct battle *b)
 	json_array_foreach(b->log, i, o)
 		if (strcmp(jstr(o, "kind"), "initiative") == 0)
 			L->st.rounds_resolved++;
+	check_narrations(b);
 	json_array_foreach(b->acked, i, o) {
 		int round = jint(o, "round"), ship = jint(o, "ship");
 		const char *type = jstr(o, "type");

@@ -34,7 +34,7 @@
 
 const char *const load_error_names[ERR_N] = {
 	"http", "refused", "stale", "transport", "stream", "event",
-	"diverged", "lost", "timeout"
+	"diverged", "lost", "timeout", "duplicated"
 };
 
 /* What /metrics said. */
@@ -498,6 +498,14 @@ report(struct load *L, double elapsed)
 	if (st->throttled > 0)
 		printf("  rate-limited joins retried: %llu\n",
 		    (unsigned long long)st->throttled);
+	printf("  changes sent with an Idempotency-Key: %llu; sent again: %llu; "
+	    "answered as replays: %llu; outcome unknown: %llu; narrations "
+	    "checked, none twice: %llu\n",
+	    (unsigned long long)ns->changes,
+	    (unsigned long long)ns->change_retries,
+	    (unsigned long long)ns->change_replays,
+	    (unsigned long long)ns->change_unknown,
+	    (unsigned long long)st->narrations_checked);
 	printf("  clients converged: %llu of %llu; errors: %llu",
 	    (unsigned long long)st->clients_converged,
 	    (unsigned long long)(st->battles_done *
@@ -550,6 +558,14 @@ report(struct load *L, double elapsed)
 	    "errors_total", (json_int_t)all,
 	    "errors_counted", (json_int_t)errors,
 	    "failed", failed);
+	if (j != NULL)
+		json_object_set_new(j, "idempotency", json_pack("{s:I, s:I, "
+		    "s:I, s:I, s:I}", "narrations_checked",
+		    (json_int_t)st->narrations_checked, "changes",
+		    (json_int_t)ns->changes, "retries",
+		    (json_int_t)ns->change_retries, "replays",
+		    (json_int_t)ns->change_replays, "unknown",
+		    (json_int_t)ns->change_unknown));
 	if (j == NULL || json_dump_file(j, o->report, JSON_INDENT(1)) != 0) {
 		fprintf(stderr, PROG ": cannot write %s\n", o->report);
 		failed = 1;

@@ -46,6 +46,7 @@ enum load_error {
 	ERR_DIVERGED,		/* a client's state differs from GET */
 	ERR_LOST,		/* an acknowledged order missing in the log */
 	ERR_TIMEOUT,		/* a battle that did not finish in time */
+	ERR_DUPLICATED,		/* a change made twice (a narration) */
 	ERR_N
 };
 
@@ -60,6 +61,7 @@ struct load_stats {
 	uint64_t reconnects, replays, snapshot_resends;
 	uint64_t throttled;		/* 429 answers waited out */
 	uint64_t orders_acked, orders_checked, rounds_resolved;
+	uint64_t narrations_checked;	/* in the logs, none twice */
 	uint64_t streams_open, streams_open_max;
 	uint64_t battles_done, clients_converged;
 };

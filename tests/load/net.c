@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include "alloc.h"
@@ -42,6 +44,16 @@
  * without an alias.
  */
 #define NET_SHARDS 64
+
+/*
+ * A change without an answer is sent again, with its key, this many times
+ * in all, after a pause that starts at NET_RETRY_FIRST_MS and doubles up
+ * to NET_RETRY_MAX_MS: about 30 s in all, enough for a restart.
+ */
+#define NET_CHANGE_ATTEMPTS 10
+#define NET_RETRY_FIRST_MS 100
+#define NET_RETRY_MAX_MS 5000
+#define NET_KEY_LEN 24
 
 struct shard {
 	struct net *net;
@@ -78,6 +90,9 @@ struct xfer {
 	char *buf;
 	size_t len, cap;
 	uint64_t sent_us;
+	int change;		/* keyed: sent again when cut */
+	int attempts;
+	int replayed;		/* this attempt's answer says so */
 	/* a stream */
 	const struct stream_ops *ops;
 	int added;		/* to the multi handle (deferred) */
@@ -98,6 +113,44 @@ static void xfer_free(struct xfer *x);
 static void xfer_add(struct loop *loop, void *arg);
 
 /* ---- the loop glue ------------------------------------------------- */
+
+static int64_t
+retry_fired(struct loop *loop, void *arg)
+{
+	struct xfer *x = arg;
+
+	x->len = 0;
+	x->replayed = 0;
+	if (x->buf != NULL)
+		x->buf[0] = '\0';
+	xfer_add(loop, x);
+	return LOOP_TIMER_STOP;
+}
+
+/*
+ * Whether a change's attempt must be sent again: no answer at all (its
+ * outcome unknown), or the server still busy with an earlier attempt.
+ * If so, schedules it (the same easy handle: same key, same body).
+ */
+static int
+change_retry(struct xfer *x, CURLcode rc, long status)
+{
+	int64_t ms = NET_RETRY_FIRST_MS;
+
+	if (x->attempts >= NET_CHANGE_ATTEMPTS)
+		return 0;
+	if (rc == CURLE_OK && !(status == 409 && x->buf != NULL &&
+	    strstr(x->buf, "idempotency-in-flight") != NULL))
+		return 0;
+	for (int i = 1; i < x->attempts && ms < NET_RETRY_MAX_MS; i++)
+		ms *= 2;
+	if (ms > NET_RETRY_MAX_MS)
+		ms = NET_RETRY_MAX_MS;
+	x->attempts++;
+	x->net->stats.change_retries++;
+	loop_timer_add(x->net->loop, ms, retry_fired, x);
+	return 1;
+}
 
 static void
 finish(struct xfer *x, CURLcode rc)
@@ -127,9 +180,16 @@ finish(struct xfer *x, CURLcode rc)
 		ops->closed(arg, rc, status);
 		return;
 	}
+	if (x->change && change_retry(x, rc, status))
+		return;
+	if (x->change && rc != CURLE_OK)
+		n->stats.change_unknown++;
+	if (x->change && x->replayed)
+		n->stats.change_replays++;
 	{
 		struct reply r = { .rc = rc, .status = status,
-		    .sent_us = x->sent_us };
+		    .sent_us = x->sent_us, .replayed = x->replayed,
+		    .attempts = x->attempts };
 
 		if (x->buf == NULL)
 			x->buf = xstrdup("");
@@ -452,6 +512,27 @@ xfer_new(struct net *n, const char *alias, const char *method,
 	return x;
 }
 
+static size_t
+request_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	static const char name[] = "idempotent-replayed:";
+	struct xfer *x = userdata;
+	size_t len = size * nmemb;
+
+	if (len >= sizeof(name) - 1 && strncasecmp(ptr, name,
+	    sizeof(name) - 1) == 0) {
+		const char *v = ptr + sizeof(name) - 1;
+		size_t vlen = len - (sizeof(name) - 1);
+
+		while (vlen > 0 && (*v == ' ' || *v == '\t')) {
+			v++;
+			vlen--;
+		}
+		x->replayed = vlen >= 4 && strncasecmp(v, "true", 4) == 0;
+	}
+	return len;
+}
+
 static void
 xfer_free(struct xfer *x)
 {
@@ -525,6 +606,25 @@ net_request(struct net *n, const char *alias, const char *method,
 	} else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0)
 		curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, "");
 	x->headers = curl_slist_append(x->headers, "Expect:");
+	x->attempts = 1;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+		unsigned char rnd[NET_KEY_LEN / 2];
+		char hdr[64];
+		size_t off;
+
+		/* 96 random bits in hex: a key no other request has. */
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			abort();
+		off = (size_t)snprintf(hdr, sizeof(hdr), "Idempotency-Key: ");
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			off += (size_t)snprintf(hdr + off, sizeof(hdr) - off,
+			    "%02x", rnd[i]);
+		x->headers = curl_slist_append(x->headers, hdr);
+		x->change = 1;
+		n->stats.changes++;
+	}
+	curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, request_header);
+	curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, request_write);
 	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS,

@@ -40,6 +40,8 @@ struct reply {
 	const char *text;	/* the body as received, NUL-terminated */
 	size_t len;
 	uint64_t sent_us;	/* loop time the request was started */
+	int replayed;		/* Idempotent-Replayed: true */
+	int attempts;		/* 1, or more when it was retried */
 };
 
 typedef void (*reply_cb)(const struct reply *r, void *arg);
@@ -61,6 +63,10 @@ struct net_stats {
 	uint64_t decoded_bytes;	/* stream bytes after decoding */
 	uint64_t heartbeats;
 	long retry_ms;		/* the last retry: hint seen */
+	uint64_t changes;	/* requests that change something (keyed) */
+	uint64_t change_retries;	/* their attempts sent again */
+	uint64_t change_replays;	/* answered Idempotent-Replayed */
+	uint64_t change_unknown;	/* never answered: outcome unknown */
 };
 
 int net_new(struct loop *loop, const struct net_config *cfg,
@@ -79,6 +85,13 @@ const struct net_stats *net_stats(const struct net *n);
  * may be NULL.  alias: the simulated browser's host alias, or NULL for
  * the --url's own host.  cb runs once, with the reply, when it ends; the
  * reply is freed after cb returns.
+ *
+ * A change (any method but GET and HEAD) carries an Idempotency-Key of
+ * its own (broadside-api(7), IDEMPOTENT REQUESTS); when it gets no answer
+ * (a reset, a timeout, a refused connection) or 409 idempotency-in-flight,
+ * it is sent again with the same key, up to NET_CHANGE_ATTEMPTS times
+ * with a doubling pause, so that the server makes the change once and
+ * the client learns its outcome.  cb sees the last attempt.
  */
 void net_request(struct net *n, const char *alias, const char *method,
     const char *path, const char *token, json_t *body, reply_cb cb,

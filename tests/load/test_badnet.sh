@@ -25,6 +25,17 @@ replays=$(report_value badnet .reconnects.replays)
     fail "no stream was reset: the proxy's --reset-every did nothing"
 [ "$replays" -gt 0 ] ||
     fail "$reconnects reconnections and not one resumed by a replay"
+# Every change cut by the network was sent again with its key until
+# its outcome was known (broadside-api(7), IDEMPOTENT REQUESTS).
+unknown=$(report_value badnet .idempotency.unknown)
+[ "$unknown" = 0 ] ||
+    fail "$unknown changes whose outcome stayed unknown (no answer to any attempt)"
+dup=$(report_value badnet .errors.duplicated)
+[ "$dup" = 0 ] || fail "$dup changes made twice (narrations in the log twice)"
+[ "$(report_value badnet .idempotency.narrations_checked)" -gt 0 ] ||
+    fail "no narration was checked in the final logs"
+note "changes sent again with their key: $(report_value badnet .idempotency.retries)," \
+    "answered as replays: $(report_value badnet .idempotency.replays), unknown: 0"
 note "reconnections: $reconnects, resumed by replay: $replays," \
     "by a snapshot: $(report_value badnet .reconnects.snapshots)"
 stop_daemon

@@ -35,5 +35,10 @@ fi
 snapshots=$(jq -r .reconnects.snapshots "$TMP/restart.json")
 [ "$snapshots" -ge 1 ] ||
     fail "no client came back with a fresh snapshot after the restart"
+unknown=$(jq -r .idempotency.unknown "$TMP/restart.json")
+[ "$unknown" = 0 ] ||
+    fail "$unknown changes whose outcome stayed unknown across the restart"
+note "changes sent again with their key: $(jq -r .idempotency.retries "$TMP/restart.json")," \
+    "answered as replays: $(jq -r .idempotency.replays "$TMP/restart.json"), unknown: 0"
 stop_daemon
 note "ok"

@@ -111,6 +111,7 @@ const canon = (v) => JSON.stringify(v, (k, x) => x && typeof x === 'object' && !
 // --- 1. create ---------------------------------------------------------------
 
 const gm = await open('gm');
+await gm.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
 const page = gm.page;
 // Count the PATCHes of ships (the drag) and the POSTs of orders (the batch).
 const sent = [];
@@ -136,6 +137,8 @@ const CODE = view.join_code;
 check(view.name === 'Console trial: the Ça & ça run' && view.round_seconds === 120, `created with ${view.name} ${view.round_seconds}`);
 check(await page.inputValue('#i-link') === `${base}/#${ID}/${CODE}`, `join link ${await page.inputValue('#i-link')}`);
 check(await page.inputValue('#i-code') === CODE, 'join code not shown');
+await page.click('#i-copy-link');
+await until('the join link copied', async () => await page.evaluate(() => navigator.clipboard.readText()) === `${base}/#${ID}/${CODE}`);
 stamp('created');
 
 // --- 2. ships ----------------------------------------------------------------
@@ -221,6 +224,17 @@ const dropped = await until('Hauler at its drop point', async () => {
 const dragPatches = sent.filter((r) => r.startsWith('PATCH')).length - patchesBefore;
 check(dragPatches >= 1 && dragPatches <= 6, `the drag sent ${dragPatches} PATCHes`);
 // Now in Picket's sensor range? Picket is hostile: the crew's detection is from crew ships only; Hauler stays unseen.
+
+// Picket nudged by keys on the map: Enter selects it, arrow right moves it 10, shift+down 50.
+await page.focus(`#map g.ship[data-id="${ids.Picket}"]`);
+await page.keyboard.press('Enter');
+await page.waitForSelector(`#editor form[data-ship="${ids.Picket}"]`);
+await page.focus(`#map g.ship[data-id="${ids.Picket}"]`);
+await page.keyboard.press('ArrowRight');
+await until('Picket nudged right', async () => (await api('GET', U, GM)).ships[ids.Picket].x === 310);
+await page.keyboard.press('Shift+ArrowDown');
+await until('Picket nudged down', async () => (await api('GET', U, GM)).ships[ids.Picket].y === 350);
+await until('the editor to follow the nudge', async () => await page.inputValue('#e-x') === '310' && await page.inputValue('#e-y') === '350');
 
 // Edit Spear from the roster: notes and hull, by keys.
 await page.click(`#roster li[data-id="${ids.Spear}"] button`);

@@ -243,6 +243,7 @@ class Gm {
       $('s-count').textContent = `${Object.keys(doc.ships).length} ships`;
     }
     if (c.snapshot || c.keys.has('orders') || c.ships.size) this.map.renderOrders(doc);
+    if (document.body.dataset.phase !== doc.phase) document.body.dataset.phase = doc.phase;
     const roundKeys = ['phase', 'round', 'deadline', 'paused_ms', 'waiting_for', 'orders_in', 'winner'];
     if (c.snapshot || c.round || roundKeys.some((k) => c.keys.has(k))) {
       this.bar.render();

@@ -87,11 +87,12 @@ export class Players {
     const players = Object.entries(doc.players ?? {});
     $('p-online').textContent = `GM ${presence.gm ? 'online' : 'offline'}; ${online.size} of ${players.length} players online; ${presence.spectators} spectators.`;
     const ended = doc.phase === 'ended';
+    const focused = document.activeElement?.id;
     $('players').replaceChildren(...players.map(([pid, p]) => el('tr', {},
       el('th', { scope: 'row' }, el('span', { class: online.has(pid) ? 'dot on' : 'dot', 'aria-hidden': 'true' }), ` ${p.name} `),
       el('td', { text: online.has(pid) ? 'online' : 'offline' }),
       el('td', { text: p.stations?.join(', ') || '—' }),
-      el('td', {}, select({ 'aria-label': `Skill of ${p.name}`, disabled: ended, onchange: (e) =>
+      el('td', {}, select({ id: `sk-${pid}`, 'aria-label': `Skill of ${p.name}`, disabled: ended, onchange: (e) =>
         this.gm.act(`set ${p.name}'s skill`, () => api.setSkill(this.gm.id, pid, Number(e.target.value))) },
       [0, 1, 2, 3].map((k) => [k, String(k)]), p.skill)))));
     if (!players.length) $('players').replaceChildren(el('tr', {}, el('td', { colspan: 4, text: 'Nobody has joined yet: send the join link.' })));
@@ -102,6 +103,8 @@ export class Players {
         const v = e.target.value;
         this.gm.act(v ? `give ${st}` : `free ${st}`, () => v ? api.takeStation(this.gm.id, st, Number(v)) : api.freeStation(this.gm.id, st));
       } }, opts, doc.stations?.[st] ?? ''))));
+    // Redrawn under the GM's hands (someone came online): keep the focus.
+    if (focused && !document.activeElement?.id) $(focused)?.focus();
   }
 }
 

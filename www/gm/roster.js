@@ -116,16 +116,17 @@ export class Roster {
         el('label', { for: 'e-name', text: 'Name' }), el('input', { id: 'e-name', name: 'name', value: ship.name, maxlength: 64 }),
         ...['x', 'y'].flatMap((k) => num(k, k)),
         ...[['hull', 'Hull'], ['hull_max', 'Hull max'], ['armor', 'Armor'], ['thrust', 'Thrust'], ['sensors', 'Sensors'], ['evasion', 'Evasion']].flatMap(([k, l]) => num(k, l)),
-        ...(ship.crewed ? [] : num('skill', 'Skill (0–3)')),
-        ...SYSTEMS.flatMap((s) => [el('label', { for: `e-sys-${s}`, text: `System: ${s}` }),
-          select({ id: `e-sys-${s}`, name: `sys-${s}` }, [['ok', 'ok'], ['damaged', 'damaged']], ship.systems?.[s])])),
+        ...(ship.crewed ? [] : num('skill', 'Skill (0–3)'))),
+      el('details', { class: 'more' }, el('summary', { text: `Systems and weapons (${ship.weapons?.map((w) => w.type).join(', ') || 'none'})` }),
+      el('div', { class: 'grid2' }, ...SYSTEMS.flatMap((s) => [el('label', { for: `e-sys-${s}`, text: `System: ${s}` }),
+        select({ id: `e-sys-${s}`, name: `sys-${s}` }, [['ok', 'ok'], ['damaged', 'damaged']], ship.systems?.[s])])),
       el('fieldset', { id: 'e-weapons' }, el('legend', { text: 'Weapons (up to 6)' }),
         ...Array.from({ length: 6 }, (_, i) => {
           const w = ship.weapons?.[i];
           return el('div', { class: 'wrow' },
             select({ id: `e-w${i}`, 'aria-label': `Weapon ${i}` }, [['', '—'], ...TYPES.map((t) => [t, t])], w?.type ?? ''),
             el('input', { id: `e-a${i}`, type: 'number', min: 0, 'aria-label': `Weapon ${i} ammo`, placeholder: 'ammo', value: w?.ammo === undefined ? '' : String(w.ammo) }));
-        })),
+        }))),
       el('label', { for: 'e-notes', text: 'GM notes (only you see them)' }),
       el('textarea', { id: 'e-notes', name: 'notes', maxlength: 2000, rows: 2, value: ship.notes ?? '' }),
       el('div', { class: 'buttons' },

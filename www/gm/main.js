@@ -190,10 +190,15 @@ class Gm {
       if (!p) return;
       d.next = null;
       d.busy = true;
-      await this.act(`move ${this.store.doc.ships[p.id]?.name ?? 'the ship'}`, () => this.api.editShip(this.id, p.id, { x: p.x, y: p.y }));
+      const ok = await this.act(`move ${this.store.doc.ships[p.id]?.name ?? 'the ship'}`, () => this.api.editShip(this.id, p.id, { x: p.x, y: p.y }));
       d.busy = false;
       if (d.next) d.timer = setTimeout(send, DRAG_MS);
-      else { this.drag = null; this.map.renderShip(p.id, this.store.doc.ships[p.id], this.store.doc.ships); }
+      else this.drag = null;
+      if (!ok && !d.next) {
+        // Refused: the ship goes back to where the server has it.
+        this.map.pending.delete(p.id);
+        this.map.renderShip(p.id, this.store.doc.ships[p.id], this.store.doc.ships);
+      }
     };
     if (final) { clearTimeout(d.timer); send(); } else d.timer = setTimeout(send, DRAG_MS);
   }

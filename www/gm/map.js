@@ -53,6 +53,8 @@ export class GmMap {
     this.sensors = new Map();
     this.selected = null;
     this.drag = null;
+    // Positions sent for a ship and not yet seen back: id -> {x, y}.
+    this.pending = new Map();
     const grid = svg('g', { class: 'grid', 'aria-hidden': 'true' }, root);
     svg('rect', { x: 0, y: 0, width: 1000, height: 1000, class: 'field' }, grid);
     for (let i = 100; i < 1000; i += 100) {
@@ -106,7 +108,11 @@ export class GmMap {
       this.groups.set(id, g);
     }
     const [title, hull, name, flag] = g.children;
-    if (this.drag?.id !== id) g.setAttribute('transform', `translate(${ship.x},${ship.y})`);
+    // Until the server publishes the position sent, the ship stays there.
+    const sentTo = this.pending.get(id);
+    if (sentTo?.x === ship.x && sentTo?.y === ship.y) this.pending.delete(id);
+    const at = this.pending.get(id) ?? ship;
+    if (this.drag?.id !== id) g.setAttribute('transform', `translate(${at.x},${at.y})`);
     hull.setAttribute('d', ship.damage === 'destroyed' ? WRECK : SHAPES[ship.class] ?? SHAPES.corvette);
     name.textContent = `${ship.name} `; // the space: "Warden hidden" as one reads it
     // Visible words are part of the accessible name, in the same order.
@@ -198,6 +204,7 @@ export class GmMap {
     d.moved = true;
     d.at = p;
     d.g.setAttribute('transform', `translate(${p.x},${p.y})`);
+    this.pending.set(d.id, p);
     this.onDrag(d.id, p.x, p.y, false);
   }
 
@@ -232,6 +239,7 @@ export class GmMap {
     const step = e.shiftKey ? 50 : 10;
     const x = clamp(Number(m[1]) + dir[0] * step), y = clamp(Number(m[2]) + dir[1] * step);
     g.setAttribute('transform', `translate(${x},${y})`);
+    this.pending.set(g.dataset.id, { x, y });
     this.onDrag(g.dataset.id, x, y, true);
   }
 }

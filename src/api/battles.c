@@ -19,8 +19,12 @@
 #define LOG_PAGE_DEFAULT 100
 #define LOG_PAGE_MAX 1000
 
+/*
+ * The battle's resources, and the consoles' links: the player console's
+ * carries the join code too, so that a player types only a name.
+ */
 static json_t *
-battle_urls(const char *id)
+battle_urls(const char *id, const char *join_code)
 {
 	char *base = xasprintf("/v1/battles/%s", id);
 	json_t *urls = json_pack("{s:s, s:s+, s:s+, s:s+, s:s+, s:s+}",
@@ -32,7 +36,8 @@ battle_urls(const char *id)
 	    "log", base, "/log");
 
 	json_object_set_new(urls, "gm_console", json_sprintf("/gm#%s", id));
-	json_object_set_new(urls, "player_console", json_sprintf("/#%s", id));
+	json_object_set_new(urls, "player_console", json_sprintf("/#%s/%s", id,
+	    join_code));
 	free(base);
 	return urls;
 }
@@ -54,7 +59,8 @@ created_complete(json_t *body, void *arg)
 	json_object_set_new(body, "gm_token", json_string(c->gm_token));
 	json_object_set_new(body, "join_code",
 	    json_string(live_battle_join_code(c->lb)));
-	json_object_set_new(body, "urls", battle_urls(id));
+	json_object_set_new(body, "urls", battle_urls(id,
+	    live_battle_join_code(c->lb)));
 }
 
 void

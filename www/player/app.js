@@ -71,7 +71,7 @@ async function play(id, session, code) {
   for (let wait = 1000; ; wait = Math.min(wait * 2, 8000)) {
     try {
       const me = await api.me(id);
-      session.role = me.role; session.player = me.player ?? null; session.name = me.name;
+      session.role = me.role; session.player = me.player ?? null; session.name = me.name ?? session.name;
       break;
     } catch (err) {
       if (err.status === 401 || err.status === 404 || err.status === 403) {
@@ -118,7 +118,7 @@ async function play(id, session, code) {
     panels.setStatus(st, `Sending: ${describeOrder(doc, body)}…`, 'sending');
     try {
       const r = await api.order(id, order);
-      if (game.accepted?.[st] !== r.round + ':' + JSON.stringify(r.order))
+      if (panels.status[st]?.kind === 'sending')
         panels.setStatus(st, `Sent: ${describeOrder(store.doc, r.order)}; waiting for the server's confirmation…`, 'sent');
     } catch (err) {
       panels.setStatus(st, `Refused: ${err.detail}`, 'refused');
@@ -203,7 +203,6 @@ async function play(id, session, code) {
 
   function onAccepted(a) {
     if (!a.station || a.round !== store.doc?.round) return;
-    game.accepted = { ...game.accepted, [a.station]: a.round + ':' + JSON.stringify(a.order) };
     panels.setStatus(a.station, `Accepted: ${describeOrder(store.doc, a.order)} (round ${a.round}).`, 'accepted');
   }
 

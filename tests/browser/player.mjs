@@ -91,7 +91,9 @@ for (const s of [
   { class: 'scout', side: 'hostile', x: 950, y: 950, name: HIDDEN, hidden: true },
 ]) await api('POST', `${U}/ships`, GM, s);
 const HIDDEN_ID = 5;
-check(battle.urls.player_console === `/#${ID}`, `player_console link: ${battle.urls.player_console}`);
+// The join link: the server's player_console (#BATTLE/CODE), or built so.
+check([`/#${ID}`, `/#${ID}/${CODE}`].includes(battle.urls.player_console), `player_console link: ${battle.urls.player_console}`);
+const LINK = `/#${ID}/${CODE}`;
 
 // --- browsers ---------------------------------------------------------------
 
@@ -198,7 +200,7 @@ async function accepted(p, st, round) {
 
 async function joinByLink(p, name, { role = 'player', keys = false } = {}) {
   const page = p.page;
-  await page.goto(`${p.origin}/#${ID}/${CODE}`);
+  await page.goto(p.origin + LINK);
   await page.waitForSelector('#join:not([hidden])');
   check(await page.inputValue('#j-battle') === ID && await page.inputValue('#j-code') === CODE, `${p.name}: the link did not fill in battle and code`);
   check(await page.evaluate(() => document.activeElement?.id) === 'j-name', `${p.name}: the name field is not focused`);

@@ -6,7 +6,7 @@
 # spectator's received bytes; console errors, failed requests and axe-core
 # on every page (tests/browser/player.mjs says what each step checks).
 #
-# Screenshots of every step go to tests/browser/screenshots/ in the build
+# Screenshots of every step go to tests/browser/screenshots/player/ in the build
 # tree.  Needs Debian's chromium and the npm packages of
 # tests/browser/package-lock.json (browserlib.sh); skipped (exit 77) only
 # without /usr/bin/chromium.
@@ -17,7 +17,7 @@ browser_setup
 FAULTPROXY=${FAULTPROXY:-$BS_BUILDDIR/tests/load/broadside-faultproxy}
 [ -x "$FAULTPROXY" ] || fail "no fault proxy at $FAULTPROXY (run make first)"
 
-SHOTS=$BS_BUILDDIR/tests/browser/screenshots
+SHOTS=$BS_BUILDDIR/tests/browser/screenshots/player
 rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
 

@@ -182,7 +182,11 @@ async function play(id, session, code) {
       }
       const k = c.keys;
       if (k.has('stations') || k.has('players')) { panels.renderStations(doc); renderPresence(doc); }
-      if (c.ships.size || c.round || k.has('stations') || k.has('orders') || k.has('phase') || k.has('players'))
+      // Ships matter to the orders when the own ship changed, or a hostile
+      // the gunner or sensors may target.
+      const shipsMatter = c.ships.size && ([...c.ships].some((sid) => sid === ownId) ||
+        ((panels.panels.has('gunner') || panels.panels.has('sensors')) && [...c.ships].some((sid) => doc.ships?.[sid]?.side !== 'crew')));
+      if (shipsMatter || c.round || k.has('stations') || k.has('orders') || k.has('phase') || k.has('players'))
         panels.renderOrders(doc);
       if (c.round || k.has('phase') || k.has('round') || k.has('deadline') || k.has('waiting_for') || k.has('winner'))
         renderRound(doc);

@@ -114,6 +114,13 @@ export class Panels {
     this.noneEl.textContent = why;
     this.noneEl.hidden = !why;
     const open = !why || (held.length && own && doc.phase === 'resolving');
+    // A new round: last round's order statuses and destination go.
+    if (this.round !== doc.round) {
+      this.round = doc.round;
+      for (const st of Object.keys(this.status))
+        if (this.status[st].round !== doc.round) this.setStatus(st, '', '');
+      this.ctx.map.setDest(null);
+    }
     for (const [st, p] of this.panels)
       if (!held.includes(st) || !own) { p.el.remove(); this.panels.delete(st); }
     for (const st of held) {
@@ -141,7 +148,7 @@ export class Panels {
 
   // Shows an order's fate under its panel: sent, accepted, refused.
   setStatus(st, text, kind) {
-    this.status[st] = { text, kind };
+    this.status[st] = { text, kind, round: this.ctx.doc()?.round };
     const p = this.panels.get(st);
     if (!p) return;
     p.status.textContent = text;

@@ -145,6 +145,8 @@ async function open(name, { viewport = { width: 1280, height: 900 }, colorScheme
 const shotsTaken = [];
 async function shot(p, what) {
   const file = path.join(shots, `dashboard-${what}.png`);
+  // The banner sticks to the top of the viewport: the page from its top.
+  await p.page.evaluate(() => window.scrollTo(0, 0));
   await p.page.screenshot({ path: file, fullPage: true });
   shotsTaken.push(path.basename(file));
 }

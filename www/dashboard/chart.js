@@ -125,7 +125,13 @@ export class Chart {
         }
     if (spec.threshold && (max > spec.threshold.value / 4 || warn))
       max = Math.max(max, spec.threshold.value);
-    max = niceCeil(max || (spec.unit === 'seconds' ? 0.001 : 1));
+    if (spec.binary && max >= 1024) {
+      // Bytes: round in KiB, MiB... (250 KiB, not 244.1).
+      const k = 1024 ** Math.floor(Math.log(max) / Math.log(1024));
+      max = niceCeil(max / k) * k;
+    } else {
+      max = niceCeil(max || (spec.unit === 'seconds' ? 0.001 : 1), spec.whole);
+    }
     const sx = (t) => x0 + (t - from) / (now - from) * (x1 - x0);
     const sy = (v) => y0 - v / max * (y0 - y1);
 

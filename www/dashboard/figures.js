@@ -168,7 +168,10 @@ export function derive(s, prev, cur) {
     return null;
   if (s.kind === 'mean')
     return diff.sum / diff.count;
-  return quantile(s.q, diff.le, diff.buckets);
+  // floor: no observation is below it (items per commit: 1), where the
+  // first bucket's interpolation from 0 would say less.
+  const q = quantile(s.q, diff.le, diff.buckets);
+  return q === null ? null : Math.max(q, s.floor ?? -Infinity);
 }
 
 // The points of the last windowMs: [{t, up, v: {seriesId: value|null}}],
@@ -217,12 +220,16 @@ export class History {
   }
 }
 
-// A round number at or above x (1, 2, 2.5, 5 times a power of ten).
-export function niceCeil(x) {
+// A round number at or above x (1, 2, 2.5, 5 times a power of ten; for
+// whole counts, 2, 4 or 10 times one, at least 2, so that half of it is
+// whole too).
+export function niceCeil(x, whole = false) {
+  if (whole)
+    x = Math.max(x, 2);
   if (!(x > 0))
     return 1;
   const p = 10 ** Math.floor(Math.log10(x));
-  for (const m of [1, 2, 2.5, 5, 10])
+  for (const m of whole ? [1, 2, 4, 10] : [1, 2, 2.5, 5, 10])
     if (m * p >= x * (1 - 1e-9))
       return m * p;
   return 10 * p;

@@ -26,21 +26,21 @@ export const SECTIONS = [
     id: 'load', title: 'Load',
     charts: [
       {
-        id: 'connections', title: 'Connections open', unit: 'connections', fmt: fmtCount,
+        id: 'connections', whole: true, title: 'Connections open', unit: 'connections', fmt: fmtCount,
         series: [
           gauge('conn_http1', 'HTTP/1.1', (d) => total(m(d), 'broadside_connections_open', { protocol: 'http1' })),
           gauge('conn_http2', 'HTTP/2', (d) => total(m(d), 'broadside_connections_open', { protocol: 'http2' })),
         ],
       },
       {
-        id: 'streams', title: 'Event streams open', unit: 'streams', fmt: fmtCount,
+        id: 'streams', whole: true, title: 'Event streams open', unit: 'streams', fmt: fmtCount,
         series: [
           gauge('subscribers', 'event streams', (d) => total(m(d), 'broadside_stream_subscribers')),
           gauge('h2_streams', 'HTTP/2 streams', (d) => total(m(d), 'broadside_http_streams_open')),
         ],
       },
       {
-        id: 'battles', title: 'Battles by phase', unit: 'battles', fmt: fmtCount,
+        id: 'battles', whole: true, title: 'Battles by phase', unit: 'battles', fmt: fmtCount,
         series: ['lobby', 'planning', 'resolving', 'ended'].map((phase) =>
           gauge('phase_' + phase, phase, (d) => total(m(d), 'broadside_battles', { phase }))),
       },
@@ -54,7 +54,7 @@ export const SECTIONS = [
         ],
       },
       {
-        id: 'bytes', title: 'Stream bytes, raw and sent', unit: 'bytes per second', fmt: fmtByteRate,
+        id: 'bytes', binary: true, title: 'Stream bytes, raw and sent', unit: 'bytes per second', fmt: fmtByteRate,
         series: [
           rate('bytes_raw', 'raw', (d) => total(m(d), 'broadside_stream_bytes_raw_total')),
           rate('bytes_sent', 'sent (after gzip)', (d) => total(m(d), 'broadside_stream_bytes_wire_total')),
@@ -99,7 +99,7 @@ export const SECTIONS = [
         id: 'batch', title: 'Items per commit', unit: 'items', fmt: fmtCount,
         series: [
           mean('batch_mean', 'mean', 'broadside_store_batch_size'),
-          pct('batch_p99', 'p99', 'broadside_store_batch_size', 0.99),
+          { ...pct('batch_p99', 'p99', 'broadside_store_batch_size', 0.99), floor: 1 },
         ],
       },
     ],
@@ -124,13 +124,13 @@ export const SECTIONS = [
         ],
       },
       {
-        id: 'memory', title: 'Resident memory', unit: 'bytes', fmt: fmtBytes,
+        id: 'memory', binary: true, title: 'Resident memory', unit: 'bytes', fmt: fmtBytes,
         series: [
           gauge('rss', 'resident', (d) => total(m(d), 'process_resident_memory_bytes')),
         ],
       },
       {
-        id: 'states', title: 'Largest battle states', unit: 'bytes', fmt: fmtBytes,
+        id: 'states', binary: true, title: 'Largest battle states', unit: 'bytes', fmt: fmtBytes,
         series: [
           gauge('state_max', 'largest state now', largestState),
           gauge('snapshot_max', 'largest snapshot sent', (d) => total(m(d), 'broadside_snapshot_bytes_max')),

@@ -413,6 +413,15 @@ int order_submit(struct battle *b, const struct actor *who,
 json_t *order_receipt(const struct battle *b, const json_t *order);
 
 /*
+ * Who the round waits for: a station held on the operational crewed ship
+ * without an order this round; an operational GM ship without one.  A
+ * station nobody holds waits for nobody (it holds).
+ */
+bool order_station_waiting(const struct battle *b, enum station station);
+struct ship;
+bool order_ship_waiting(const struct ship *s);
+
+/*
  * Whether the round may resolve before its timer: every held station of
  * an operational crewed ship has an order, and every operational GM ship
  * has one.  A station nobody holds does not block (it holds).

@@ -594,23 +594,32 @@ order_receipt(const struct battle *b, const json_t *order)
 }
 
 bool
-order_all_in(const struct battle *b)
+order_station_waiting(const struct battle *b, enum station station)
 {
 	const struct ship *s = battle_crewed_ship(b);
+
+	return s != NULL && battle_ship_operational(s) &&
+	    b->holder[station] != 0 && !b->station_order[station].given;
+}
+
+bool
+order_ship_waiting(const struct ship *s)
+{
+	return !s->crewed && battle_ship_operational(s) && !s->order.given;
+}
+
+bool
+order_all_in(const struct battle *b)
+{
 	int i;
 
 	if (b->phase != PHASE_PLANNING)
 		return false;
-	if (s != NULL && battle_ship_operational(s)) {
-		for (i = 0; i < STATION_COUNT; i++)
-			if (b->holder[i] != 0 && !b->station_order[i].given)
-				return false;
-	}
-	for (i = 0; i < b->nships; i++) {
-		s = &b->ships[i];
-		if (!s->crewed && battle_ship_operational(s) &&
-		    !s->order.given)
+	for (i = 0; i < STATION_COUNT; i++)
+		if (order_station_waiting(b, (enum station)i))
 			return false;
-	}
+	for (i = 0; i < b->nships; i++)
+		if (order_ship_waiting(&b->ships[i]))
+			return false;
 	return true;
 }

@@ -95,18 +95,16 @@ static void
 log_defaults(struct battle *b, json_t *log)
 {
 	json_t *stations = json_array(), *ships = json_array(), *e;
-	const struct ship *s = battle_crewed_ship(b);
+	const struct ship *s;
 	int i;
 
-	if (s != NULL && battle_ship_operational(s))
-		for (i = 0; i < STATION_COUNT; i++)
-			if (b->holder[i] != 0 && !b->station_order[i].given)
-				json_array_append_new(stations, json_string(
-				    station_name((enum station)i)));
+	for (i = 0; i < STATION_COUNT; i++)
+		if (order_station_waiting(b, (enum station)i))
+			json_array_append_new(stations, json_string(
+			    station_name((enum station)i)));
 	for (i = 0; i < b->nships; i++) {
 		s = &b->ships[i];
-		if (!s->crewed && battle_ship_operational(s) &&
-		    !s->order.given)
+		if (order_ship_waiting(s))
 			json_array_append_new(ships, json_pack("{s:i, s:s, "
 			    "s:s}", "ship", s->id, "side", side_name(s->side),
 			    "name", s->name));

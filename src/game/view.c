@@ -148,32 +148,28 @@ orders_view(const struct battle *b, enum viewer viewer)
 }
 
 /*
- * Who has not ordered yet this round: the held stations of an operational
- * crewed ship (the same rule as order_all_in()), and for the GM the
- * operational GM ships.  Empty lists outside planning.
+ * Who has not ordered yet this round (order_station_waiting(),
+ * order_ship_waiting()); GM ships for the GM only.  Empty lists outside
+ * planning.
  */
 static json_t *
 waiting_view(const struct battle *b, enum viewer viewer)
 {
 	json_t *stations = json_array(), *ships = json_array();
-	const struct ship *s = battle_crewed_ship(b);
 	int i;
 
 	if (b->phase != PHASE_PLANNING)
 		goto out;
-	if (s != NULL && battle_ship_operational(s))
-		for (i = 0; i < STATION_COUNT; i++)
-			if (b->holder[i] != 0 && !b->station_order[i].given)
-				json_array_append_new(stations, json_string(
-				    station_name((enum station)i)));
+	for (i = 0; i < STATION_COUNT; i++)
+		if (order_station_waiting(b, (enum station)i))
+			json_array_append_new(stations, json_string(
+			    station_name((enum station)i)));
 	if (viewer != VIEWER_GM)
 		goto out;
-	for (i = 0; i < b->nships; i++) {
-		s = &b->ships[i];
-		if (!s->crewed && battle_ship_operational(s) &&
-		    !s->order.given)
-			json_array_append_new(ships, json_integer(s->id));
-	}
+	for (i = 0; i < b->nships; i++)
+		if (order_ship_waiting(&b->ships[i]))
+			json_array_append_new(ships,
+			    json_integer(b->ships[i].id));
 out:
 	return json_pack("{s:o, s:o}", "stations", stations, "ships", ships);
 }

@@ -347,3 +347,35 @@ num_ge() {
 	[ -n "$1" ] && [ -n "$2" ] || return 1
 	awk -v a="$1" -v b="$2" -v n="${3:-0}" 'BEGIN { exit !(a + 0 >= b + n) }'
 }
+
+# --- event streams, read from a file that curl -N writes -------------
+
+# as TOKEN METHOD URL [CURL ARGS...]: http with a bearer token.
+as() {
+	t=$1
+	shift
+	http "$@" -H "Authorization: Bearer $t"
+}
+
+# jbody [JQ ARGS...]: jq -c over the last response's body.
+jbody() {
+	jq -c "$@" "$TMP/body"
+}
+
+# sse_events FILE NAME: the data of every NAME event in FILE so far, one
+# JSON document a line.
+sse_events() {
+	awk -v want="$2" '/^event: /{ev=substr($0, 8)} /^data: /{ if (ev == want) print substr($0, 7) } /^$/{ev=""}' "$1"
+}
+
+# sse_wait FILE NAME N: waits (10 s at most) until FILE holds N NAME
+# events.
+sse_wait() {
+	n=0
+	until [ "$(sse_events "$1" "$2" | wc -l)" -ge "$3" ]; do
+		n=$((n + 1))
+		[ $n -lt 200 ] ||
+		    fail "fewer than $3 $2 events in 10 s: $(tail -c 800 "$1")"
+		sleep 0.05
+	done
+}

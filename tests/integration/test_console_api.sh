@@ -11,8 +11,6 @@
 need_tool jq jq jq
 start_daemon --drain-delay 0 --heartbeat 1 --debounce 5
 
-as() { t=$1; shift; http "$@" -H "Authorization: Bearer $t"; }
-jbody() { jq -c "$@" "$TMP/body"; }
 
 http POST "$BASE_URL/v1/battles" -d '{"name":"Console","round_seconds":5}'
 expect_status 201 "create"
@@ -48,10 +46,7 @@ wait_for_text() {
 		sleep 0.05
 	done
 }
-# events NAME: the data of every NAME event so far, one JSON per line.
-events() {
-	awk -v want="$1" '/^event: /{ev=substr($0, 8)} /^data: /{ if (ev == want) print substr($0, 7) } /^$/{ev=""}' "$TMP/sse"
-}
+events() { sse_events "$TMP/sse" "$1"; }
 wait_for_text '^event: snapshot' "snapshot"
 
 # hello comes first, before the snapshot, with the heartbeat period.

@@ -34,9 +34,7 @@ grep -q '^broadside_battles' "$TMP/body" || fail "no metrics in the answer"
     >"$TMP/sse" &
 SSE=$!
 track_client "$SSE"
-events() {
-	awk -v want="$1" '/^event: /{ev=substr($0, 8)} /^data: /{ if (ev == want) print substr($0, 7) } /^$/{ev=""}' "$TMP/sse"
-}
+events() { sse_events "$TMP/sse" "$1"; }
 n=0
 until [ -n "$(events snapshot)" ]; do
 	n=$((n + 1)); [ $n -lt 100 ] || fail "no snapshot on /metrics/events"

@@ -10,8 +10,6 @@
 need_tool jq jq jq
 start_daemon --drain-delay 0 --debounce 5
 
-as() { t=$1; shift; http "$@" -H "Authorization: Bearer $t"; }
-jbody() { jq -c "$@" "$TMP/body"; }
 
 http POST "$BASE_URL/v1/battles" -d '{"name":"Clockwork","round_seconds":60}'
 expect_status 201 "create"
@@ -43,17 +41,8 @@ expect_problem 422 unknown-field "pause with a field"
 "$CURL" -sN --max-time 30 "$U/events?access_token=$GM" >"$TMP/sse" &
 SSE=$!
 track_client "$SSE"
-events() {
-	awk -v want="$1" '/^event: /{ev=substr($0, 8)} /^data: /{ if (ev == want) print substr($0, 7) } /^$/{ev=""}' "$TMP/sse"
-}
-wait_event() {
-	n=0
-	until [ "$(events "$1" | wc -l)" -ge "$2" ]; do
-		n=$((n + 1))
-		[ $n -lt 200 ] || fail "fewer than $2 $1 events: $(tail -c 800 "$TMP/sse")"
-		sleep 0.05
-	done
-}
+events() { sse_events "$TMP/sse" "$1"; }
+wait_event() { sse_wait "$TMP/sse" "$1" "$2"; }
 wait_event snapshot 1
 
 # Pause: no deadline, the time left in the view and the round event.

@@ -152,6 +152,7 @@ function showState(state, since) {
       (doc ? `The figures shown are the last received, at ${clock(lastUpdate)}. ` : '') +
       (state === 'offline' ? 'This computer is offline; the page reconnects when it is back.' : 'Reconnecting by itself\u2026');
   }
+  history.outage(view === 'unreachable' ? since : Date.now(), view !== 'unreachable');
   document.body.dataset.state = view;
   banner.textContent = text;
   banner.dataset.state = view;

@@ -113,6 +113,9 @@ export class Chart {
       this.figure.classList.toggle('warn', over);
       parts.push(over ? `Warning: past the ${spec.threshold.label}` : `under the ${spec.threshold.label}`);
     }
+    const restarts = history.restarts.filter((t) => t >= now - history.windowMs);
+    if (restarts.length)
+      parts.push(`server restarted at ${restarts.map(clock).join(', ')}`);
     this.svgTitle.textContent = `${spec.title}, last 15 minutes: ${parts.join('; ')}`;
 
     // The scale: 0 to a round number above everything shown.
@@ -152,6 +155,20 @@ export class Chart {
       label.textContent = clock(t).slice(0, 5);
       g.push(label);
     }
+    // Outages shaded, restarts as dashed verticals.
+    for (const o of history.outages) {
+      const a = Math.max(o.from, from), b = Math.min(o.to ?? now, now);
+      if (b <= a) continue;
+      g.push(svgEl('rect', { x: sx(a).toFixed(1), y: y1, width: Math.max(sx(b) - sx(a), 1).toFixed(1), height: y0 - y1, class: 'outage' }));
+    }
+    for (const t of history.restarts) {
+      if (t < from) continue;
+      const x = sx(t).toFixed(1);
+      g.push(svgEl('line', { x1: x, x2: x, y1: y1, y2: y0, class: 'restart' }));
+      const label = svgEl('text', { x: (+x - 3).toFixed(1), y: y1 + 9, 'text-anchor': 'end', class: 'tick restart-label' });
+      label.textContent = 'restart';
+      g.push(label);
+    }
     if (spec.threshold && spec.threshold.value <= max) {
       const y = sy(spec.threshold.value).toFixed(1);
       g.push(svgEl('line', { x1: x0, x2: x1, y1: y, y2: y, class: 'threshold' }));
@@ -166,7 +183,7 @@ export class Chart {
       let d = '', prevT = -Infinity;
       for (const p of pts) {
         const v = p.v[s.id];
-        if (p.t < from - GAP_MS || v === null || v === undefined) {
+        if (p.t < from || v === null || v === undefined) {
           prevT = -Infinity;
           continue;
         }

@@ -182,11 +182,24 @@ export class History {
     this.windowMs = windowMs;
     this.points = [];
     this.last = null;       // the latest sample
+    this.restarts = [];     // times (ms) of the first sample of a new process
+    this.outages = [];      // [{from, to}] (to null while it lasts): server unreachable
+  }
+
+  // The server became unreachable at t, or (up false) reachable again.
+  outage(t, up) {
+    const open = this.outages.length && this.outages[this.outages.length - 1].to === null;
+    if (!up && !open)
+      this.outages.push({ from: t, to: null });
+    else if (up && open)
+      this.outages[this.outages.length - 1].to = t;
   }
 
   // Takes a sample of doc at time t (ms); returns the point added.
   add(doc, t) {
     const cur = takeSample(doc, this.series, t);
+    if (this.last && this.last.start !== cur.start)
+      this.restarts.push(t);
     const v = {};
     for (const s of this.series)
       v[s.id] = derive(s, this.last, cur);
@@ -204,6 +217,10 @@ export class History {
       drop++;
     if (drop)
       this.points.splice(0, drop);
+    while (this.restarts.length && this.restarts[0] < from)
+      this.restarts.shift();
+    while (this.outages.length && this.outages[0].to !== null && this.outages[0].to < from)
+      this.outages.shift();
   }
 
   // The newest non-null value of series id within maxAgeMs of the newest

@@ -6,25 +6,8 @@
 // a click on the field reports map coordinates (onPick).
 
 import { distance, moveRange, sensorRange, MAX_WEAPON_RANGE } from '../js/rules.js';
+import { SHIP_SHAPES, WRECK_SHAPE, clampToField as clamp, svg } from '../js/svg.js';
 
-const NS = 'http://www.w3.org/2000/svg';
-const SHAPES = {
-  scout: 'M0,-11L8,9L-8,9Z',
-  corvette: 'M0,-14L10,11L0,6L-10,11Z',
-  trader: 'M-10,-12H10V12H-10Z',
-  frigate: 'M0,-16L12,0L7,14H-7L-12,0Z',
-  destroyer: 'M0,-21L14,-4L11,17H-11L-14,-4Z',
-};
-const WRECK = 'M-10,-10L10,10M10,-10L-10,10';
-
-export function svg(name, attrs = {}, parent = null) {
-  const e = document.createElementNS(NS, name);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (parent) parent.append(e);
-  return e;
-}
-
-const clamp = (v) => Math.max(0, Math.min(1000, Math.round(v)));
 const operational = (s) => s && s.damage !== 'destroyed';
 
 // Whether the crew sees this ship: its own side always; another ship when
@@ -113,7 +96,7 @@ export class GmMap {
     if (sentTo?.x === ship.x && sentTo?.y === ship.y) this.pending.delete(id);
     const at = this.pending.get(id) ?? ship;
     if (this.drag?.id !== id) g.setAttribute('transform', `translate(${at.x},${at.y})`);
-    hull.setAttribute('d', ship.damage === 'destroyed' ? WRECK : SHAPES[ship.class] ?? SHAPES.corvette);
+    hull.setAttribute('d', ship.damage === 'destroyed' ? WRECK_SHAPE : SHIP_SHAPES[ship.class] ?? SHIP_SHAPES.corvette);
     name.textContent = `${ship.name} `; // the space: "Warden hidden" as one reads it
     // Visible words are part of the accessible name, in the same order.
     const flags = [ship.hidden && 'hidden', ship.crewed && '★', ship.notes && '✎'].filter(Boolean).join(' ');

@@ -5,29 +5,9 @@
 // their own layers.
 
 import { sensorRange } from '../js/rules.js';
+import { SHIP_SHAPES, WRECK_SHAPE, clampToField as clamp, svg } from '../js/svg.js';
 
-const NS = 'http://www.w3.org/2000/svg';
 const FX_MS = 6000;
-
-// Ship outlines by class, nose up, in map units.
-const SHAPES = {
-  scout: 'M0,-11L8,9L-8,9Z',
-  corvette: 'M0,-14L10,11L0,6L-10,11Z',
-  trader: 'M-10,-12H10V12H-10Z',
-  frigate: 'M0,-16L12,0L7,14H-7L-12,0Z',
-  destroyer: 'M0,-21L14,-4L11,17H-11L-14,-4Z',
-};
-const WRECK = 'M-10,-10L10,10M10,-10L-10,10';
-
-// A new SVG element with attributes, appended to parent when given.
-export function svg(name, attrs = {}, parent = null) {
-  const e = document.createElementNS(NS, name);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (parent) parent.append(e);
-  return e;
-}
-
-const clamp = (v) => Math.max(0, Math.min(1000, Math.round(v)));
 
 export class TacticalMap {
   constructor(root, { onPick = () => {}, onPickKey = () => {} } = {}) {
@@ -86,7 +66,7 @@ export class TacticalMap {
     if (key !== r.key) {
       r.key = key;
       r.g.setAttribute('class', `ship side-${s.side} dmg-${s.damage}${own ? ' own' : ''}${s.hidden ? ' hidden-ship' : ''}`);
-      r.shape.setAttribute('d', dead ? WRECK : SHAPES[s.class] ?? SHAPES.corvette);
+      r.shape.setAttribute('d', dead ? WRECK_SHAPE : SHIP_SHAPES[s.class] ?? SHIP_SHAPES.corvette);
       const band = own || s.hull === undefined ? '' : ` (${s.damage})`;
       r.label.textContent = s.name + (s.side === 'hostile' ? band : '');
       r.title.textContent = `${s.name}, ${s.class}, ${s.side}, ${s.hull !== undefined ? `hull ${s.hull}/${s.hull_max}` : `damage ${s.damage}`}`;

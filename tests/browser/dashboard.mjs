@@ -20,8 +20,11 @@
 // 5. screenshots dashboard-*.png in SHOTS_DIR.
 //
 //   node dashboard.mjs BASE_URL RESTART_ARGS_FILE DAEMON_PID LOAD_BIN \
-//       SHOTS_DIR PIDS_FILE LOG_DIR SRC_DIR
+//       SHOTS_DIR PIDS_FILE LOG_DIR SRC_DIR TOKEN_BASE_URL TOKEN
 //
+// TOKEN_BASE_URL: a daemon without --dev whose admin token is TOKEN: the
+// page opened with ?access_token= passes it on to /metrics/events (and
+// sends no Referer anywhere).
 // RESTART_ARGS_FILE: the daemon's command line, one argument a line; the
 // restarted daemon's pid is appended to PIDS_FILE for the shell's
 // clean-up.  Prints one JSON summary line; exit 0 on success, 1 with the
@@ -41,9 +44,9 @@ try {
   // Noted in the summary: the accessibility scan is skipped.
 }
 
-const [base, argsFile, daemonPidArg, loadBin, shots, pidsFile, logDir, srcDir] = process.argv.slice(2);
-if (!srcDir) {
-  console.error('usage: dashboard.mjs BASE_URL RESTART_ARGS_FILE DAEMON_PID LOAD_BIN SHOTS_DIR PIDS_FILE LOG_DIR SRC_DIR');
+const [base, argsFile, daemonPidArg, loadBin, shots, pidsFile, logDir, srcDir, tokenBase, token] = process.argv.slice(2);
+if (!token) {
+  console.error('usage: dashboard.mjs BASE_URL RESTART_ARGS_FILE DAEMON_PID LOAD_BIN SHOTS_DIR PIDS_FILE LOG_DIR SRC_DIR TOKEN_BASE_URL TOKEN');
   process.exit(2);
 }
 class Fail extends Error {}
@@ -118,7 +121,7 @@ let phase = 'setup';
 const problems = [];
 const down = () => phase === 'kill';
 
-async function open(name, { viewport = { width: 1280, height: 900 }, colorScheme = 'light' } = {}) {
+async function open(name, { viewport = { width: 1280, height: 900 }, colorScheme = 'light', url = base + '/dashboard' } = {}) {
   const context = await browser.newContext({ viewport, colorScheme });
   const page = await context.newPage();
   page.setDefaultTimeout(10000);
@@ -138,8 +141,10 @@ async function open(name, { viewport = { width: 1280, height: 900 }, colorScheme
   page.on('response', (r) => {
     if (r.status() >= 400) problems.push(`${name}: ${r.status()} for ${r.request().method()} ${r.url()}`);
   });
-  await page.goto(base + '/dashboard');
-  return { name, page, context };
+  const requests = [];
+  page.on('request', (r) => requests.push({ url: r.url(), referer: r.headers().referer }));
+  await page.goto(url);
+  return { name, page, context, requests };
 }
 
 const shotsTaken = [];
@@ -203,6 +208,20 @@ async function scrape() {
   };
 }
 
+// --- the admin token ---------------------------------------------------------
+
+{
+  const tp = await open('token', { url: `${tokenBase}/dashboard?access_token=${encodeURIComponent(token)}` });
+  await until('the dashboard behind the admin token live', async () => (await read(tp)).state === 'live');
+  const events = tp.requests.filter((r) => r.url.includes('/metrics/events'));
+  check(events.length >= 1 && events.every((r) => new URL(r.url).searchParams.get('access_token') === token),
+    `the figures stream without the token: ${JSON.stringify(events)}`);
+  const leaks = tp.requests.filter((r) => r.referer);
+  check(leaks.length === 0, `requests with a Referer: ${JSON.stringify(leaks)}`);
+  await tp.context.close();
+  stamp('token');
+}
+
 const desk = await open('desktop');
 await until('the dashboard live with its first figures', async () => {
   const r = await read(desk);
@@ -226,13 +245,16 @@ let loadStatus = null;
 load.on('exit', (code, sig) => { loadStatus = code ?? sig; });
 
 // The page's figures, read every 100 ms, and a scrape of /metrics every
-// 700 ms, until the load ends.
+// 700 ms, until 3 s after the load ends (the streams close, the battles
+// end).
 const readings = [];
 const scrapes = [];
 let narrowShot = false;
 const narrow = await open('narrow', { viewport: { width: 360, height: 780 }, colorScheme: 'dark' });
 let loaded = null;
-while (loadStatus === null && Date.now() - T0 < 50000) {
+let loadEnd = null;
+while ((loadEnd === null || Date.now() < loadEnd + 3000) && Date.now() - T0 < 50000) {
+  if (loadStatus !== null && loadEnd === null) loadEnd = Date.now();
   const t = Date.now();
   const r = await read(desk);
   readings.push({ t, ...r });

@@ -22,6 +22,16 @@ SHOTS=$BS_BUILDDIR/tests/browser/screenshots
 mkdir -p "$SHOTS"
 rm -f "$SHOTS"/dashboard-*.png
 
+# A daemon with an admin token and no --dev: the page passes its
+# ?access_token= on to the figures stream.
+TOKEN=dashboard-test-token-$$-0123456789
+printf '%s\n' "$TOKEN" >"$TMP/admin.token"
+chmod 600 "$TMP/admin.token"
+start_daemon --heartbeat 1 --drain-delay 0 --admin-token-file "$TMP/admin.token"
+TOKEN_URL=$BASE_URL TOKEN_PID=$DAEMON_PID TOKEN_LOG=$DAEMON_LOG
+http GET "$TOKEN_URL/dashboard"
+expect_status 401 "the dashboard without the admin token"
+
 # A database the restart reuses, a heartbeat of 1 s (the watchdog's bound
 # is then 2.5 s), no drain delay.
 DAEMON_DB=$TMP/dashboard.db
@@ -34,7 +44,7 @@ printf '%s\n' "$BROADSIDED" --listen "127.0.0.1:$DAEMON_PORT" --db "$DAEMON_DB" 
 started=$(date +%s)
 NODE_PATH=$BROWSER_NODE_MODULES node "$BS_SRCDIR/tests/browser/dashboard.mjs" \
     "$BASE_URL" "$TMP/restart.args" "$DAEMON_PID" "$LOAD" "$SHOTS" \
-    "$TMP/pids" "$TMP" "$BS_SRCDIR" >"$TMP/browser.out" 2>"$TMP/browser.err" &
+    "$TMP/pids" "$TMP" "$BS_SRCDIR" "$TOKEN_URL" "$TOKEN" >"$TMP/browser.out" 2>"$TMP/browser.err" &
 BROWSER_PID=$!
 track_client "$BROWSER_PID"
 wait_exit "$BROWSER_PID" 85
@@ -70,3 +80,6 @@ if [ -n "$DAEMON_PID" ]; then
 		sleep 0.1
 	done
 fi
+
+DAEMON_PID=$TOKEN_PID DAEMON_LOG=$TOKEN_LOG
+stop_daemon

@@ -64,6 +64,12 @@ export class Chart {
       this.lines.append(p);
       return p;
     });
+    // Lone points (no neighbour within the gap), drawn bigger.
+    this.dots = spec.series.map((s, i) => {
+      const p = svgEl('path', { class: 'dots s' + i });
+      this.lines.append(p);
+      return p;
+    });
     this.figure.append(this.svg);
     if (spec.top) {
       this.topHead = el('h4', { id: id + '-top' }, 'Largest battles now');
@@ -91,7 +97,8 @@ export class Chart {
     const parts = [];
     spec.series.forEach((s, i) => {
       const v = this.latestOf(history, s);
-      const text = spec.fmt(v);
+      // A quantile or mean with no observation lately: say so.
+      const text = v === null && (s.kind === 'quantile' || s.kind === 'mean') && pts.length ? 'none lately' : spec.fmt(v);
       this.items[i].value.textContent = text;
       this.items[i].li.dataset.value = v === null ? '' : String(v);
       parts.push(`${s.label} ${text}`);
@@ -180,20 +187,29 @@ export class Chart {
 
     // The lines.
     spec.series.forEach((s, i) => {
-      let d = '', prevT = -Infinity;
+      let d = '', dots = '', prevT = -Infinity, run = 0, first = '';
+      // A lone point: a zero-length segment, drawn as a dot by the round cap.
+      const endRun = () => { if (run === 1) dots += first + 'h0'; run = 0; };
       for (const p of pts) {
         const v = p.v[s.id];
         if (p.t < from || v === null || v === undefined) {
           prevT = -Infinity;
           continue;
         }
-        const cmd = p.t - prevT > GAP_MS ? 'M' : 'L';
-        d += `${cmd}${sx(p.t).toFixed(1)} ${sy(Math.min(v, max)).toFixed(1)}`;
-        // A lone point: a zero-length segment, drawn as a dot by the round cap.
-        if (cmd === 'M') d += 'h0';
+        const xy = `${sx(p.t).toFixed(1)} ${sy(Math.min(v, max)).toFixed(1)}`;
+        if (p.t - prevT > GAP_MS) {
+          endRun();
+          first = 'M' + xy;
+          d += first;
+        } else {
+          d += 'L' + xy;
+        }
+        run++;
         prevT = p.t;
       }
+      endRun();
       this.paths[i].setAttribute('d', d);
+      this.dots[i].setAttribute('d', dots);
     });
   }
 

@@ -11,10 +11,8 @@
 //   node bench_player.mjs BASE_URL
 //
 // Prints one JSON line: {delta_p50_ms, delta_p99_ms, deltas, first_render_ms}.
-import { createRequire } from 'node:module';
+import { launchChromium } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
 const [base] = process.argv.slice(2);
 setTimeout(() => { console.error('bench_player: not done within 90 s'); process.exit(1); }, 90000).unref();
 
@@ -40,11 +38,7 @@ for (let i = 1; i < 32; i++) {
 }
 await api('POST', `${U}/start`, b.gm_token);
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium', headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 const page = await context.newPage();
 await page.goto(`${base}/#${b.id}/${b.join_code}`);

@@ -29,27 +29,18 @@
 // restarted daemon's pid is appended to PIDS_FILE for the shell's
 // clean-up.  Prints one JSON summary line; exit 0 on success, 1 with the
 // reason on stderr.  Bounded by 80 s.
-import { createRequire } from 'node:module';
+import { launchChromium, Fail, check, sleep, until, axeProblems } from './harness.mjs';
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
-let AXE = null;
-try {
-  AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-} catch {
-  // Noted in the summary: the accessibility scan is skipped.
-}
 
 const [base, argsFile, daemonPidArg, loadBin, shots, pidsFile, logDir, srcDir, tokenBase, token] = process.argv.slice(2);
 if (!token) {
   console.error('usage: dashboard.mjs BASE_URL RESTART_ARGS_FILE DAEMON_PID LOAD_BIN SHOTS_DIR PIDS_FILE LOG_DIR SRC_DIR TOKEN_BASE_URL TOKEN');
   process.exit(2);
 }
-class Fail extends Error {}
 for (const ev of ['uncaughtException', 'unhandledRejection'])
   process.on(ev, (e) => {
     console.error(`dashboard.mjs: ${e instanceof Fail ? '' : 'error: '}${e?.stack && !(e instanceof Fail) ? e.stack : e?.message ?? e}`);
@@ -61,17 +52,6 @@ const stamp = (name) => { timings[name] = Date.now() - T0; };
 setTimeout(() => { console.error(`dashboard.mjs: not done within 80 s (${JSON.stringify(timings)})`); process.exit(1); }, 80000).unref();
 fs.mkdirSync(shots, { recursive: true });
 
-const check = (ok, what) => { if (!ok) throw new Fail(what); };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, fn, ms = 10000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Fail(`timed out (${ms} ms) waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 // --- 1. the arithmetic --------------------------------------------------------
 
@@ -112,11 +92,7 @@ async function until(what, fn, ms = 10000) {
 
 // --- the browser ------------------------------------------------------------
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium', headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 let phase = 'setup';
 const problems = [];
 const down = () => phase === 'kill';
@@ -157,13 +133,7 @@ async function shot(p, what) {
 }
 
 async function axe(p, what) {
-  if (!AXE) return;
-  const page = p.page;
-  if (!await page.evaluate(() => !!window.axe)) await page.evaluate(AXE);
-  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  for (const v of r.violations)
-    if (v.impact === 'serious' || v.impact === 'critical')
-      problems.push(`${p.name} (${what}): axe ${v.impact} ${v.id}: ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+  problems.push(...await axeProblems(p.page, `${p.name} (${what})`));
 }
 
 // What the page shows now: its state, the figures compared with /metrics
@@ -380,6 +350,6 @@ await browser.close();
 check(problems.length === 0, `problems:\n  ${problems.join('\n  ')}`);
 console.log(JSON.stringify({
   ok: true, scrapes_compared: compared, figures_exact: exact, figures_transient: between, readings: readings.length, unreachable_ms: unreachableMs,
-  recovered_ms: recoverMs, axe: AXE ? 'run' : 'skipped (axe-core not installed)', screenshots: shotsTaken, timings,
+  recovered_ms: recoverMs, axe: 'run', screenshots: shotsTaken, timings,
 }));
 process.exit(0);

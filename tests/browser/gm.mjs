@@ -22,21 +22,16 @@
 //
 // Screenshots: SHOTS_DIR/gm-NN-step.png.  Prints one JSON summary line;
 // exit 0 on success, 1 with the reason on stderr.  Bounded by 80 s.
-import { createRequire } from 'node:module';
+import { launchChromium, Fail, check, sleep, until, axeProblems } from './harness.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
-let AXE = null;
-try { AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'); } catch { /* skipped below */ }
 
 const [base, shots] = process.argv.slice(2);
 if (!shots) {
   console.error('usage: gm.mjs BASE_URL SHOTS_DIR');
   process.exit(2);
 }
-class Fail extends Error {}
 for (const ev of ['uncaughtException', 'unhandledRejection'])
   process.on(ev, (e) => {
     console.error(`gm.mjs: ${e instanceof Fail ? '' : 'error: '}${e?.stack && !(e instanceof Fail) ? e.stack : e?.message ?? e}`);
@@ -48,17 +43,6 @@ const stamp = (name) => { timings[name] = Date.now() - T0; };
 setTimeout(() => { console.error(`gm.mjs: not done within 80 s (${JSON.stringify(timings)})`); process.exit(1); }, 80000).unref();
 fs.mkdirSync(shots, { recursive: true });
 
-const check = (ok, what) => { if (!ok) throw new Fail(what); };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, fn, ms = 10000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Fail(`timed out (${ms} ms) waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 async function api(method, url, token, body) {
   const headers = { Accept: 'application/json' };
@@ -70,11 +54,7 @@ async function api(method, url, token, body) {
   return text ? JSON.parse(text) : null;
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium', headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 process.on('exit', () => { try { browser.close(); } catch { /* gone */ } });
 
 const problems = [];
@@ -96,13 +76,8 @@ async function open(name, { viewport = { width: 1280, height: 900 }, colorScheme
 
 async function step(p, what) {
   await p.page.screenshot({ path: path.join(shots, `gm-${String(++shotNo).padStart(2, '0')}-${what}.png`), fullPage: true });
-  if (!AXE) return;
-  if (!await p.page.evaluate(() => !!window.axe)) await p.page.evaluate(AXE);
-  const r = await p.page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  problems.push(...await axeProblems(p.page, `${p.name} (${what})`));
   axeRuns++;
-  for (const v of r.violations)
-    if (v.impact === 'serious' || v.impact === 'critical')
-      problems.push(`${p.name} (${what}): axe ${v.impact} ${v.id}: ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
 }
 
 const canon = (v) => JSON.stringify(v, (k, x) => x && typeof x === 'object' && !Array.isArray(x)
@@ -430,6 +405,6 @@ for (const p of players) await p.context.close();
 await small.context.close();
 await gm.context.close();
 check(problems.length === 0, `problems:\n${problems.join('\n')}`);
-console.log(JSON.stringify({ ok: true, battle: ID, ships: 10, log: log.length, dragPatches, axe: AXE ? axeRuns : 'skipped: no axe-core', shots: shotNo + 0, ms: timings }));
+console.log(JSON.stringify({ ok: true, battle: ID, ships: 10, log: log.length, dragPatches, axe: axeRuns, shots: shotNo + 0, ms: timings }));
 await browser.close();
 process.exit(0);

@@ -26,14 +26,11 @@
 // its port; the restarted daemon's and the proxy's pids are appended to
 // PIDS_FILE for the shell's clean-up.  Prints one JSON summary line; exit 0
 // on success, 1 with the reason on stderr.  Bounded by 100 s.
-import { createRequire } from 'node:module';
+import { launchChromium, Fail, check, sleep, until, axeProblems } from './harness.mjs';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 const [base, argsFile, daemonPidArg, logDir, proxyBin, shots, pidsFile] = process.argv.slice(2);
 if (!pidsFile) {
@@ -54,18 +51,6 @@ const stamp = (name) => { timings[name] = Date.now() - T0; };
 setTimeout(() => { console.error(`player.mjs: not done within 100 s (${JSON.stringify(timings)})`); process.exit(1); }, 100000).unref();
 fs.mkdirSync(shots, { recursive: true });
 
-class Fail extends Error {}
-const check = (ok, what) => { if (!ok) throw new Fail(what); };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, fn, ms = 10000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Fail(`timed out (${ms} ms) waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 // --- the GM, through the API ------------------------------------------------
 
@@ -97,11 +82,7 @@ const LINK = `/#${ID}/${CODE}`;
 
 // --- browsers ---------------------------------------------------------------
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium', headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 let phase = 'setup';
 // Errors allowed while the server is down or blackholed: the stream's.
 const tolerated = (url) => /\/events\?/.test(url) && (phase === 'kill' || phase === 'blackhole');
@@ -146,12 +127,7 @@ async function shot(p, what) {
 }
 
 async function axe(p, what) {
-  const page = p.page;
-  if (!await page.evaluate(() => !!window.axe)) await page.evaluate(AXE);
-  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  for (const v of r.violations)
-    if (v.impact === 'serious' || v.impact === 'critical')
-      problems.push(`${p.name} (${what}): axe ${v.impact} ${v.id}: ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+  problems.push(...await axeProblems(p.page, `${p.name} (${what})`));
 }
 
 // Screenshot and accessibility scan of a page state.

@@ -777,6 +777,25 @@ client_converged(struct client *c, int same)
 	battle_finish(b);
 }
 
+/*
+ * The GM's final view holds each ship and player once: the crewed ship
+ * and --ships GM ships, --players players (a retried add or join that
+ * made a second one shows here).
+ */
+static void
+check_members(struct battle *b, const json_t *doc)
+{
+	size_t ships = json_object_size(json_object_get(doc, "ships"));
+	size_t players = json_object_size(json_object_get(doc, "players"));
+
+	if (ships > (size_t)b->L->opt.ships + 1)
+		load_error(b->L, ERR_DUPLICATED, "battle %d: %zu ships, %d "
+		    "added", b->index, ships, b->L->opt.ships + 1);
+	if (players > (size_t)b->L->opt.players)
+		load_error(b->L, ERR_DUPLICATED, "battle %d: %zu players, %d "
+		    "joined", b->index, players, b->L->opt.players);
+}
+
 static void
 check_answer(const struct reply *r, void *arg)
 {
@@ -788,6 +807,8 @@ check_answer(const struct reply *r, void *arg)
 		return;
 	if (r->status == 200 && r->json != NULL && c->state != NULL &&
 	    json_equal(c->state, r->json)) {
+		if (c->role == ROLE_GM)
+			check_members(b, r->json);
 		client_converged(c, 1);
 		return;
 	}

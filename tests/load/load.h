@@ -46,7 +46,7 @@ enum load_error {
 	ERR_DIVERGED,		/* a client's state differs from GET */
 	ERR_LOST,		/* an acknowledged order missing in the log */
 	ERR_TIMEOUT,		/* a battle that did not finish in time */
-	ERR_DUPLICATED,		/* a change made twice (a narration) */
+	ERR_DUPLICATED,		/* a change made twice (narration, ship, player) */
 	ERR_N
 };
 

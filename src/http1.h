@@ -1,6 +1,6 @@
 /*
  * The HTTP/1.1 transport: libmicrohttpd in external epoll mode, driven by
- * our loop (DESIGN.md, "Process model").  libmicrohttpd has no listening
+ * our loop (loop.h).  libmicrohttpd has no listening
  * socket and no thread of its own: the listener hands it sockets with
  * MHD_add_connection(), its epoll fd sits inside ours, and its timeouts
  * are one of our timers.

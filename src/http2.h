@@ -1,6 +1,7 @@
 /*
  * The HTTP/2 transport: one nghttp2 server session per connection, driven
- * by our loop (DESIGN.md, "One port, two protocols").  nghttp2 does no I/O:
+ * by our loop (listen.c sends it the connections that open with the
+ * HTTP/2 preface).  nghttp2 does no I/O:
  * we read the socket into nghttp2_session_mem_recv() and write what
  * nghttp2_session_mem_send() produces while it wants to write, watching
  * EPOLLOUT only when the socket is full.  No threads.

@@ -1,6 +1,6 @@
 /*
  * The durable store: SQLite in WAL mode, owned by one storage thread
- * (DESIGN.md, "Durability").
+ * (broadside-api(7), "DURABILITY").
  *
  * The loop submits work items; each carries an apply function that runs on
  * the storage thread inside a transaction, and a done function that runs

@@ -1,5 +1,5 @@
 /*
- * TLS on the shared port (DESIGN.md, "One port, two protocols"): a GnuTLS
+ * TLS on the shared port (broadsided(8), --tls-cert): a GnuTLS
  * server session per connection, driven by our loop without threads.
  *
  * The listener hands over sockets whose first byte is a TLS handshake

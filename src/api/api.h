@@ -1,5 +1,5 @@
 /*
- * The request handlers, one file per resource (DESIGN.md, "Resources"),
+ * The request handlers, one file per resource (broadside-api(7), "ENDPOINTS"),
  * and the route table that binds them to paths.  Every handler takes the
  * daemon as its context and answers through request_respond().
  */

@@ -1,5 +1,5 @@
 /*
- * Liveness and readiness (DESIGN.md, "Operations").  /healthz answers as
+ * Liveness and readiness (broadsided(8), "ENDPOINTS").  /healthz answers as
  * long as the loop turns; /readyz only when the daemon is ready to take
  * new work: started, storage open, not draining.  Load balancers use the
  * second.

@@ -1,6 +1,6 @@
 /*
- * The browser pages and their assets, served from --www (DESIGN.md,
- * "Resources": / , /gm, /dashboard).
+ * The browser pages and their assets, served from --www (broadside-api(7),
+ * "GET /, GET /gm, GET /dashboard").
  *
  * Safety first: the path is percent-decoded once, any "." or ".." or empty
  * segment is refused, and the resolved real path must still lie inside the

@@ -2,7 +2,7 @@
  * The round clock: the GM stops it, starts it again, or moves the
  * deadline (game.h, "The round clock").
  *
- * Rules chosen where RULES.md is silent:
+ * Rules chosen where broadside-rules(7) is silent:
  *  - A stopped clock keeps the time that was left; while it is stopped
  *    the round does not end by itself, not even when every order is in
  *    (the GM stopped it for a reason); the GM may still resolve it.

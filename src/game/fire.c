@@ -7,7 +7,7 @@
  * effect >= 6 also damages the system a d6 picks (1-2 drive, 3-4 weapons,
  * 5-6 sensors; an already damaged system stays damaged).
  *
- * Rules chosen where RULES.md is silent:
+ * Rules chosen where broadside-rules(7) is silent:
  *  - Missiles ignore range bands but not the 600-unit limit, and double
  *    the whole evasion, "evade" bonus included (a negative evasion
  *    doubles too).

@@ -1,5 +1,5 @@
 /*
- * The rules engine: RULES.md as a pure, deterministic library.
+ * The rules engine: broadside-rules(7) as a pure, deterministic library.
  *
  * This is the only header the rest of the daemon includes from src/game/.
  * The engine does no I/O, reads no clock and keeps no global state: a
@@ -438,8 +438,8 @@ bool order_all_in(const struct battle *b);
 int resolve_begin(struct battle *b);
 
 /*
- * Resolves the round (RULES.md, "Resolving a round"), appending its log
- * entries to log; everything without an order holds.  Afterwards the
+ * Resolves the round (broadside-rules(7), "RESOLVING A ROUND"),
+ * appending its log entries to log; everything without an order holds.  Afterwards the
  * battle is in planning for the next round (deadline reset to 0), or
  * ended.  Returns 0, or BS_ERR_STATE if the battle is neither planning
  * nor resolving.

@@ -3,7 +3,7 @@
  * checking it against the rules, the round and who gives it, and keeping
  * the last one per station or ship until the round resolves.
  *
- * Rules chosen where RULES.md is silent:
+ * Rules chosen where broadside-rules(7) is silent:
  *  - Targets are checked against positions when the order is given; fire
  *    that is out of range after movement is lost (resolve.c).
  *  - A station's orders may only name ships the crew detects, and the

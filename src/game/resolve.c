@@ -1,9 +1,9 @@
 /*
- * Resolving a round, RULES.md's steps in order: initiative, movement,
- * sensors, fire (fire.c), engineering, detection, the end check.  Every
+ * Resolving a round, broadside-rules(7)'s steps in order: initiative,
+ * movement, sensors, fire (fire.c), engineering, detection, the end check.  Every
  * die goes into the combat log with its modifiers.
  *
- * Rules chosen where RULES.md is silent:
+ * Rules chosen where broadside-rules(7) is silent:
  *  - Initiative counts the thrust the ship has this round (a damaged
  *    drive halves it, an overcharged drive adds 1).  Captain's tactics
  *    adds +1 to initiative once, and +1 to every attack, repair and scan

@@ -1,5 +1,6 @@
 /*
- * The class and weapon tables of RULES.md and the geometry of the map.
+ * The class and weapon tables of broadside-rules(7) and the geometry of
+ * the map.
  * Distances are computed with an integer square root so that every
  * platform rounds them identically.
  */

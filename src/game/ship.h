@@ -1,6 +1,6 @@
 /*
- * Ships as RULES.md describes them: the class and weapon tables, and the
- * numbers a ship has this round once damage and overcharge are counted
+ * Ships as broadside-rules(7) describes them: the class and weapon
+ * tables, and the numbers a ship has this round once damage and overcharge are counted
  * (effective thrust, sensor range, range bands, damage bands).  Internal
  * to src/game/.
  */

@@ -1,11 +1,11 @@
 /*
  * Projections: what each viewer may see of a battle and of its log
- * (RULES.md, "What each viewer may see").  What the API returns and the
- * event stream sends is built here and only here, from whitelists: a
+ * (broadside-rules(7), "WHAT EACH VIEWER SEES").  What the API returns
+ * and the event stream sends is built here and only here, from whitelists: a
  * field reaches the crew or a spectator only if it is named below for
  * what that viewer may know.
  *
- * Rules chosen where RULES.md is silent:
+ * Rules chosen where broadside-rules(7) is silent:
  *  - GM notes are the GM's alone, on every ship.
  *  - The crew reads a log entry against what it detected when the entry
  *    was written (the caller keeps that copy: battles.c), so an attack

@@ -2,7 +2,7 @@
 # The event stream end to end (events.c) against the real daemon, with
 # 1 s heartbeats so that the test sees them.  That HTTP/1.1 streams keep
 # flowing after libmicrohttpd hands us the socket is what this checks of
-# the pinned libmicrohttpd (DESIGN.md, "Streaming through libmicrohttpd").
+# the pinned libmicrohttpd (configure.ac says why it is pinned).
 . "$(dirname "$0")/lib.sh"
 
 EV=$BS_BUILDDIR/tests/integration/events

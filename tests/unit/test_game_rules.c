@@ -1,5 +1,5 @@
 /*
- * The rules of RULES.md, one by one: dice, geometry, initiative,
+ * The rules of broadside-rules(7), one by one: dice, geometry, initiative,
  * movement and fire.  Outcomes are forced by overriding ship numbers
  * (skill 3 against evasion -10 always hits), or checked against the
  * dice the log reports.

@@ -1,5 +1,5 @@
 /*
- * The rules of RULES.md that change ships: damaged systems, sensors
+ * The rules of broadside-rules(7) that change ships: damaged systems, sensors
  * (lock, jam, scan), engineering (repairs, overcharge), detection of
  * hidden ships, ammo, wrecks and the end check.
  */

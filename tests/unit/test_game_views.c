@@ -1,7 +1,7 @@
 /*
  * Projections: what the GM, the crew and spectators see of a battle and
- * of each log entry (RULES.md, "What each viewer may see"), checked on
- * the serialized bytes as the API and the event stream will send them.
+ * of each log entry (broadside-rules(7), "WHAT EACH VIEWER SEES"),
+ * checked on the serialized bytes as the API and the event stream will send them.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"

@@ -451,6 +451,10 @@ check(await far.page.locator('#order-panels fieldset').count() === 0, 'the proxi
 timings.blackhole_silence_ms = silent;
 timings.blackhole_reconnect_ms = live.t - rec.t;
 timings.blackhole_attempts = back.banner.filter((b) => b.state === 'reconnecting').length;
+// Closed before the proxy goes, so that its stream does not try the
+// proxy's port again (a refused connection would count as a problem).
+await far.context.close();
+delete pages[far.name];
 phase = 'run';
 proxy.kill('SIGTERM');
 

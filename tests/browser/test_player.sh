@@ -37,7 +37,7 @@ NODE_PATH=$BROWSER_NODE_MODULES node "$BS_SRCDIR/tests/browser/player.mjs" \
     "$SHOTS" "$TMP/pids" >"$TMP/browser.out" 2>"$TMP/browser.err" &
 BROWSER_PID=$!
 track_client "$BROWSER_PID"
-wait_exit "$BROWSER_PID" 110
+wait_exit "$BROWSER_PID" 150
 status=$EXIT_STATUS
 
 # The daemon killed by the test, and what it started instead: the

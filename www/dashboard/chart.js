@@ -6,6 +6,7 @@
 // few string joins per series: no library, no layout beyond the SVG.
 
 import { niceCeil, clock, STATE_BOUND, fmtBytes } from './figures.js';
+import { el } from '../js/dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const HEIGHT = 150;
@@ -14,15 +15,6 @@ const PAD = { top: 8, right: 8, bottom: 20, left: 58 };
 const GAP_MS = 3500;
 // Quantiles and means show the newest value this recent, else a dash.
 const FRESH_MS = 5000;
-
-function el(name, attrs = {}, text) {
-  const e = document.createElement(name);
-  for (const [k, v] of Object.entries(attrs))
-    e.setAttribute(k, v);
-  if (text !== undefined)
-    e.textContent = text;
-  return e;
-}
 
 function svgEl(name, attrs = {}) {
   const e = document.createElementNS(SVG, name);

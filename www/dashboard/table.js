@@ -3,15 +3,7 @@
 // reverse), the order shown by aria-sort.
 
 import { fmtBytes, clock, STATE_BOUND } from './figures.js';
-
-function el(name, attrs = {}, text) {
-  const e = document.createElement(name);
-  for (const [k, v] of Object.entries(attrs))
-    e.setAttribute(k, v);
-  if (text !== undefined)
-    e.textContent = text;
-  return e;
-}
+import { el } from '../js/dom.js';
 
 function online(b) {
   const o = b.online ?? {};

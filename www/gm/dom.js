@@ -1,26 +1,12 @@
-// Small DOM helpers of the GM console.
+// Small DOM helpers of the GM console (el itself is www/js/dom.js's).
+
+import { el } from '../js/dom.js';
+
+export { el };
 
 // The element with this id.
 export const $ = (id) => document.getElementById(id);
 
-// A new element: attrs may hold class, text, on<event> handlers, DOM
-// properties (value, checked, disabled, hidden, selected) or attributes.
-export function el(tag, attrs = {}, ...kids) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false && !(k in PROPS)) continue;
-    if (k === 'class') e.className = v;
-    else if (k === 'text') e.textContent = v;
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else if (k in PROPS) e[k] = v;
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const kid of kids.flat())
-    if (kid !== null && kid !== undefined && kid !== false)
-      e.append(kid);
-  return e;
-}
-const PROPS = { value: 1, checked: 1, disabled: 1, hidden: 1, selected: 1 };
 
 // A <select> of [value, label] pairs with value chosen.
 export function select(attrs, options, value) {

@@ -3,18 +3,9 @@
 // crew's own ship and the ships in view.
 
 import { STATIONS, distance, band, moveRange, weaponReach, rangeModifier } from '../js/rules.js';
+import { el as h } from '../js/dom.js';
 
-// A new HTML element: h('button', {type: 'button'}, 'Take', ...).
-export function h(name, attrs = {}, ...kids) {
-  const e = document.createElement(name);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === false || v == null) continue;
-    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  e.append(...kids.flat().filter((k) => k != null && k !== false));
-  return e;
-}
+export { h };
 
 const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 let uid = 0;

@@ -518,8 +518,11 @@ report(struct load *L, double elapsed)
 	printf(" (%llu counted)\n", (unsigned long long)errors);
 	printf("  result: %s\n", failed ? "FAIL" : "pass");
 
-	if (o->report == NULL)
+	if (o->report == NULL) {
+		json_decref(ev);
+		json_decref(er);
 		return failed;
+	}
 	j = json_pack("{s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:b, s:b, "
 	    "s:I}, s:f, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:I, "
 	    "s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:{s:f, s:f, s:f, s:f, s:f, s:f}, "

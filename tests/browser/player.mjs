@@ -416,7 +416,7 @@ stamp('restart');
 // --- 4. the watchdog through a blackhole -----------------------------------
 
 const port = new URL(base).port;
-const proxy = spawn(proxyBin, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${port}`, '--blackhole-after', '4'], { stdio: ['ignore', 'pipe', 'ignore'] });
+const proxy = spawn(proxyBin, ['--listen', '127.0.0.1:0', '--target', `127.0.0.1:${port}`, '--blackhole-after', '10'], { stdio: ['ignore', 'pipe', 'ignore'] });
 fs.appendFileSync(pidsFile, `${proxy.pid}\n`);
 const proxyUrl = await new Promise((resolve, reject) => {
   let out = '';
@@ -428,21 +428,23 @@ const proxyUrl = await new Promise((resolve, reject) => {
   proxy.on('exit', () => reject(new Fail(`the fault proxy exited: ${out}`)));
 });
 const far = await open('spectator-proxied', { origin: proxyUrl, viewport: { width: 800, height: 900 }, cdp: true });
-// A busy machine can be slow enough for the join to ride a connection
-// the proxy has already silenced: the console's request times out (15 s)
-// and is sent again with its Idempotency-Key, so allow for one retry.
+// The proxy silences each connection 10 s after it opened: time for the
+// page to load and join over them even on a busy machine (with 4 s, CI's
+// parallel builds were slow enough for the join to ride connections
+// already silent).  A join that still does is sent again with its key
+// after the console's 15 s timeout: allow for one retry.
 await joinByLink(far, 'Faraway', { role: 'spectator', keys: true, timeout: 40000 });
 await until('the proxied spectator to be live', async () => (await state(far))?.conn === 'live');
 phase = 'blackhole';
 const heartbeatMs = 1000, bound = 2.5 * heartbeatMs;
-// Every connection through the proxy goes silent 4 s after it opened (idle
+// Every connection through the proxy goes silent 10 s after it opened (idle
 // keep-alive ones too, which a reconnection may pick first): the watchdog
 // must give up on a silent stream within its bound, every time, until a
 // fresh connection brings the stream back.
 const back = await until('the watchdog to reconnect through the blackhole', async () => {
   const s = await state(far);
   return s.reconnects >= 1 && s.conn === 'live' ? s : null;
-}, 25000);
+}, 40000);
 const rec = back.banner.find((b) => b.state === 'reconnecting');
 const live = back.banner.find((b) => b.t >= (rec?.t ?? Infinity) && (b.state === 'live' || b.state === 'resyncing'));
 check(rec && live && /reconnect/i.test(live.text), `the banner did not say so: ${JSON.stringify(back.banner)}`);

@@ -43,12 +43,20 @@ browser_setup() {
 	dir=$BS_BUILDDIR/tests/browser
 	if ! browser_modules_ok "$dir"; then
 		mkdir -p "$dir"
-		if [ "$(cd "$dir" && pwd)" != "$(cd "$BROWSER_SRC" && pwd)" ]; then
-			cp "$BROWSER_SRC/package.json" "$BROWSER_SRC/package-lock.json" "$dir/"
-			chmod u+w "$dir/package.json" "$dir/package-lock.json"
-		fi
-		(cd "$dir" && exec npm ci --no-audit --no-fund --loglevel=error) \
-		    >"$TMP/npm.log" 2>&1 &
+		# One install at a time: make -j runs browser tests side by
+		# side, and two npm ci in one directory spoil each other.
+		(
+			flock -w 280 9 || exit 1
+			! browser_modules_ok "$dir" || exit 0
+			if [ "$(cd "$dir" && pwd)" != "$(cd "$BROWSER_SRC" && pwd)" ]; then
+				cp "$BROWSER_SRC/package.json" \
+				    "$BROWSER_SRC/package-lock.json" "$dir/"
+				chmod u+w "$dir/package.json" \
+				    "$dir/package-lock.json"
+			fi
+			cd "$dir" && exec npm ci --no-audit --no-fund \
+			    --loglevel=error
+		) 9>"$dir/.npm-lock" >"$TMP/npm.log" 2>&1 &
 		npm_pid=$!
 		track_client "$npm_pid"
 		wait_exit "$npm_pid" 300

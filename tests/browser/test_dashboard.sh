@@ -15,7 +15,7 @@
 . "$(dirname "$0")/browserlib.sh"
 
 browser_setup
-LOAD=${LOAD:-$BS_BUILDDIR/tests/load/broadside-load}
+LOAD=${LOAD:-$BS_BUILDDIR/tools/load/broadside-load}
 [ -x "$LOAD" ] || fail "no broadside-load at $LOAD (run make first)"
 
 SHOTS=$BS_BUILDDIR/tests/browser/screenshots

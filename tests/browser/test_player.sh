@@ -14,7 +14,7 @@
 . "$(dirname "$0")/browserlib.sh"
 
 browser_setup
-FAULTPROXY=${FAULTPROXY:-$BS_BUILDDIR/tests/load/broadside-faultproxy}
+FAULTPROXY=${FAULTPROXY:-$BS_BUILDDIR/tools/faultproxy/broadside-faultproxy}
 [ -x "$FAULTPROXY" ] || fail "no fault proxy at $FAULTPROXY (run make first)"
 
 SHOTS=$BS_BUILDDIR/tests/browser/screenshots/player

@@ -10,7 +10,7 @@
 # key get their documented problems and change nothing.
 . "$(dirname "$0")/lib.sh"
 
-PROXY=$BS_BUILDDIR/tests/load/broadside-faultproxy
+PROXY=$BS_BUILDDIR/tools/faultproxy/broadside-faultproxy
 [ -x "$PROXY" ] || fail "no proxy at $PROXY (run make first)"
 need_tool sqlite3 sqlite3 sqlite3
 need_tool jq jq jq

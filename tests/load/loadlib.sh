@@ -4,8 +4,8 @@
 # ARGS give --url) with a report in $TMP/NAME.json, prints its summary,
 # and fails the test if it exits non-zero.  LOAD_TIMEOUT (seconds) bounds
 # it from outside as well.
-LOAD=${LOAD:-$BS_BUILDDIR/tests/load/broadside-load}
-PROXY=${PROXY:-$BS_BUILDDIR/tests/load/broadside-faultproxy}
+LOAD=${LOAD:-$BS_BUILDDIR/tools/load/broadside-load}
+PROXY=${PROXY:-$BS_BUILDDIR/tools/faultproxy/broadside-faultproxy}
 [ -x "$LOAD" ] || fail "no broadside-load at $LOAD (run make first)"
 [ -x "$PROXY" ] || fail "no broadside-faultproxy at $PROXY (run make first)"
 

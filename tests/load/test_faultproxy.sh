@@ -9,7 +9,7 @@
 # exits 0 (and, under the sanitizers, leak-free).
 . "${BS_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-PROXY=$BS_BUILDDIR/tests/load/broadside-faultproxy
+PROXY=$BS_BUILDDIR/tools/faultproxy/broadside-faultproxy
 FPCHECK=$BS_BUILDDIR/tests/load/fpcheck
 [ -x "$PROXY" ] || fail "no proxy at $PROXY (run make first)"
 [ -x "$FPCHECK" ] || fail "no fpcheck at $FPCHECK (run make check)"

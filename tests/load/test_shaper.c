@@ -1,7 +1,8 @@
 /*
- * Unit tests for broadside-faultproxy's fault model (tests/load/shaper.c):
- * release times from delay, jitter, loss and the bandwidth cap, fed with
- * made-up clock values, so nothing here depends on the machine's speed.
+ * Unit tests for broadside-faultproxy's fault model
+ * (tools/faultproxy/shaper.c): release times from delay, jitter, loss and
+ * the bandwidth cap, fed with made-up clock values, so nothing here
+ * depends on the machine's speed.
  */
 #include "config.h"
 

@@ -4,7 +4,7 @@
  * feel: order-to-visible and resolution-to-log latency, events and bytes,
  * reconnections, errors; then checks that every client converged and no
  * acknowledged order is missing.  This file: options, the run, /metrics,
- * the report.  bots.c plays; net.c talks HTTP.
+ * the report.  The bots play (bots.h); net.c talks HTTP.
  */
 #include "config.h"
 
@@ -20,6 +20,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "load.h"
 #include "loop.h"
 #include "net.h"
@@ -36,20 +37,6 @@ const char *const load_error_names[ERR_N] = {
 	"http", "refused", "stale", "transport", "stream", "event",
 	"diverged", "lost", "timeout", "duplicated"
 };
-
-/* What /metrics said. */
-struct scrape {
-	double rss;
-	double subscribers;
-	double res_count, res_sum;
-	double res_le[32], res_bucket[32];
-	int nres;
-};
-
-static struct load load_;
-static struct scrape first, last;
-static double rss_max, subscribers_max;
-static int have_first;
 
 void
 load_error(struct load *L, enum load_error kind, const char *fmt, ...)
@@ -282,47 +269,61 @@ parse_metrics(const char *text, struct scrape *s)
 
 /* A quantile of the resolutions between two scrapes (bucket bound). */
 static double
-res_quantile(double q)
+res_quantile(const struct server_watch *w, double q)
 {
-	double total = last.res_count - first.res_count;
+	const struct scrape *first = &w->first, *last = &w->last;
+	double total = last->res_count - first->res_count;
 
 	if (total <= 0)
 		return 0;
-	for (int i = 0; i < last.nres; i++) {
-		double before = i < first.nres ? first.res_bucket[i] : 0;
+	for (int i = 0; i < last->nres; i++) {
+		double before = i < first->nres ? first->res_bucket[i] : 0;
 
-		if (last.res_bucket[i] - before >= q * total)
-			return last.res_le[i];	/* -1: above every bound */
+		if (last->res_bucket[i] - before >= q * total)
+			return last->res_le[i];	/* -1: above every bound */
 	}
 	return 0;
 }
 
 static void
-scraped(const struct reply *r, void *arg)
+scraped(struct load *L, const struct reply *r)
 {
-	struct load *L = &load_;
-	int final = arg != NULL;
+	struct server_watch *w = &L->server;
 
-	if (r->status == 200) {
-		parse_metrics(r->text, &last);
-		if (!have_first) {
-			first = last;
-			have_first = 1;
-		}
-		if (last.rss > rss_max)
-			rss_max = last.rss;
-		if (last.subscribers > subscribers_max)
-			subscribers_max = last.subscribers;
+	if (r->status != 200)
+		return;
+	parse_metrics(r->text, &w->last);
+	if (!w->scraped) {
+		w->first = w->last;
+		w->scraped = 1;
 	}
-	if (final)
-		loop_stop(L->loop);
+	if (w->last.rss > w->rss_max)
+		w->rss_max = w->last.rss;
+	if (w->last.subscribers > w->subscribers_max)
+		w->subscribers_max = w->last.subscribers;
+}
+
+static void
+scraped_during(const struct reply *r, void *arg)
+{
+	scraped(arg, r);
+}
+
+/* The last scrape ends the run. */
+static void
+scraped_final(const struct reply *r, void *arg)
+{
+	struct load *L = arg;
+
+	scraped(L, r);
+	loop_stop(L->loop);
 }
 
 static void
 scrape(struct load *L, int final)
 {
-	net_request(L->check, NULL, "GET", "/metrics", NULL, NULL, scraped,
-	    final ? L : NULL);
+	net_request(L->check, NULL, "GET", "/metrics", NULL, NULL,
+	    final ? scraped_final : scraped_during, L);
 }
 
 static int64_t
@@ -351,13 +352,12 @@ load_battle_done(struct load *L)
 static int64_t
 lag_tick(struct loop *loop, void *arg)
 {
-	static uint64_t due;
 	struct load *L = arg;
 	uint64_t now = loop_now_us(loop);
 
-	if (due != 0)
-		hist_add(&L->st.lag, now > due ? now - due : 0);
-	due = now + LAG_MS * 1000;
+	if (L->lag_due != 0)
+		hist_add(&L->st.lag, now > L->lag_due ? now - L->lag_due : 0);
+	L->lag_due = now + LAG_MS * 1000;
 	return LAG_MS;
 }
 
@@ -440,6 +440,7 @@ report(struct load *L, double elapsed)
 	const struct load_stats *st = &L->st;
 	const struct net_stats *ns = net_stats(L->net);
 	const struct load_options *o = &L->opt;
+	const struct server_watch *w = &L->server;
 	double p99 = hist_percentile(&st->order_visible, 0.99) / 1e3;
 	double p99r = hist_percentile(&st->resolution_log, 0.99) / 1e3;
 	uint64_t errors = counted_errors(L), all = 0;
@@ -492,9 +493,9 @@ report(struct load *L, double elapsed)
 	    (unsigned long long)st->snapshot_resends);
 	printf("  server: resolution p50 <= %g ms, p99 <= %g ms (%g rounds); "
 	    "RSS %.1f MB at start, %.1f MB at most; %g subscribers at most\n",
-	    res_quantile(0.5) * 1e3, res_quantile(0.99) * 1e3,
-	    last.res_count - first.res_count, first.rss / 1048576.0,
-	    rss_max / 1048576.0, subscribers_max);
+	    res_quantile(w, 0.5) * 1e3, res_quantile(w, 0.99) * 1e3,
+	    w->last.res_count - w->first.res_count, w->first.rss / 1048576.0,
+	    w->rss_max / 1048576.0, w->subscribers_max);
 	if (st->throttled > 0)
 		printf("  rate-limited joins retried: %llu\n",
 		    (unsigned long long)st->throttled);
@@ -553,10 +554,11 @@ report(struct load *L, double elapsed)
 	    "bytes_wire", (json_int_t)ns->wire_bytes,
 	    "bytes_decoded", (json_int_t)ns->decoded_bytes,
 	    "clients_converged", (json_int_t)st->clients_converged,
-	    "server", "resolution_p50_ms", res_quantile(0.5) * 1e3,
-	    "resolution_p99_ms", res_quantile(0.99) * 1e3, "rss_start_bytes",
-	    first.rss, "rss_max_bytes", rss_max, "rss_end_bytes", last.rss,
-	    "subscribers_max", subscribers_max,
+	    "server", "resolution_p50_ms", res_quantile(w, 0.5) * 1e3,
+	    "resolution_p99_ms", res_quantile(w, 0.99) * 1e3,
+	    "rss_start_bytes", w->first.rss, "rss_max_bytes", w->rss_max,
+	    "rss_end_bytes", w->last.rss,
+	    "subscribers_max", w->subscribers_max,
 	    "errors", er,
 	    "errors_total", (json_int_t)all,
 	    "errors_counted", (json_int_t)errors,
@@ -580,7 +582,7 @@ report(struct load *L, double elapsed)
 int
 main(int argc, char **argv)
 {
-	struct load *L = &load_;
+	struct load *L = xcalloc(1, sizeof(*L));	/* the run */
 	struct net_config nc;
 	struct loop_watch *sigw = NULL;
 	struct rlimit rl;
@@ -590,8 +592,10 @@ main(int argc, char **argv)
 
 	switch (parse_args(&L->opt, argc, argv)) {
 	case 1:
+		free(L);
 		return 0;
 	case 2:
+		free(L);
 		return 2;
 	default:
 		break;
@@ -609,6 +613,7 @@ main(int argc, char **argv)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
 	    loop_new(&L->loop) != 0) {
 		fprintf(stderr, PROG ": start-up failed\n");
+		free(L);
 		return 1;
 	}
 	nc = (struct net_config){ .url = L->opt.url, .http2 = L->opt.http2,
@@ -654,5 +659,6 @@ out:
 	if (sfd >= 0)
 		close(sfd);
 	curl_global_cleanup();
+	free(L);
 	return status;
 }

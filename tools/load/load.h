@@ -1,7 +1,9 @@
 /*
  * broadside-load(1): the run's settings, its counters, and the bots that
- * play the battles (bots.c).  load.c parses the options, drives the run
- * and writes the report.
+ * play the battles (bots.h: bots.c, setup.c, play.c, sse.c, checks.c).
+ * load.c parses the options, drives the run and writes the report.  The
+ * run is one struct load, made by main() and passed to everything: the
+ * tool keeps no state at file scope.
  */
 #ifndef BROADSIDE_LOAD_H
 #define BROADSIDE_LOAD_H
@@ -10,9 +12,9 @@
 
 #include "hist.h"
 
+struct bots;
 struct loop;
 struct net;
-struct battle;
 
 struct load_options {
 	const char *url;
@@ -57,7 +59,7 @@ struct load_stats {
 	struct hist storm;		/* drop -> stream back, us */
 	struct hist lag;		/* our own loop's lateness, us */
 	uint64_t errors[ERR_N];
-	uint64_t events[8];		/* by enum event_kind in bots.c */
+	uint64_t events[8];		/* by enum event_kind in bots.h */
 	uint64_t reconnects, replays, snapshot_resends;
 	uint64_t throttled;		/* 429 answers waited out */
 	uint64_t orders_acked, orders_checked, rounds_resolved;
@@ -66,14 +68,32 @@ struct load_stats {
 	uint64_t battles_done, clients_converged;
 };
 
+/* What the server's /metrics said (load.c). */
+struct scrape {
+	double rss;
+	double subscribers;
+	double res_count, res_sum;
+	double res_le[32], res_bucket[32];
+	int nres;
+};
+
+/* The server as the run saw it: first and last scrape, and the peaks. */
+struct server_watch {
+	struct scrape first, last;
+	double rss_max, subscribers_max;
+	int scraped;		/* first holds a scrape */
+};
+
 struct load {
 	struct load_options opt;
 	struct loop *loop;
 	struct net *net;	/* the players' traffic, through --url */
 	struct net *check;	/* final checks, through --check-url */
 	struct load_stats st;
-	struct battle **battles;
+	struct server_watch server;
+	struct bots *bots;	/* bots_start() to bots_free() */
 	uint64_t start_us;
+	uint64_t lag_due;	/* when the lateness probe should run next */
 	int slots_done;		/* battle slots with nothing more to play */
 	int stopping;
 };
@@ -85,11 +105,10 @@ extern const char *const load_event_names[8];
 void load_error(struct load *L, enum load_error kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* A number from the battle's or run's generator (splitmix64). */
-uint64_t load_rand(uint64_t *state);
-
 /* Starts every battle's set-up; battles call load_battle_done(). */
 void bots_start(struct load *L);
+
+/* A battle slot has nothing more to play: when all are, the run ends. */
 void load_battle_done(struct load *L);
 
 /* Closes every stream at once; clients reconnect as after a drop. */
@@ -101,6 +120,7 @@ void bots_sweep_stalled(struct load *L, uint64_t idle_us);
 /* Ends every battle still running (the run's deadline has come). */
 void bots_timeout(struct load *L);
 
+/* Frees every battle and the bots; a no-op before bots_start(). */
 void bots_free(struct load *L);
 
 #endif

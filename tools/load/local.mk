@@ -5,7 +5,10 @@
 
 bin_PROGRAMS += tools/load/broadside-load
 tools_load_broadside_load_SOURCES = tools/load/load.c tools/load/load.h \
-	tools/load/bots.c tools/load/net.c tools/load/net.h \
+	tools/load/bots.c tools/load/bots.h \
+	tools/load/setup.c tools/load/play.c tools/load/sse.c \
+	tools/load/checks.c \
+	tools/load/net.c tools/load/net.h \
 	tools/load/hist.c tools/load/hist.h
 tools_load_broadside_load_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) \
 	$(JANSSON_CFLAGS)

@@ -690,8 +690,13 @@ sse_line(struct xfer *x, const char *line, size_t len)
 		    value);
 	else if (flen == 2 && memcmp(line, "id", 2) == 0)
 		snprintf(x->ev_id, sizeof(x->ev_id), "%.*s", (int)vlen, value);
-	else if (flen == 5 && memcmp(line, "retry", 5) == 0)
-		x->net->stats.retry_ms = strtol(value, NULL, 10);
+	else if (flen == 5 && memcmp(line, "retry", 5) == 0) {
+		/* The line is not NUL-terminated: strtol on a copy. */
+		char ms[24];
+
+		snprintf(ms, sizeof(ms), "%.*s", (int)vlen, value);
+		x->net->stats.retry_ms = strtol(ms, NULL, 10);
+	}
 }
 
 static size_t

@@ -4,7 +4,8 @@
  * store records it; at start-up the same records are applied again, in
  * order, to the battle's last snapshot.  Because the rules engine is
  * deterministic and every input it needs (the round deadline included) is
- * in the body, the replay ends in exactly the state the battle had.
+ * in the body, the replay ends in exactly the state the battle had
+ * (doc/design.md, "The store").
  *
  * Pure: no I/O, no clock.  Any thread, one battle at a time.
  */

@@ -15,6 +15,9 @@
  * stored deadline (wall clock) passes, and resolution is itself a recorded
  * action, so a restart resumes the same round at the same deadline.
  *
+ * Why each battle keeps a live and a committed engine state, and applies
+ * each action to both: doc/design.md, "Data flow of an order".
+ *
  * Loop thread only.
  */
 #ifndef BROADSIDE_BATTLES_H

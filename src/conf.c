@@ -1,6 +1,7 @@
 /*
- * Configuration (config.h): one table of options serves the command line,
- * the config file and --help, so the three never disagree.
+ * Configuration (conf.h): one table of options, with their defaults,
+ * serves config_init(), the command line, the config file and --help, so
+ * the four never disagree.
  */
 #include "config.h"
 #include "conf.h"
@@ -35,90 +36,98 @@ struct option_spec {
 	size_t offset;
 	long min, max;
 	const char *arg;	/* argument name in --help */
+	const char *def;	/* the default, as it would be written; NULL: none */
 	const char *help;
 };
 
 #define OFF(field) offsetof(struct config, field)
 
+/*
+ * The defaults are written here once, in the form a user would type them:
+ * config_init() sets each through config_set() and --help prints the same
+ * string.
+ */
 static const struct option_spec options[] = {
 	{ "listen", OPT_ADDRESS, OFF(listen), 0, 0, "ADDR:PORT",
-	  "address to listen on (default 127.0.0.1:8080; [::1]:8080)" },
+	  "127.0.0.1:8080", "address to listen on (IPv6: [::1]:8080)" },
 	{ "db", OPT_STRING, OFF(db_path), 0, 0, "PATH",
+	  BS_LOCALSTATEDIR "/lib/broadside/broadside.db",
 	  "SQLite database file" },
 	{ "sql-dir", OPT_STRING, OFF(sql_dir), 0, 0, "DIR",
+	  BS_PKGDATADIR "/sql",
 	  "directory of the schema files applied at start-up" },
 	{ "durability", OPT_DURABILITY, OFF(durability_full), 0, 0, "MODE",
-	  "normal (survives a crash, default) or full (power loss)" },
-	{ "www", OPT_STRING, OFF(www_dir), 0, 0, "DIR",
+	  "normal", "normal (survives a crash) or full (power loss)" },
+	{ "www", OPT_STRING, OFF(www_dir), 0, 0, "DIR", BS_PKGDATADIR "/www",
 	  "directory of the browser pages" },
-	{ "config", OPT_STRING, OFF(config_file), 0, 0, "FILE",
+	{ "config", OPT_STRING, OFF(config_file), 0, 0, "FILE", NULL,
 	  "read options from FILE (name = value lines)" },
-	{ "dev", OPT_FLAG, OFF(dev), 0, 1, NULL,
+	{ "dev", OPT_FLAG, OFF(dev), 0, 1, NULL, NULL,
 	  "development mode: the dashboard needs no token" },
 	{ "admin-token-file", OPT_STRING, OFF(admin_token_file), 0, 0,
-	  "FILE", "file whose first line is the admin token" },
+	  "FILE", NULL, "file whose first line is the admin token" },
 	{ "metrics-allow", OPT_STRING, OFF(metrics_allow), 0, 0, "LIST",
-	  "addresses that read /metrics without a token (127.0.0.0/8,::1)" },
-	{ "log-level", OPT_LEVEL, OFF(log_level), 0, 0, "LEVEL",
-	  "error, warn, info (default) or debug" },
-	{ "drain-delay", OPT_INT, OFF(drain_delay_s), 0, 300, "SECONDS",
-	  "on SIGTERM, keep accepting this long while /readyz is 503 (1)" },
+	  "127.0.0.0/8,::1", "addresses that read /metrics without a token" },
+	{ "log-level", OPT_LEVEL, OFF(log_level), 0, 0, "LEVEL", "info",
+	  "error, warn, info or debug" },
+	{ "drain-delay", OPT_INT, OFF(drain_delay_s), 0, 300, "SECONDS", "1",
+	  "on SIGTERM, keep accepting this long while /readyz is 503" },
 	{ "drain-grace", OPT_INT, OFF(drain_grace_s), 0, 3600, "SECONDS",
-	  "then give open requests this long to finish (10)" },
+	  "10", "then give open requests this long to finish" },
 	{ "max-body", OPT_LONG, OFF(max_body), 0, 64L * 1024 * 1024, "BYTES",
-	  "largest request body accepted (65536)" },
+	  "65536", "largest request body accepted" },
 	{ "max-connections", OPT_LONG, OFF(max_connections), 1, 1000000, "N",
-	  "client connections open at once (10000)" },
+	  "10000", "client connections open at once" },
 	{ "per-ip-connections", OPT_LONG, OFF(per_ip_connections), 0, 1000000,
-	  "N", "HTTP/1.1 connections per client address, 0 for no cap (0)" },
+	  "N", "0", "HTTP/1.1 connections per client address, 0 for no cap" },
 	{ "idle-timeout", OPT_INT, OFF(idle_timeout_s), 1, 86400, "SECONDS",
-	  "close connections idle this long (30)" },
+	  "30", "close connections idle this long" },
 	{ "sniff-timeout", OPT_INT, OFF(sniff_timeout_s), 1, 3600, "SECONDS",
-	  "close new connections that send nothing this long (10)" },
+	  "10", "close new connections that send nothing this long" },
 	{ "conn-memory", OPT_LONG, OFF(conn_memory), 4096, 1024L * 1024,
-	  "BYTES", "memory per HTTP/1.1 connection; bounds headers (8192)" },
-	{ "max-battles", OPT_LONG, OFF(max_battles), 1, 1000000, "N",
-	  "battles hosted at once (1000)" },
-	{ "max-ships", OPT_INT, OFF(max_ships), 1, 256, "N",
-	  "ships per battle (32)" },
-	{ "max-players", OPT_INT, OFF(max_players), 1, 64, "N",
-	  "players per battle, besides the GM (5)" },
-	{ "max-spectators", OPT_INT, OFF(max_spectators), 0, 10000, "N",
-	  "spectators per battle (20)" },
-	{ "max-name", OPT_INT, OFF(max_name), 1, 1024, "BYTES",
-	  "longest battle name (64)" },
-	{ "rate", OPT_DOUBLE, OFF(rate), 1, 100000, "N",
-	  "requests per second per token or address (50)" },
-	{ "burst", OPT_DOUBLE, OFF(burst), 1, 100000, "N",
-	  "requests at once per token or address (100)" },
+	  "BYTES", "8192", "memory per HTTP/1.1 connection; bounds headers" },
+	{ "max-battles", OPT_LONG, OFF(max_battles), 1, 1000000, "N", "1000",
+	  "battles hosted at once" },
+	{ "max-ships", OPT_INT, OFF(max_ships), 1, 256, "N", "32",
+	  "ships per battle" },
+	{ "max-players", OPT_INT, OFF(max_players), 1, 64, "N", "5",
+	  "players per battle, besides the GM" },
+	{ "max-spectators", OPT_INT, OFF(max_spectators), 0, 10000, "N", "20",
+	  "spectators per battle" },
+	{ "max-name", OPT_INT, OFF(max_name), 1, 1024, "BYTES", "64",
+	  "longest battle name" },
+	{ "rate", OPT_DOUBLE, OFF(rate), 1, 100000, "N", "50",
+	  "requests per second per token or address" },
+	{ "burst", OPT_DOUBLE, OFF(burst), 1, 100000, "N", "100",
+	  "requests at once per token or address" },
 	{ "idempotency-ttl", OPT_INT, OFF(idempotency_ttl_s), 1, 2592000,
-	  "SECONDS", "keep Idempotency-Key answers this long (86400)" },
-	{ "debounce", OPT_INT, OFF(debounce_ms), 0, 10000, "MS",
-	  "publish a battle's changes at most this often (25)" },
-	{ "heartbeat", OPT_INT, OFF(heartbeat_s), 1, 3600, "SECONDS",
-	  "a comment on event streams silent this long (15)" },
-	{ "retry", OPT_INT, OFF(retry_ms), 100, 600000, "MS",
-	  "the reconnection delay hinted to event streams (3000)" },
-	{ "ring-events", OPT_LONG, OFF(ring_events), 1, 1000000, "N",
-	  "events kept per battle for resuming streams (1024)" },
+	  "SECONDS", "86400", "keep Idempotency-Key answers this long" },
+	{ "debounce", OPT_INT, OFF(debounce_ms), 0, 10000, "MS", "25",
+	  "publish a battle's changes at most this often" },
+	{ "heartbeat", OPT_INT, OFF(heartbeat_s), 1, 3600, "SECONDS", "15",
+	  "a comment on event streams silent this long" },
+	{ "retry", OPT_INT, OFF(retry_ms), 100, 600000, "MS", "3000",
+	  "the reconnection delay hinted to event streams" },
+	{ "ring-events", OPT_LONG, OFF(ring_events), 1, 1000000, "N", "1024",
+	  "events kept per battle for resuming streams" },
 	{ "ring-bytes", OPT_LONG, OFF(ring_bytes), 1024, 1L << 30, "BYTES",
-	  "bytes kept per battle for resuming streams (1048576)" },
+	  "1048576", "bytes kept per battle for resuming streams" },
 	{ "max-backlog", OPT_LONG, OFF(max_backlog), 4096, 1L << 30, "BYTES",
-	  "unsent bytes before a slow stream is dropped (262144)" },
+	  "262144", "unsent bytes before a slow stream is dropped" },
 	{ "write-timeout", OPT_INT, OFF(write_timeout_s), 1, 3600, "SECONDS",
-	  "drop a stream whose bytes have not moved this long (30)" },
+	  "30", "drop a stream whose bytes have not moved this long" },
 	{ "h2-max-streams", OPT_LONG, OFF(h2_max_streams), 1, 100000, "N",
-	  "concurrent streams per HTTP/2 connection (100)" },
+	  "100", "concurrent streams per HTTP/2 connection" },
 	{ "h2-max-header-list", OPT_LONG, OFF(h2_max_header_list), 1024,
-	  1024L * 1024, "BYTES",
-	  "largest HTTP/2 request header list (16384)" },
-	{ "tls-cert", OPT_STRING, OFF(tls_cert), 0, 0, "FILE",
+	  1024L * 1024, "BYTES", "16384",
+	  "largest HTTP/2 request header list" },
+	{ "tls-cert", OPT_STRING, OFF(tls_cert), 0, 0, "FILE", NULL,
 	  "PEM certificate (chain): the port speaks TLS too (with --tls-key)" },
-	{ "tls-key", OPT_STRING, OFF(tls_key), 0, 0, "FILE",
+	{ "tls-key", OPT_STRING, OFF(tls_key), 0, 0, "FILE", NULL,
 	  "PEM private key of --tls-cert" },
-	{ "help", OPT_ACTION, CONFIG_HELP, 0, 0, NULL,
+	{ "help", OPT_ACTION, CONFIG_HELP, 0, 0, NULL, NULL,
 	  "print this help and exit" },
-	{ "version", OPT_ACTION, CONFIG_VERSION, 0, 0, NULL,
+	{ "version", OPT_ACTION, CONFIG_VERSION, 0, 0, NULL, NULL,
 	  "print the version and exit" },
 };
 
@@ -127,38 +136,19 @@ static const struct option_spec options[] = {
 void
 config_init(struct config *cfg)
 {
+	char err[160];
+
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->listen = xstrdup("127.0.0.1:8080");
-	cfg->db_path = xstrdup(BS_LOCALSTATEDIR "/lib/broadside/broadside.db");
-	cfg->sql_dir = xstrdup(BS_PKGDATADIR "/sql");
-	cfg->www_dir = xstrdup(BS_PKGDATADIR "/www");
-	cfg->metrics_allow = xstrdup("127.0.0.0/8,::1");
-	cfg->log_level = LOG_LEVEL_INFO;
-	cfg->drain_delay_s = 1;
-	cfg->drain_grace_s = 10;
-	cfg->max_body = 65536;
-	cfg->max_connections = 10000;
-	cfg->per_ip_connections = 0;
-	cfg->idle_timeout_s = 30;
-	cfg->sniff_timeout_s = 10;
-	cfg->conn_memory = 8192;
-	cfg->max_battles = 1000;
-	cfg->max_ships = 32;
-	cfg->max_players = 5;
-	cfg->max_spectators = 20;
-	cfg->max_name = 64;
-	cfg->rate = 50;
-	cfg->burst = 100;
-	cfg->idempotency_ttl_s = 86400;
-	cfg->debounce_ms = 25;
-	cfg->heartbeat_s = 15;
-	cfg->retry_ms = 3000;
-	cfg->ring_events = 1024;
-	cfg->ring_bytes = 1048576;
-	cfg->max_backlog = 262144;
-	cfg->write_timeout_s = 30;
-	cfg->h2_max_streams = 100;
-	cfg->h2_max_header_list = 16384;
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		if (options[i].def == NULL)
+			continue;
+		/* A default the table cannot parse is a bug of this file. */
+		if (config_set(cfg, options[i].name, options[i].def, err,
+		    sizeof(err)) != 0) {
+			fprintf(stderr, "broadsided: bad default: %s\n", err);
+			abort();
+		}
+	}
 }
 
 void
@@ -462,10 +452,18 @@ config_usage(FILE *out)
 	fprintf(out, "Usage: broadsided [options]\n"
 	    "The Broadside battle server.  See broadsided(8).\n\n");
 	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct option_spec *o = &options[i];
 		char left[64];
+		int width;
 
-		snprintf(left, sizeof(left), "--%s%s%s", options[i].name,
-		    options[i].arg ? " " : "", options[i].arg ? options[i].arg : "");
-		fprintf(out, "  %-28s %s\n", left, options[i].help);
+		snprintf(left, sizeof(left), "--%s%s%s", o->name,
+		    o->arg ? " " : "", o->arg ? o->arg : "");
+		width = fprintf(out, "  %-28s %s", left, o->help);
+		if (o->def == NULL)
+			fputc('\n', out);
+		else if (width + (int)strlen(o->def) + 11 <= 79)
+			fprintf(out, " (default %s)\n", o->def);
+		else
+			fprintf(out, "\n  %-28s (default %s)\n", "", o->def);
 	}
 }

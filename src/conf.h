@@ -60,7 +60,11 @@ enum config_action {
 	CONFIG_VERSION = 2,
 };
 
-/* Fills in the defaults. */
+/*
+ * Fills in the defaults: those of the option table in conf.c, the same
+ * strings --help prints.  A default that does not parse is a bug of that
+ * table: one line on stderr and abort().
+ */
 void config_init(struct config *cfg);
 
 /* Frees the strings the configuration holds. */
@@ -84,13 +88,15 @@ int config_load_file(struct config *cfg, const char *path, char *err,
 
 /*
  * Applies argv: first the file of --config if given, then every option;
- * then checks that --tls-cert and --tls-key come together.  Returns a non-negative enum config_action, or BS_ERR_INVALID / BS_ERR_IO
- * with one line naming the problem in err.
+ * then checks that --tls-cert and --tls-key come together.  Returns a
+ * non-negative enum config_action, or BS_ERR_INVALID / BS_ERR_IO with one
+ * line naming the problem in err.  Whether the paths exist is main.c's
+ * to check (a missing --sql-dir refuses, a missing --www warns).
  */
 int config_parse_args(struct config *cfg, int argc, char **argv, char *err,
     size_t errlen);
 
-/* Prints the --help text. */
+/* Prints the --help text: every option, with its default if it has one. */
 void config_usage(FILE *out);
 
 #endif

@@ -269,7 +269,7 @@ h1_on_log(void *cls, const char *fmt, va_list ap)
  *
  * libmicrohttpd parses the request and sends the response headers; after
  * that the stream's bytes go straight from our loop to the socket
- * (the stream hand-over below).  The response is made
+ * (the stream hand-over below; why: doc/design.md, "One port").  The response is made
  * with MHD_RF_HTTP_1_0_SERVER, so there is no chunked framing to keep up:
  * the body simply runs until the connection closes.  Its content reader
  * hands libmicrohttpd the first queued bytes (the retry hint and the

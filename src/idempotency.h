@@ -1,7 +1,8 @@
 /*
  * Idempotency keys (IETF httpapi "The Idempotency-Key HTTP Header
  * Field"): the in-memory index of the keys clients sent with their
- * changes, and the answers those changes got.
+ * changes, and the answers those changes got (doc/design.md,
+ * "Idempotency").
  *
  * A key lives in the scope of its caller (a 32-byte hash: of the bearer
  * token, or of the client address) and its target ("POST /v1/battles").

@@ -5,7 +5,8 @@
  * ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") sends the socket to the HTTP/2
  * handler, a TLS handshake record (first byte 0x16, when TLS is on) to the
  * TLS handler, anything else to the HTTP/1.1 handler (libmicrohttpd).
- * This is the seam where the nghttp2 adapter and TLS plug in.
+ * This is the seam where the nghttp2 adapter and TLS plug in
+ * (doc/design.md, "One port").
  *
  * A client that sends nothing within the sniff timeout is closed, and past
  * the connection limit new clients get a short 503 and are closed, so idle

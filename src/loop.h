@@ -1,6 +1,6 @@
 /*
  * The event loop: one thread, one epoll instance, owning every file
- * descriptor and timer of the daemon (README, "The tree").
+ * descriptor and timer of the daemon (doc/design.md, "Process model").
  *
  * - fd watchers: a callback when an fd becomes readable/writable;
  * - timers: one-shot or repeating, on the monotonic clock, which the loop

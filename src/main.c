@@ -6,10 +6,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "daemon.h"
@@ -26,6 +30,46 @@ raise_fd_limit(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+/*
+ * Without its schema the daemon cannot open the store: refuse before the
+ * database file is created, naming the directory tried (the default is
+ * under the pkgdatadir of the build, which a daemon run from its build
+ * tree does not have).  Returns 0 or BS_ERR_INVALID with err set.
+ */
+static int
+check_sql_dir(const struct config *cfg, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(cfg->sql_dir, &st) != 0) {
+		snprintf(err, errlen, "no schema directory %s (--sql-dir): %s",
+		    cfg->sql_dir, strerror(errno));
+		return BS_ERR_INVALID;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "--sql-dir %s is not a directory",
+		    cfg->sql_dir);
+		return BS_ERR_INVALID;
+	}
+	return 0;
+}
+
+/*
+ * The pages are optional (the API works without them), so a missing
+ * --www only warns: otherwise / answers 404 and nobody knows why.
+ */
+static void
+check_www(const struct config *cfg)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/index.html", cfg->www_dir);
+	if (access(path, R_OK) != 0)
+		log_warn("no player console at %s (--www %s): %s; / and the "
+		    "consoles answer 404", path, cfg->www_dir,
+		    strerror(errno));
 }
 
 int
@@ -53,6 +97,11 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level(cfg.log_level);
+	if (check_sql_dir(&cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "broadsided: %s\n", err);
+		config_free(&cfg);
+		return 2;
+	}
 
 	/* Signals arrive through the daemon's signalfd, in the loop. */
 	signal(SIGPIPE, SIG_IGN);
@@ -68,6 +117,7 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		return rv == BS_ERR_INVALID ? 2 : 1;
 	}
+	check_www(&cfg);
 	status = daemon_run(d) == 0 ? 0 : 1;
 	daemon_free(d);
 	log_info("stopped");

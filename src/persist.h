@@ -1,5 +1,6 @@
 /*
- * What the store keeps of a battle, and how it is read back (sql/).
+ * What the store keeps of a battle, and how it is read back (sql/;
+ * doc/design.md, "The store").
  *
  * A write record gathers everything one accepted change puts on disk (the
  * battle row, a member's token hash, the action, its log entries, the

@@ -1,6 +1,7 @@
 /*
  * The durable store: SQLite in WAL mode, owned by one storage thread
- * (broadside-api(7), "DURABILITY").
+ * (broadside-api(7), "DURABILITY"; doc/design.md, "Process model" and
+ * "The store").
  *
  * The loop submits work items; each carries an apply function that runs on
  * the storage thread inside a transaction, and a done function that runs

@@ -1,6 +1,6 @@
 /*
- * The event stream (broadside-api(7), "GET /v1/battles/{id}/events"):
- * per-battle channels
+ * The event stream (broadside-api(7), "GET /v1/battles/{id}/events";
+ * doc/design.md, "The event stream"): per-battle channels
  * of Server-Sent Events, one subscriber per open stream.
  *
  * A channel publishes at most once per debounce window, and only what the

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The command line and the config file: --version and --help exit 0; every
 # wrong option, bad value or bad config file exits 2 with exactly one line
-# on stderr naming the problem; a port already taken exits 1; a good
-# config file is honoured, and the command line wins over it.
+# on stderr naming the problem (a missing --sql-dir too); a missing --www
+# warns; a port already taken exits 1; a good config file is honoured,
+# and the command line wins over it.
 . "${BS_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 # cli ARGS...: runs the daemon (5 s at most; one that starts instead of
@@ -88,6 +89,28 @@ expect_usage_error per-ip-connections $L --per-ip-connections -1
 expect_usage_error sniff-timeout $L --sniff-timeout 1x
 expect_usage_error conn-memory $L --conn-memory lots
 expect_usage_error maybe $L --durability maybe
+
+# --- the schema and the pages ---------------------------------------------
+
+# --help names the default directories; without the schema the daemon
+# refuses before it makes a database, naming the directory it tried.
+cli --help
+grep -q '(default /.*/sql)' "$TMP/out" ||
+    fail "--help does not print the default --sql-dir"
+grep -q '(default /.*/www)' "$TMP/out" ||
+    fail "--help does not print the default --www"
+expect_usage_error "$TMP/nosql" $L --db "$TMP/nosql.db" --sql-dir "$TMP/nosql"
+[ ! -e "$TMP/nosql.db" ] || fail "--sql-dir missing: the database was made"
+
+# Without the pages it starts and warns, with the path it tried.
+DAEMON_WWW=$TMP/nowww
+start_daemon
+grep -q "warn .*$TMP/nowww/index.html" "$DAEMON_LOG" ||
+    fail "--www $TMP/nowww: no warning with the path in the log: $(cat "$DAEMON_LOG")"
+http GET "$BASE_URL/"
+expect_status 404 "GET / without the pages"
+stop_daemon
+DAEMON_WWW=$BS_SRCDIR/www
 
 # --- config files ----------------------------------------------------------
 

@@ -1,6 +1,7 @@
 /*
  * Unit tests for configuration (src/conf.c): defaults, the command line,
- * config files good and bad, and the precedence between them.
+ * config files good and bad, the precedence between them, and --help
+ * printing the defaults config_init() sets.
  */
 #include "config.h"
 
@@ -185,6 +186,87 @@ test_bad_files(void **state)
 	config_free(&cfg);
 }
 
+/*
+ * The default --help prints for option name ("" for none), read from the
+ * option's entry: from "  --name" to the next option.
+ */
+static void
+help_default(const char *help, const char *name, char *out, size_t outlen)
+{
+	char key[64];
+	const char *entry, *next, *def;
+	size_t n;
+
+	snprintf(key, sizeof(key), "\n  --%s ", name);
+	entry = strstr(help, key);
+	assert_non_null(entry);
+	next = strstr(entry + 1, "\n  --");
+	if (next == NULL)
+		next = entry + strlen(entry);
+	def = strstr(entry, "(default ");
+	if (def == NULL || def > next) {
+		out[0] = '\0';
+		return;
+	}
+	def += strlen("(default ");
+	n = strcspn(def, ")");
+	assert_true(n < outlen);
+	memcpy(out, def, n);
+	out[n] = '\0';
+}
+
+/* --help prints the defaults config_init() sets, from the same table. */
+static void
+test_help_shows_defaults(void **state)
+{
+	struct config cfg;
+	char *help = NULL, want[256], got[256];
+	size_t helplen = 0;
+	FILE *f;
+
+	f = open_memstream(&help, &helplen);
+	assert_non_null(f);
+	config_usage(f);
+	fclose(f);
+	config_init(&cfg);
+
+	help_default(help, "listen", got, sizeof(got));
+	assert_string_equal(got, cfg.listen);
+	help_default(help, "db", got, sizeof(got));
+	assert_string_equal(got, cfg.db_path);
+	help_default(help, "sql-dir", got, sizeof(got));
+	assert_string_equal(got, cfg.sql_dir);
+	help_default(help, "www", got, sizeof(got));
+	assert_string_equal(got, cfg.www_dir);
+	help_default(help, "metrics-allow", got, sizeof(got));
+	assert_string_equal(got, cfg.metrics_allow);
+	help_default(help, "max-body", got, sizeof(got));
+	snprintf(want, sizeof(want), "%ld", cfg.max_body);
+	assert_string_equal(got, want);
+	help_default(help, "drain-grace", got, sizeof(got));
+	snprintf(want, sizeof(want), "%d", cfg.drain_grace_s);
+	assert_string_equal(got, want);
+	help_default(help, "rate", got, sizeof(got));
+	snprintf(want, sizeof(want), "%g", cfg.rate);
+	assert_string_equal(got, want);
+	help_default(help, "h2-max-header-list", got, sizeof(got));
+	snprintf(want, sizeof(want), "%ld", cfg.h2_max_header_list);
+	assert_string_equal(got, want);
+	help_default(help, "log-level", got, sizeof(got));
+	assert_string_equal(got, "info");
+	assert_int_equal(cfg.log_level, LOG_LEVEL_INFO);
+	help_default(help, "durability", got, sizeof(got));
+	assert_string_equal(got, "normal");
+	assert_int_equal(cfg.durability_full, 0);
+	/* No default, none printed. */
+	help_default(help, "tls-cert", got, sizeof(got));
+	assert_string_equal(got, "");
+	assert_null(cfg.tls_cert);
+
+	config_free(&cfg);
+	free(help);
+}
+
 int
 main(void)
 {
@@ -194,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_bad_command_lines),
 		cmocka_unit_test(test_good_file_and_precedence),
 		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_help_shows_defaults),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

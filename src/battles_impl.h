@@ -30,10 +30,11 @@
  *    its write is on disk (write_done() in battles_write.c; the engine is
  *    deterministic, so it does the same).  Everything shown to anyone
  *    comes from it: live_battle_game(), live_battle_document(), the state
- *    hash, the event stream's documents and log views, the channel's
- *    "accepted" events.  So no reader sees, and no event publishes, a
- *    change that a crash or a failed write could still lose: nothing is
- *    acknowledged or published before it is committed.
+ *    hash, the event stream's documents and log views; and a change's
+ *    events (channel_changed(), the "accepted" event) go out from the
+ *    same place, after the commit.  So no reader sees, and no event
+ *    publishes, a change that a crash or a failed write could still lose:
+ *    nothing is acknowledged or published before it is committed.
  *
  * A failed write leaves working ahead of the disk with no way back: the
  * engine has no undo, and the writes queued behind the failed one were

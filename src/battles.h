@@ -5,20 +5,20 @@
  * API needs around it: its id, name and join code, the hashes of its GM's
  * and members' tokens, its round timer and its writes in flight.  Every
  * change goes through live_battle_act() (or the create/join/delete calls):
- * the engine applies it at once (a refusal changes nothing), the store
- * records it (persist.h), and the caller's done function runs only after
- * the commit, so nothing is acknowledged before it is durable.  Reads that
- * must not see uncommitted changes wait behind the battle's pending writes
- * (live_battle_barrier()).
+ * the engine applies it at once to the battle's working state (a refusal
+ * changes nothing), the store records it (persist.h), and only after the
+ * commit is it applied to the committed state, which is all that readers
+ * and event streams are shown, and does the caller's done function run:
+ * nothing is acknowledged or published before it is durable.  Reads of
+ * the store wait behind the battle's pending writes (live_battle_barrier()).
  *
- * The round timer lives here: planning ends when every order is in or the
- * stored deadline (wall clock) passes, and resolution is itself a recorded
- * action, so a restart resumes the same round at the same deadline.
+ * Planning ends when every order is in or the stored deadline (wall
+ * clock) passes, and resolution is itself a recorded action, so a restart
+ * resumes the same round at the same deadline.
  *
- * Why each battle keeps a live and a committed engine state, and applies
- * each action to both: doc/design.md, "Data flow of an order".
- *
- * Loop thread only.
+ * battles_impl.h says how the parts (battles_*.c) divide the work and
+ * why a battle keeps two engine states (doc/design.md, "Data flow of an
+ * order", too).  Loop thread only.
  */
 #ifndef BROADSIDE_BATTLES_H
 #define BROADSIDE_BATTLES_H
@@ -99,6 +99,7 @@ int64_t battles_epoch(const struct battles *reg);
 /* The live battle with this id, or NULL (deleted ones are gone). */
 struct live_battle *battles_find(struct battles *reg, const char *id);
 
+/* Battles in memory, those being deleted included (for tests). */
 size_t battles_count(const struct battles *reg);
 
 /* Calls fn for every live battle, oldest first. */

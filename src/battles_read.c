@@ -1,0 +1,151 @@
+/*
+ * What readers of the live battles see: the committed state only
+ * (battles_impl.h says why), as the engine projects it for each viewer,
+ * through GET, the event stream's source, and log reads queued on the
+ * storage thread behind the battle's pending writes.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "alloc.h"
+#include "battles_impl.h"
+#include "persist.h"
+#include "store.h"
+#include "stream.h"
+
+const struct battle *
+live_battle_game(const struct live_battle *lb)
+{
+	return lb->committed;
+}
+
+json_t *
+live_battle_document(const struct live_battle *lb, enum viewer viewer)
+{
+	json_t *doc = view_battle(lb->committed, viewer);
+
+	json_object_set_new(doc, "id", json_string(lb->id));
+	json_object_set_new(doc, "name", json_string(lb->name));
+	if (viewer == VIEWER_GM)
+		json_object_set_new(doc, "join_code",
+		    json_string(lb->join_code));
+	return doc;
+}
+
+void
+live_battle_state_hash(const struct live_battle *lb, char out[17])
+{
+	snprintf(out, 17, "%016" PRIx64, codec_hash(lb->committed));
+}
+
+struct channel *
+live_battle_channel(const struct live_battle *lb)
+{
+	return lb->channel;
+}
+
+/* ---- the event stream's source ----------------------------------------------- */
+
+static json_t *
+source_document(void *arg, enum viewer viewer)
+{
+	return live_battle_document(arg, viewer);
+}
+
+static json_t *
+source_log_entry(void *arg, enum viewer viewer, const json_t *entry)
+{
+	const struct live_battle *lb = arg;
+
+	return view_log_entry(lb->committed, viewer, entry);
+}
+
+void
+live_battle_open(struct live_battle *lb)
+{
+	struct channel_source src = {
+		.document = source_document,
+		.log_entry = source_log_entry,
+		.arg = lb,
+	};
+
+	lb->committed = battle_copy(lb->working);
+	if (lb->reg->stream != NULL)
+		lb->channel = channel_new(lb->reg->stream, lb->id,
+		    lb->reg->epoch, &src);
+}
+
+/* ---- reading the log through the storage thread ---------------------------- */
+
+struct log_read {
+	char id[BATTLE_ID_LEN + 1];
+	int64_t after;
+	int limit;
+	int status;
+	json_t *entries, *crew_entries;
+	const struct live_battle *lb;
+	enum viewer viewer;
+	battles_read_fn done;
+	void *arg;
+};
+
+static int
+log_read_apply(sqlite3 *db, void *arg)
+{
+	struct log_read *r = arg;
+
+	r->status = persist_read_log(db, r->id, r->after, r->limit,
+	    &r->entries, r->viewer != VIEWER_GM ? &r->crew_entries : NULL);
+	return SQLITE_OK;
+}
+
+static void
+log_read_done(void *arg, int status)
+{
+	struct log_read *r = arg;
+	json_t *out = r->entries, *e, *crew;
+	size_t i;
+
+	/*
+	 * The crew's stored copies; an entry stored without one is read
+	 * against the battle as it stands.  The battle is still here: its
+	 * deletion, if any, is a write queued after this read.
+	 */
+	if (r->viewer != VIEWER_GM && r->crew_entries != NULL) {
+		out = json_array();
+		json_array_foreach(r->entries, i, e) {
+			crew = json_array_get(r->crew_entries, i);
+			json_array_append_new(out, json_is_object(crew) ?
+			    json_incref(crew) : view_log_entry(
+			    r->lb->committed, r->viewer, e));
+		}
+		json_decref(r->entries);
+	}
+	r->done(r->arg, status != 0 ? status : r->status, out);
+	json_decref(out);
+	json_decref(r->crew_entries);
+	free(r);
+}
+
+/*
+ * The read is an item on the store's queue like a write, so it sees every
+ * write submitted before it, and only committed ones.
+ */
+void
+live_battle_read_log(struct live_battle *lb, enum viewer viewer,
+    int64_t after, int limit, battles_read_fn done, void *arg)
+{
+	struct log_read *r = xcalloc(1, sizeof(*r));
+
+	r->lb = lb;
+	r->viewer = viewer;
+	snprintf(r->id, sizeof(r->id), "%s", lb->id);
+	r->after = after;
+	r->limit = limit;
+	r->done = done;
+	r->arg = arg;
+	store_submit(lb->reg->store, log_read_apply, log_read_done, r);
+}

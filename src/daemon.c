@@ -35,7 +35,6 @@
 #include "loop.h"
 #include "metrics.h"
 #include "ratelimit.h"
-#include "request.h"
 #include "route.h"
 #include "store.h"
 #include "stream.h"
@@ -44,15 +43,9 @@
 /* How often a drain checks whether the last request has finished. */
 #define DAEMON_DRAIN_POLL_MS 50
 
-enum daemon_state {
-	DAEMON_STARTING,
-	DAEMON_READY,
-	DAEMON_DRAINING,
-};
-
 struct daemon {
 	const struct config *cfg;
-	enum daemon_state state;
+	enum api_lifecycle state;	/* /readyz reads it: api.lifecycle */
 	struct loop *loop;
 	struct metrics *metrics;
 	struct router *router;
@@ -74,6 +67,7 @@ struct daemon {
 	char *admin_token;
 	struct cidr_list *metrics_allow;
 	struct figures *figures;
+	struct api_ctx api;	/* the handlers' view of the above */
 };
 
 static double
@@ -181,7 +175,7 @@ daemon_drain_tick(struct loop *loop, void *arg)
 static void
 daemon_start_drain(struct daemon *d, int signo)
 {
-	if (d->state == DAEMON_DRAINING) {
+	if (d->state == API_DRAINING) {
 		log_info("signal %d again: stopping now", signo);
 		d->drain_deadline_us = loop_now_us(d->loop);
 		if (d->listener != NULL) {
@@ -193,7 +187,7 @@ daemon_start_drain(struct daemon *d, int signo)
 	}
 	log_info("signal %d: draining (%d s delay, %d s grace)", signo,
 	    d->cfg->drain_delay_s, d->cfg->drain_grace_s);
-	d->state = DAEMON_DRAINING;
+	d->state = API_DRAINING;
 	http1_set_draining(d->http1);
 	http2_set_draining(d->http2);
 	/* Streams get a last retry: hint and close once it is written. */
@@ -216,10 +210,13 @@ daemon_signal(struct loop *loop, int fd, uint32_t events, void *arg)
 
 /* ---- set-up ---------------------------------------------------------------- */
 
+/* Seconds since the daemon started (monotonic). */
 static double
-daemon_uptime_cb(void *arg)
+daemon_uptime(void *arg)
 {
-	return daemon_uptime(arg);
+	struct daemon *d = arg;
+
+	return (double)(loop_now_us(d->loop) - d->started_us) / 1e6;
 }
 
 static void
@@ -256,7 +253,7 @@ daemon_add_metrics(struct daemon *d, struct http1_options *h1o,
 	    NULL, NULL, 0), (double)now.tv_sec);
 	metrics_add_callback(d->metrics, METRIC_GAUGE,
 	    "broadside_uptime_seconds", "Seconds since the daemon started.",
-	    daemon_uptime_cb, d);
+	    daemon_uptime, d);
 	info = metrics_add(d->metrics, METRIC_GAUGE, "broadside_build_info",
 	    "The running version; the value is always 1.", "version", NULL, 0);
 	metric_series_set(metric_series(info, version), 1);
@@ -347,6 +344,25 @@ daemon_start_tls(struct daemon *d, char *err, size_t errlen)
 	return tls_new(&d->tls, d->loop, &to, &th, err, errlen);
 }
 
+/* What the request handlers may reach (src/api/ctx.h). */
+static void
+daemon_wire_api(struct daemon *d)
+{
+	d->api = (struct api_ctx){
+		.cfg = d->cfg,
+		.loop = d->loop,
+		.battles = d->battles,
+		.ratelimit = d->ratelimit,
+		.idempotency = d->idempotency,
+		.store = d->store,
+		.metrics = d->metrics,
+		.figures = d->figures,
+		.admin_token = d->admin_token,
+		.metrics_allow = d->metrics_allow,
+		.lifecycle = &d->state,
+	};
+}
+
 int
 daemon_new(struct daemon **out, const struct config *cfg, char *err,
     size_t errlen)
@@ -391,7 +407,8 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 	if (cfg->tls_cert != NULL && (rv = daemon_start_tls(d, err,
 	    errlen)) != 0)
 		goto fail;
-	d->router = router_new(api_routes, api_nroutes, d, d->metrics,
+	/* Its context, d->api, is filled in below, before anything is served. */
+	d->router = router_new(api_routes, api_nroutes, &d->api, d->metrics,
 	    d->loop);
 	rv = store_open(&d->store, d->loop, cfg->db_path, cfg->sql_dir,
 	    cfg->durability_full ? STORE_DURABILITY_FULL :
@@ -419,6 +436,7 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 		goto fail;
 	d->figures = figures_new(d->loop, d->stream, d->metrics, d->battles,
 	    battles_epoch(d->battles));
+	d->ratelimit = ratelimit_new(cfg->rate, cfg->burst, 100000);
 	d->idempotency = idempotency_new(&(struct idempotency_limits){
 		.ttl_ms = (int64_t)cfg->idempotency_ttl_s * 1000,
 	    });
@@ -427,19 +445,19 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 		rv = BS_ERR_IO;
 		goto fail;
 	}
-	battles_set_submit_hook(d->battles, api_wait_submitted, d);
+	daemon_wire_api(d);
+	battles_set_submit_hook(d->battles, api_wait_submitted, &d->api);
 	metrics_add_callback(d->metrics, METRIC_COUNTER,
 	    "broadside_idempotent_replays_total",
 	    "Requests answered with the stored answer of an earlier request "
 	    "with the same Idempotency-Key.", daemon_replays, d);
-	d->ratelimit = ratelimit_new(cfg->rate, cfg->burst, 100000);
 	if (store_start(d->store) != 0) {
 		snprintf(err, errlen, "cannot start the storage thread");
 		rv = BS_ERR_IO;
 		goto fail;
 	}
 	d->idempotency_sweep = loop_timer_add(d->loop, 60 * 1000,
-	    api_idempotency_sweep, d);
+	    api_idempotency_sweep, &d->api);
 	if (http1_new(&d->http1, d->loop, d->router, &h1o) != 0) {
 		snprintf(err, errlen, "cannot start libmicrohttpd");
 		rv = BS_ERR_IO;
@@ -460,8 +478,8 @@ daemon_became_ready(struct loop *loop, void *arg)
 {
 	struct daemon *d = arg;
 
-	if (d->state == DAEMON_STARTING)
-		d->state = DAEMON_READY;
+	if (d->state == API_STARTING)
+		d->state = API_READY;
 }
 
 int
@@ -515,118 +533,4 @@ daemon_free(struct daemon *d)
 	free(d->admin_token);
 	cidr_list_free(d->metrics_allow);
 	free(d);
-}
-
-/* ---- accessors ------------------------------------------------------------- */
-
-int
-daemon_ready(const struct daemon *d)
-{
-	return d->state == DAEMON_READY && d->store != NULL;
-}
-
-int
-daemon_draining(const struct daemon *d)
-{
-	return d->state == DAEMON_DRAINING;
-}
-
-struct metrics *
-daemon_metrics(struct daemon *d)
-{
-	return d->metrics;
-}
-
-struct battles *
-daemon_battles(struct daemon *d)
-{
-	return d->battles;
-}
-
-struct stream *
-daemon_stream(struct daemon *d)
-{
-	return d->stream;
-}
-
-struct ratelimit *
-daemon_ratelimit(struct daemon *d)
-{
-	return d->ratelimit;
-}
-
-struct idempotency *
-daemon_idempotency(struct daemon *d)
-{
-	return d->idempotency;
-}
-
-struct store *
-daemon_store(struct daemon *d)
-{
-	return d->store;
-}
-
-struct loop *
-daemon_loop(struct daemon *d)
-{
-	return d->loop;
-}
-
-const struct config *
-daemon_config(const struct daemon *d)
-{
-	return d->cfg;
-}
-
-int
-daemon_has_admin_token(const struct daemon *d)
-{
-	return d->admin_token != NULL;
-}
-
-int
-daemon_metrics_allowed(const struct daemon *d, const struct request *req)
-{
-	return cidr_list_match(d->metrics_allow, req->remote);
-}
-
-struct figures *
-daemon_figures(struct daemon *d)
-{
-	return d->figures;
-}
-
-/* Compares in time that depends only on the lengths, not the contents. */
-static int
-token_equal(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned char diff = la != lb;
-
-	for (size_t i = 0; i < la; i++)
-		diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
-	return diff == 0;
-}
-
-int
-daemon_is_admin(const struct daemon *d, const struct request *req)
-{
-	char *token;
-	int ok;
-
-	if (d->admin_token == NULL)
-		return 0;
-	token = api_request_token(req);
-	if (token == NULL)
-		return 0;
-	ok = token_equal(token, d->admin_token);
-	free(token);
-	return ok;
-}
-
-double
-daemon_uptime(const struct daemon *d)
-{
-	return (double)(loop_now_us(d->loop) - d->started_us) / 1e6;
 }

@@ -18,7 +18,7 @@
 struct loop;
 struct metrics;
 
-/* ctx is the router's context pointer (the daemon). */
+/* ctx is the router's context pointer (for src/api, a struct api_ctx). */
 typedef void (*route_handler)(struct request *req, void *ctx);
 
 struct route {

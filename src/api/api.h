@@ -1,7 +1,8 @@
 /*
  * The request handlers, one file per resource (broadside-api(7), "ENDPOINTS"),
- * and the route table that binds them to paths.  Every handler takes the
- * daemon as its context and answers through request_respond().
+ * and the route table that binds them to paths.  Every handler is a
+ * route_handler whose context is a struct api_ctx (ctx.h), and answers
+ * through request_respond().
  */
 #ifndef BROADSIDE_API_H
 #define BROADSIDE_API_H
@@ -11,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "action.h"
+#include "api/ctx.h"
 #include "battles.h"
 #include "game/game.h"
 #include "request.h"
@@ -21,19 +23,19 @@ extern const struct route api_routes[];
 extern const size_t api_nroutes;
 
 /* health.c: GET /healthz, GET /readyz. */
-void api_healthz(struct request *req, void *daemon);
-void api_readyz(struct request *req, void *daemon);
+void api_healthz(struct request *req, void *ctx);
+void api_readyz(struct request *req, void *ctx);
 
 /*
  * metrics.c: GET /metrics in the Prometheus text format (the operator, or
  * an address of --metrics-allow), and GET /metrics/events, the
  * dashboard's figures as an event stream (the operator).
  */
-void api_metrics(struct request *req, void *daemon);
-void api_metrics_events(struct request *req, void *daemon);
+void api_metrics(struct request *req, void *ctx);
+void api_metrics_events(struct request *req, void *ctx);
 
 /* static.c: the pages and assets under --www. */
-void api_static(struct request *req, void *daemon);
+void api_static(struct request *req, void *ctx);
 
 /*
  * The request body as a JSON object, new reference: a JSON body
@@ -83,34 +85,34 @@ struct live_battle;
 struct actor;
 
 /* battles.c */
-void api_battles_create(struct request *req, void *daemon);
-void api_battles_list(struct request *req, void *daemon);
-void api_battle_get(struct request *req, void *daemon);
-void api_battle_me(struct request *req, void *daemon);
-void api_battle_settings(struct request *req, void *daemon);
-void api_battle_delete(struct request *req, void *daemon);
-void api_battle_start(struct request *req, void *daemon);
-void api_battle_end(struct request *req, void *daemon);
-void api_battle_resolve(struct request *req, void *daemon);
-void api_battle_narration(struct request *req, void *daemon);
-void api_battle_pause(struct request *req, void *daemon);
-void api_battle_resume(struct request *req, void *daemon);
-void api_battle_extend(struct request *req, void *daemon);
-void api_battle_log(struct request *req, void *daemon);
+void api_battles_create(struct request *req, void *ctx);
+void api_battles_list(struct request *req, void *ctx);
+void api_battle_get(struct request *req, void *ctx);
+void api_battle_me(struct request *req, void *ctx);
+void api_battle_settings(struct request *req, void *ctx);
+void api_battle_delete(struct request *req, void *ctx);
+void api_battle_start(struct request *req, void *ctx);
+void api_battle_end(struct request *req, void *ctx);
+void api_battle_resolve(struct request *req, void *ctx);
+void api_battle_narration(struct request *req, void *ctx);
+void api_battle_pause(struct request *req, void *ctx);
+void api_battle_resume(struct request *req, void *ctx);
+void api_battle_extend(struct request *req, void *ctx);
+void api_battle_log(struct request *req, void *ctx);
 
 /* players.c */
-void api_players_join(struct request *req, void *daemon);
-void api_player_edit(struct request *req, void *daemon);
-void api_station_take(struct request *req, void *daemon);
-void api_station_free(struct request *req, void *daemon);
+void api_players_join(struct request *req, void *ctx);
+void api_player_edit(struct request *req, void *ctx);
+void api_station_take(struct request *req, void *ctx);
+void api_station_free(struct request *req, void *ctx);
 
 /* ships.c */
-void api_ships_add(struct request *req, void *daemon);
-void api_ship_edit(struct request *req, void *daemon);
-void api_ship_remove(struct request *req, void *daemon);
+void api_ships_add(struct request *req, void *ctx);
+void api_ship_edit(struct request *req, void *ctx);
+void api_ship_remove(struct request *req, void *ctx);
 
 /* events.c: the event stream (SSE). */
-void api_battle_events(struct request *req, void *daemon);
+void api_battle_events(struct request *req, void *ctx);
 
 /*
  * Answers req with an event stream of channel for viewer (member: a
@@ -122,7 +124,7 @@ void api_event_stream(struct request *req, struct channel *channel,
     enum viewer viewer, int member);
 
 /* orders.c */
-void api_orders_submit(struct request *req, void *daemon);
+void api_orders_submit(struct request *req, void *ctx);
 
 /* ---- common.c: what every battle handler does first ------------------- */
 
@@ -133,8 +135,14 @@ void api_orders_submit(struct request *req, void *daemon);
  * or -1 after answering 404 (no such battle), 401 (no or unknown token) or
  * 429 (too many requests, with Retry-After).
  */
-int api_battle_caller(struct request *req, void *daemon,
+int api_battle_caller(struct request *req, const struct api_ctx *api,
     struct live_battle **lb, struct actor *who);
+
+/*
+ * Answers 404 no-such-battle for the battle the path names: "There is no
+ * battle 'ID' on this server; HINT."
+ */
+void api_no_such_battle(struct request *req, const char *hint);
 
 /* The view a caller gets: GM, crew (players) or spectator. */
 enum viewer api_viewer(const struct actor *who);
@@ -146,7 +154,7 @@ int api_require_gm(struct request *req, const struct actor *who);
  * Rate-limits a request without a token (creating, joining) by client
  * address; returns 0, or -1 after answering 429.
  */
-int api_rate_limit_address(struct request *req, void *daemon);
+int api_rate_limit_address(struct request *req, const struct api_ctx *api);
 
 /*
  * A request waiting for a commit.  api_wait_done (a battles_done_fn)
@@ -159,9 +167,25 @@ struct api_wait *api_wait_new(struct request *req, int status, json_t *body);
 void api_wait_done(void *arg, int status, json_t *result);
 
 /*
- * Applies an action for who and answers status with {"battle","done"} and
- * the action's result once it is committed, or the refusal at once.
+ * Applies an action (body borrowed) for who with w waiting for its
+ * commit: the one way a handler hands an action to its battle.  Returns
+ * 0, or the refusal's code with why filled after dropping w; the caller
+ * then answers the refusal.
  */
+int api_act_wait(struct api_wait *w, struct live_battle *lb,
+    const struct actor *who, enum action_kind kind, const json_t *body,
+    struct refusal *why);
+
+/*
+ * Applies an action for who and answers status with reply (stolen) and
+ * the action's result merged in once it is committed, or the refusal
+ * (api_refuse_change()) at once.
+ */
+void api_act_reply(struct request *req, struct live_battle *lb,
+    const struct actor *who, int status, json_t *reply,
+    enum action_kind kind, const json_t *body);
+
+/* api_act_reply() with the reply {"battle":ID, "done":ACTION}. */
 void api_act(struct request *req, struct live_battle *lb,
     const struct actor *who, int status, enum action_kind kind,
     const json_t *body);
@@ -179,13 +203,14 @@ void api_wait_set_complete(struct api_wait *w,
     void (*complete)(json_t *body, void *arg), void *arg);
 
 /*
- * The battles' submit hook (battles_submit_fn; ctx is the daemon): fixes
+ * The battles' submit hook (battles_submit_fn; ctx, unused, is the
+ * struct api_ctx): fixes
  * the answer of a waiting request when its change is submitted and, for a
  * request with an idempotency key, adds the key and that answer to the
  * write, so that they commit with the change.
  */
 struct persist_write;
-void api_wait_submitted(void *daemon, battles_done_fn done, void *arg,
+void api_wait_submitted(void *ctx, battles_done_fn done, void *arg,
     struct persist_write *w, json_t *result);
 
 /* ---- idempotent.c: the Idempotency-Key header ------------------------- */
@@ -199,7 +224,7 @@ void api_wait_submitted(void *daemon, battles_done_fn done, void *arg,
  * Idempotent-Replayed: true), 409 idempotency-in-flight (with
  * Retry-After: 1) or 422 idempotency-key-mismatch.
  */
-int api_idempotency_begin(struct request *req, void *daemon);
+int api_idempotency_begin(struct request *req, const struct api_ctx *api);
 
 /* A request's armed key, now the caller's; NULL if it has none. */
 struct api_idempotent;
@@ -224,12 +249,13 @@ struct idempotency;
 int api_idempotency_restore(struct idempotency *idx, sqlite3 *db);
 
 /*
- * The sweep, a loop timer callback (arg: the daemon): forgets expired keys
- * and deletes them, and rows past the bounds, through the storage thread.
- * Returns the delay until the next sweep.
+ * The sweep, a loop timer callback (arg: the struct api_ctx, whose
+ * idempotency index and store it uses): forgets expired keys and deletes
+ * them, and rows past the bounds, through the storage thread.  Returns
+ * the delay until the next sweep.
  */
 struct loop;
-int64_t api_idempotency_sweep(struct loop *loop, void *daemon);
+int64_t api_idempotency_sweep(struct loop *loop, void *arg);
 
 /*
  * The refusal of a change, as api_refuse() with the engine's reason; slug
@@ -239,13 +265,26 @@ int64_t api_idempotency_sweep(struct loop *loop, void *daemon);
 void api_refuse_change(struct request *req, int err,
     const struct refusal *why, const char *slug);
 
+/* ---- auth.c: tokens and the operator's rule ------------------------------ */
+
 /*
  * The operator's rule, for the dashboard, its figures and /metrics: the
  * server runs with --dev, or the request carries the admin token.
  * Returns 1, or 0 after answering 401 (no or another token; with
  * WWW-Authenticate) or 403 (no admin token configured at all).
  */
-int api_require_operator(struct request *req, void *daemon);
+int api_require_operator(struct request *req, const struct api_ctx *api);
+
+/*
+ * Whether req carries the admin token (Authorization: Bearer, or the
+ * access_token query parameter), compared in time that does not depend
+ * on the token's contents.  0 when no admin token is configured.
+ */
+int api_is_admin(const struct api_ctx *api, const struct request *req);
+
+/* Whether req comes from an address of --metrics-allow. */
+int api_metrics_allowed(const struct api_ctx *api,
+    const struct request *req);
 
 /*
  * The bearer token of a request: "Authorization: Bearer T", else the

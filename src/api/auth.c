@@ -1,18 +1,20 @@
 /*
- * Finding the bearer token of a request (RFC 6750): the Authorization
- * header, or the access_token query parameter for EventSource and plain
- * links, which cannot set headers; and the operator's rule, which the
- * dashboard, its figures and /metrics share.
+ * Who is asking: the bearer token of a request (RFC 6750), from the
+ * Authorization header or the access_token query parameter for
+ * EventSource and plain links, which cannot set headers; the admin token;
+ * the scrape addresses of --metrics-allow; and the operator's rule, which
+ * the dashboard, its figures and /metrics share.
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "alloc.h"
 #include "api/api.h"
+#include "cidr.h"
 #include "conf.h"
-#include "daemon.h"
 
 char *
 api_request_token(const struct request *req)
@@ -32,15 +34,49 @@ api_request_token(const struct request *req)
 	return request_query_param(req, "access_token");
 }
 
-int
-api_require_operator(struct request *req, void *daemon)
+/* Compares in time that depends only on the lengths, not the contents. */
+static int
+token_equal(const char *a, const char *b)
 {
-	struct daemon *d = daemon;
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char diff = la != lb;
+
+	for (size_t i = 0; i < la; i++)
+		diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+	return diff == 0;
+}
+
+int
+api_is_admin(const struct api_ctx *api, const struct request *req)
+{
+	char *token;
+	int ok;
+
+	if (api->admin_token == NULL)
+		return 0;
+	token = api_request_token(req);
+	if (token == NULL)
+		return 0;
+	ok = token_equal(token, api->admin_token);
+	free(token);
+	return ok;
+}
+
+int
+api_metrics_allowed(const struct api_ctx *api, const struct request *req)
+{
+	return api->metrics_allow != NULL &&
+	    cidr_list_match(api->metrics_allow, req->remote);
+}
+
+int
+api_require_operator(struct request *req, const struct api_ctx *api)
+{
 	struct response *resp;
 
-	if (daemon_config(d)->dev || daemon_is_admin(d, req))
+	if (api->cfg->dev || api_is_admin(api, req))
 		return 1;
-	if (!daemon_has_admin_token(d)) {
+	if (api->admin_token == NULL) {
 		request_respond(req, response_problem(403, "forbidden",
 		    "Dashboard disabled", "Start broadsided with --dev or "
 		    "--admin-token-file to use the dashboard."));

@@ -12,7 +12,6 @@
 #include "api/api.h"
 #include "battles.h"
 #include "conf.h"
-#include "daemon.h"
 #include "error.h"
 #include "idempotency.h"
 
@@ -64,12 +63,12 @@ created_complete(json_t *body, void *arg)
 }
 
 void
-api_battles_create(struct request *req, void *daemon)
+api_battles_create(struct request *req, void *ctx)
 {
 	static const char *const keys[] = { "name", "round_seconds",
 		"spectators", NULL };
-	struct daemon *d = daemon;
-	const struct config *cfg = daemon_config(d);
+	const struct api_ctx *api = ctx;
+	const struct config *cfg = api->cfg;
 	struct created *c;
 	struct api_wait *w;
 	struct refusal why;
@@ -78,8 +77,8 @@ api_battles_create(struct request *req, void *daemon)
 	long round_seconds;
 	int spectators, rv;
 
-	if (api_idempotency_begin(req, d) != 0 ||
-	    api_rate_limit_address(req, d) != 0 ||
+	if (api_idempotency_begin(req, api) != 0 ||
+	    api_rate_limit_address(req, api) != 0 ||
 	    (body = api_body_object(req)) == NULL)
 		return;
 	if (api_body_only(req, body, keys) != 0 ||
@@ -93,7 +92,7 @@ api_battles_create(struct request *req, void *daemon)
 	c = xcalloc(1, sizeof(*c));
 	w = api_wait_new(req, 201, json_object());
 	api_wait_set_complete(w, created_complete, c);
-	rv = battles_create(daemon_battles(d), name ? name : "Battle",
+	rv = battles_create(api->battles, name ? name : "Battle",
 	    (int)round_seconds, spectators, c->gm_token, &c->lb, &why,
 	    api_wait_done, w);
 	if (rv != 0) {
@@ -119,18 +118,18 @@ list_one(struct live_battle *lb, void *arg)
 }
 
 void
-api_battles_list(struct request *req, void *daemon)
+api_battles_list(struct request *req, void *ctx)
 {
-	struct daemon *d = daemon;
+	const struct api_ctx *api = ctx;
 	json_t *list;
 
 	/* In development mode, as the dashboard, open to anyone. */
-	if (!daemon_config(d)->dev && !daemon_is_admin(d, req)) {
+	if (!api->cfg->dev && !api_is_admin(api, req)) {
 		char *token = api_request_token(req);
 		struct response *resp;
 
 		if (token != NULL &&
-		    battles_token_known(daemon_battles(d), token)) {
+		    battles_token_known(api->battles, token)) {
 			resp = response_problem(403, "admin-only",
 			    "Admin only", "Listing battles needs the admin "
 			    "token (--admin-token-file), not a battle's.");
@@ -147,7 +146,7 @@ api_battles_list(struct request *req, void *daemon)
 		return;
 	}
 	list = json_array();
-	battles_foreach(daemon_battles(d), list_one, list);
+	battles_foreach(api->battles, list_one, list);
 	request_respond(req, response_json(200, json_pack("{s:o}", "battles",
 	    list)));
 }
@@ -184,13 +183,13 @@ read_wait_new(struct request *req, struct live_battle *lb,
 }
 
 void
-api_battle_get(struct request *req, void *daemon)
+api_battle_get(struct request *req, void *ctx)
 {
 	struct live_battle *lb;
 	struct response *resp;
 	struct actor who;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0)
+	if (api_battle_caller(req, ctx, &lb, &who) != 0)
 		return;
 	/* The committed state: never a change before it is on disk. */
 	resp = response_json(200, live_battle_document(lb, api_viewer(&who)));
@@ -199,14 +198,14 @@ api_battle_get(struct request *req, void *daemon)
 }
 
 void
-api_battle_me(struct request *req, void *daemon)
+api_battle_me(struct request *req, void *ctx)
 {
 	const struct battle *game;
 	struct live_battle *lb;
 	struct actor who;
 	json_t *me, *stations;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0)
+	if (api_battle_caller(req, ctx, &lb, &who) != 0)
 		return;
 	game = live_battle_game(lb);
 	me = json_pack("{s:s, s:s}", "battle", live_battle_id(lb), "role",
@@ -259,7 +258,7 @@ out:
 }
 
 void
-api_battle_log(struct request *req, void *daemon)
+api_battle_log(struct request *req, void *ctx)
 {
 	struct live_battle *lb;
 	struct read_wait *rw;
@@ -268,7 +267,7 @@ api_battle_log(struct request *req, void *daemon)
 	long long after = 0, limit = LOG_PAGE_DEFAULT;
 	int bad = 0;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0)
+	if (api_battle_caller(req, ctx, &lb, &who) != 0)
 		return;
 	after_s = request_query_param(req, "after");
 	limit_s = request_query_param(req, "limit");
@@ -299,7 +298,7 @@ api_battle_log(struct request *req, void *daemon)
 /* ---- changes --------------------------------------------------------------- */
 
 void
-api_battle_settings(struct request *req, void *daemon)
+api_battle_settings(struct request *req, void *ctx)
 {
 	static const char *const keys[] = { "round_seconds", "spectators",
 		NULL };
@@ -309,8 +308,8 @@ api_battle_settings(struct request *req, void *daemon)
 	long rs;
 	int sp;
 
-	if (api_idempotency_begin(req, daemon) != 0 ||
-	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, ctx) != 0 ||
+	    api_battle_caller(req, ctx, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who) ||
 	    (body = api_body_object(req)) == NULL)
 		return;
@@ -332,69 +331,30 @@ api_battle_settings(struct request *req, void *daemon)
 }
 
 void
-api_battle_delete(struct request *req, void *daemon)
+api_battle_delete(struct request *req, void *ctx)
 {
+	const struct api_ctx *api = ctx;
 	struct live_battle *lb;
 	struct actor who;
 
-	if (api_idempotency_begin(req, daemon) != 0 ||
-	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, ctx) != 0 ||
+	    api_battle_caller(req, ctx, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who))
 		return;
 	/* Its keys go with it (on disk, ON DELETE CASCADE). */
-	idempotency_forget_battle(daemon_idempotency(daemon),
+	idempotency_forget_battle(api->idempotency,
 	    live_battle_id(lb));
 	live_battle_delete(lb, api_wait_done, api_wait_new(req, 204, NULL));
 }
 
-static void
-simple_gm_action(struct request *req, void *daemon, enum action_kind kind)
-{
-	static const char *const none[] = { NULL };
-	struct live_battle *lb;
-	struct actor who;
-	json_t *body, *act;
-
-	if (api_idempotency_begin(req, daemon) != 0 ||
-	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
-	    !api_require_gm(req, &who) ||
-	    (body = api_body_object(req)) == NULL)
-		return;
-	if (api_body_only(req, body, none) == 0) {
-		/* The next round's deadline is part of the record. */
-		act = json_pack("{s:I}", "deadline", (json_int_t)(
-		    battles_wall_ms() + (int64_t)battle_round_seconds(
-		    live_battle_game(lb)) * 1000));
-		api_act(req, lb, &who, 200, kind, act);
-		json_decref(act);
-	}
-	json_decref(body);
-}
-
-void
-api_battle_start(struct request *req, void *daemon)
-{
-	simple_gm_action(req, daemon, ACTION_START);
-}
-
-void
-api_battle_end(struct request *req, void *daemon)
-{
-	simple_gm_action(req, daemon, ACTION_END);
-}
-
-void
-api_battle_resolve(struct request *req, void *daemon)
-{
-	simple_gm_action(req, daemon, ACTION_RESOLVE);
-}
-
 /*
- * The round clock: pause, resume, extend (body {"seconds": -600..600}).
- * The record holds the server's time, so that a replay does the same.
+ * The GM's body-less actions (start, end, resolve) and the round clock
+ * (pause, resume, extend with {"seconds": -600..600}).  The record holds
+ * the server's time: the next round's deadline for the first kind, the
+ * time of the change for the clock, so that a replay does the same.
  */
 static void
-clock_action(struct request *req, void *daemon, enum action_kind kind)
+gm_timed_action(struct request *req, void *ctx, enum action_kind kind)
 {
 	static const char *const none[] = { NULL };
 	static const char *const extend[] = { "seconds", NULL };
@@ -403,8 +363,8 @@ clock_action(struct request *req, void *daemon, enum action_kind kind)
 	json_t *body, *act;
 	long seconds = 0;
 
-	if (api_idempotency_begin(req, daemon) != 0 ||
-	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, ctx) != 0 ||
+	    api_battle_caller(req, ctx, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who) ||
 	    (body = api_body_object(req)) == NULL)
 		return;
@@ -418,7 +378,18 @@ clock_action(struct request *req, void *daemon, enum action_kind kind)
 		    "seconds (not 0); it is required."));
 		goto out;
 	}
-	act = json_pack("{s:I}", "now", (json_int_t)battles_wall_ms());
+	switch (kind) {
+	case ACTION_PAUSE:
+	case ACTION_RESUME:
+	case ACTION_EXTEND:
+		act = json_pack("{s:I}", "now", (json_int_t)battles_wall_ms());
+		break;
+	default:
+		act = json_pack("{s:I}", "deadline", (json_int_t)(
+		    battles_wall_ms() + (int64_t)battle_round_seconds(
+		    live_battle_game(lb)) * 1000));
+		break;
+	}
 	if (kind == ACTION_EXTEND)
 		json_object_set_new(act, "seconds", json_integer(seconds));
 	api_act(req, lb, &who, 200, kind, act);
@@ -428,33 +399,51 @@ out:
 }
 
 void
-api_battle_pause(struct request *req, void *daemon)
+api_battle_start(struct request *req, void *ctx)
 {
-	clock_action(req, daemon, ACTION_PAUSE);
+	gm_timed_action(req, ctx, ACTION_START);
 }
 
 void
-api_battle_resume(struct request *req, void *daemon)
+api_battle_end(struct request *req, void *ctx)
 {
-	clock_action(req, daemon, ACTION_RESUME);
+	gm_timed_action(req, ctx, ACTION_END);
 }
 
 void
-api_battle_extend(struct request *req, void *daemon)
+api_battle_resolve(struct request *req, void *ctx)
 {
-	clock_action(req, daemon, ACTION_EXTEND);
+	gm_timed_action(req, ctx, ACTION_RESOLVE);
 }
 
 void
-api_battle_narration(struct request *req, void *daemon)
+api_battle_pause(struct request *req, void *ctx)
+{
+	gm_timed_action(req, ctx, ACTION_PAUSE);
+}
+
+void
+api_battle_resume(struct request *req, void *ctx)
+{
+	gm_timed_action(req, ctx, ACTION_RESUME);
+}
+
+void
+api_battle_extend(struct request *req, void *ctx)
+{
+	gm_timed_action(req, ctx, ACTION_EXTEND);
+}
+
+void
+api_battle_narration(struct request *req, void *ctx)
 {
 	static const char *const keys[] = { "text", NULL };
 	struct live_battle *lb;
 	struct actor who;
 	json_t *body;
 
-	if (api_idempotency_begin(req, daemon) != 0 ||
-	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, ctx) != 0 ||
+	    api_battle_caller(req, ctx, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who) ||
 	    (body = api_body_object(req)) == NULL)
 		return;

@@ -11,22 +11,21 @@
 #include "alloc.h"
 #include "api/api.h"
 #include "battles.h"
-#include "daemon.h"
 #include "error.h"
 #include "loop.h"
 #include "ratelimit.h"
 #include "token.h"
 
 static int
-rate_limited(struct request *req, struct daemon *d, const void *key,
+rate_limited(struct request *req, const struct api_ctx *api, const void *key,
     size_t keylen)
 {
 	char wait_s[16];
 	struct response *resp;
 	int wait;
 
-	wait = ratelimit_take(daemon_ratelimit(d), key, keylen,
-	    loop_now_us(daemon_loop(d)));
+	wait = ratelimit_take(api->ratelimit, key, keylen,
+	    loop_now_us(api->loop));
 	if (wait == 0)
 		return 0;
 	snprintf(wait_s, sizeof(wait_s), "%d", wait);
@@ -39,7 +38,7 @@ rate_limited(struct request *req, struct daemon *d, const void *key,
 }
 
 int
-api_rate_limit_address(struct request *req, void *daemon)
+api_rate_limit_address(struct request *req, const struct api_ctx *api)
 {
 	size_t len = strlen(req->remote);
 	const char *colon = strrchr(req->remote, ':');
@@ -47,7 +46,7 @@ api_rate_limit_address(struct request *req, void *daemon)
 	/* The address without its port: one bucket per client host. */
 	if (colon != NULL)
 		len = (size_t)(colon - req->remote);
-	return rate_limited(req, daemon, req->remote, len);
+	return rate_limited(req, api, req->remote, len);
 }
 
 static void
@@ -63,9 +62,9 @@ unauthorized(struct request *req, const char *detail)
 
 /* 403 for another battle's token, 401 for a token nobody knows. */
 static void
-wrong_token(struct request *req, struct daemon *d, const char *token)
+wrong_token(struct request *req, const struct api_ctx *api, const char *token)
 {
-	if (battles_token_known(daemon_battles(d), token))
+	if (battles_token_known(api->battles, token))
 		request_respond(req, response_problem(403, "wrong-battle",
 		    "Wrong battle", "This token belongs to another battle; "
 		    "use the token you got from battle '%s'.",
@@ -75,20 +74,24 @@ wrong_token(struct request *req, struct daemon *d, const char *token)
 		    "token you got when you created or joined the battle.");
 }
 
-int
-api_battle_caller(struct request *req, void *daemon, struct live_battle **lb,
-    struct actor *who)
+void
+api_no_such_battle(struct request *req, const char *hint)
 {
-	struct daemon *d = daemon;
+	request_respond(req, response_problem(404, "no-such-battle",
+	    "No such battle", "There is no battle '%s' on this server; %s.",
+	    req->params[0], hint));
+}
+
+int
+api_battle_caller(struct request *req, const struct api_ctx *api,
+    struct live_battle **lb, struct actor *who)
+{
 	unsigned char hash[TOKEN_HASH_LEN];
 	char *token;
 
-	*lb = battles_find(daemon_battles(d), req->params[0]);
+	*lb = battles_find(api->battles, req->params[0]);
 	if (*lb == NULL) {
-		request_respond(req, response_problem(404, "no-such-battle",
-		    "No such battle", "There is no battle '%s' on this "
-		    "server; check the id, or it was deleted.",
-		    req->params[0]));
+		api_no_such_battle(req, "check the id, or it was deleted");
 		return -1;
 	}
 	token = api_request_token(req);
@@ -98,20 +101,20 @@ api_battle_caller(struct request *req, void *daemon, struct live_battle **lb,
 		return -1;
 	}
 	if (live_battle_authenticate(*lb, token, who) != 0) {
-		if (daemon_is_admin(d, req)) {
+		if (api_is_admin(api, req)) {
 			who->role = ACTOR_GM;
 			who->player = 0;
 		} else {
 			/* Failed attempts count against the address. */
-			if (api_rate_limit_address(req, d) == 0)
-				wrong_token(req, d, token);
+			if (api_rate_limit_address(req, api) == 0)
+				wrong_token(req, api, token);
 			free(token);
 			return -1;
 		}
 	}
 	token_hash(token, hash);
 	free(token);
-	return rate_limited(req, d, hash, sizeof(hash));
+	return rate_limited(req, api, hash, sizeof(hash));
 }
 
 int
@@ -210,7 +213,7 @@ wait_free(struct api_wait *w)
 }
 
 void
-api_wait_submitted(void *daemon, battles_done_fn done, void *arg,
+api_wait_submitted(void *ctx, battles_done_fn done, void *arg,
     struct persist_write *pw, json_t *result)
 {
 	struct api_wait *w = arg;
@@ -275,19 +278,36 @@ api_viewer(const struct actor *who)
 	return VIEWER_SPECTATOR;
 }
 
+int
+api_act_wait(struct api_wait *w, struct live_battle *lb,
+    const struct actor *who, enum action_kind kind, const json_t *body,
+    struct refusal *why)
+{
+	int rv = live_battle_act(lb, kind, who, body, why, api_wait_done, w);
+
+	if (rv != 0)
+		api_wait_cancel(w);
+	return rv;
+}
+
+void
+api_act_reply(struct request *req, struct live_battle *lb,
+    const struct actor *who, int status, json_t *reply,
+    enum action_kind kind, const json_t *body)
+{
+	struct refusal why;
+	int rv;
+
+	rv = api_act_wait(api_wait_new(req, status, reply), lb, who, kind,
+	    body, &why);
+	if (rv != 0)
+		api_refuse_change(req, rv, &why, NULL);
+}
+
 void
 api_act(struct request *req, struct live_battle *lb, const struct actor *who,
     int status, enum action_kind kind, const json_t *body)
 {
-	struct refusal why;
-	struct api_wait *w;
-	int rv;
-
-	w = api_wait_new(req, status, json_pack("{s:s, s:s}", "battle",
-	    live_battle_id(lb), "done", action_name(kind)));
-	rv = live_battle_act(lb, kind, who, body, &why, api_wait_done, w);
-	if (rv != 0) {
-		api_wait_cancel(w);
-		api_refuse_change(req, rv, &why, NULL);
-	}
+	api_act_reply(req, lb, who, status, json_pack("{s:s, s:s}", "battle",
+	    live_battle_id(lb), "done", action_name(kind)), kind, body);
 }

@@ -41,18 +41,17 @@ api_event_stream(struct request *req, struct channel *channel,
 }
 
 void
-api_battle_events(struct request *req, void *daemon)
+api_battle_events(struct request *req, void *ctx)
 {
 	struct live_battle *lb;
 	struct channel *channel;
 	struct actor who;
 
-	if (api_battle_caller(req, daemon, &lb, &who) != 0)
+	if (api_battle_caller(req, ctx, &lb, &who) != 0)
 		return;
 	channel = live_battle_channel(lb);
 	if (channel == NULL) {
-		request_respond(req, response_problem(404, "no-such-battle",
-		    "No such battle", "This battle is being deleted."));
+		api_no_such_battle(req, "it is being deleted");
 		return;
 	}
 	api_event_stream(req, channel, api_viewer(&who),

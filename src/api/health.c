@@ -7,10 +7,9 @@
 #include "config.h"
 
 #include "api/api.h"
-#include "daemon.h"
 
 void
-api_healthz(struct request *req, void *daemon)
+api_healthz(struct request *req, void *ctx)
 {
 	struct response *resp = response_json(200,
 	    json_pack("{s:s}", "status", "ok"));
@@ -20,15 +19,15 @@ api_healthz(struct request *req, void *daemon)
 }
 
 void
-api_readyz(struct request *req, void *daemon)
+api_readyz(struct request *req, void *ctx)
 {
-	struct daemon *d = daemon;
+	const struct api_ctx *api = ctx;
 	struct response *resp;
 
-	if (daemon_ready(d)) {
+	if (*api->lifecycle == API_READY && api->store != NULL) {
 		resp = response_json(200, json_pack("{s:s}", "status",
 		    "ready"));
-	} else if (daemon_draining(d)) {
+	} else if (*api->lifecycle == API_DRAINING) {
 		resp = response_problem(503, "draining", "Draining",
 		    "This server is shutting down; send new work to another "
 		    "instance.");

@@ -26,7 +26,6 @@
 #include "alloc.h"
 #include "api/api.h"
 #include "battles.h"
-#include "daemon.h"
 #include "error.h"
 #include "idempotency.h"
 #include "log.h"
@@ -128,9 +127,9 @@ stored_response(const struct idempotency_response *r)
 }
 
 int
-api_idempotency_begin(struct request *req, void *daemon)
+api_idempotency_begin(struct request *req, const struct api_ctx *api)
 {
-	struct idempotency *idx = daemon_idempotency(daemon);
+	struct idempotency *idx = api->idempotency;
 	struct idempotency_request r;
 	struct idempotency_entry *e;
 	struct api_idempotent *ai;
@@ -290,9 +289,10 @@ sweep_done(void *arg, int status)
 }
 
 int64_t
-api_idempotency_sweep(struct loop *loop, void *daemon)
+api_idempotency_sweep(struct loop *loop, void *arg)
 {
-	struct idempotency *idx = daemon_idempotency(daemon);
+	const struct api_ctx *api = arg;
+	struct idempotency *idx = api->idempotency;
 	const struct idempotency_limits *lim = idempotency_limits(idx);
 	struct sweep *s = xcalloc(1, sizeof(*s));
 
@@ -300,6 +300,6 @@ api_idempotency_sweep(struct loop *loop, void *daemon)
 	s->per_caller = lim->per_caller;
 	s->total = lim->total;
 	idempotency_expire(idx, s->now);
-	store_submit(daemon_store(daemon), sweep_apply, sweep_done, s);
+	store_submit(api->store, sweep_apply, sweep_done, s);
 	return IDEMPOTENCY_SWEEP_MS;
 }

@@ -9,7 +9,6 @@
 
 #include "api/api.h"
 #include "buf.h"
-#include "daemon.h"
 #include "figures.h"
 #include "metrics.h"
 #include "stream.h"
@@ -18,18 +17,18 @@
 #define API_METRICS_MAX (8u * 1024 * 1024)
 
 void
-api_metrics(struct request *req, void *daemon)
+api_metrics(struct request *req, void *ctx)
 {
-	struct daemon *d = daemon;
+	const struct api_ctx *api = ctx;
 	struct response *resp;
 	struct buf out;
 	char *text;
 	size_t len;
 
-	if (!daemon_metrics_allowed(d, req) && !api_require_operator(req, d))
+	if (!api_metrics_allowed(api, req) && !api_require_operator(req, api))
 		return;
 	buf_init(&out, API_METRICS_MAX);
-	if (metrics_render(daemon_metrics(d), &out) != 0) {
+	if (metrics_render(api->metrics, &out) != 0) {
 		buf_free(&out);
 		request_respond(req, response_problem(500, "internal",
 		    "Metrics too large", "The metrics text passed its cap; "
@@ -45,11 +44,11 @@ api_metrics(struct request *req, void *daemon)
 }
 
 void
-api_metrics_events(struct request *req, void *daemon)
+api_metrics_events(struct request *req, void *ctx)
 {
-	struct daemon *d = daemon;
+	const struct api_ctx *api = ctx;
 
-	if (api_require_operator(req, d))
-		api_event_stream(req, figures_channel(daemon_figures(d)),
+	if (api_require_operator(req, api))
+		api_event_stream(req, figures_channel(api->figures),
 		    VIEWER_GM, 0);
 }

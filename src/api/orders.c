@@ -73,12 +73,10 @@ orders_batch(struct request *req, struct live_battle *lb,
 	w = api_wait_new(req, 202, json_pack("{s:s}", "battle",
 	    live_battle_id(lb)));
 	api_wait_set_complete(w, batch_answer, NULL);
-	rv = live_battle_act(lb, ACTION_ORDERS, who, body, &why, api_wait_done,
-	    w);
+	rv = api_act_wait(w, lb, who, ACTION_ORDERS, body, &why);
 	if (rv != 0) {
 		char detail[sizeof(why.text) + 64];
 
-		api_wait_cancel(w);
 		if (why.code == REFUSAL_NONE || why.code == REFUSAL_MALFORMED) {
 			api_refuse_change(req, rv, &why, NULL);
 			return;
@@ -90,17 +88,14 @@ orders_batch(struct request *req, struct live_battle *lb,
 }
 
 void
-api_orders_submit(struct request *req, void *daemon)
+api_orders_submit(struct request *req, void *ctx)
 {
 	struct live_battle *lb;
-	struct refusal why;
-	struct api_wait *w;
 	struct actor who;
-	json_t *body, *reply;
-	int rv;
+	json_t *body;
 
-	if (api_idempotency_begin(req, daemon) != 0 ||
-	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, ctx) != 0 ||
+	    api_battle_caller(req, ctx, &lb, &who) != 0 ||
 	    (body = api_body_object(req)) == NULL)
 		return;
 	if (json_object_get(body, "orders") != NULL) {
@@ -109,14 +104,7 @@ api_orders_submit(struct request *req, void *daemon)
 		return;
 	}
 	/* The engine's receipt adds round, station or ship, and order. */
-	reply = json_pack("{s:s, s:b}", "battle", live_battle_id(lb),
-	    "accepted", 1);
-	w = api_wait_new(req, 202, reply);
-	rv = live_battle_act(lb, ACTION_ORDER, &who, body, &why, api_wait_done,
-	    w);
-	if (rv != 0) {
-		api_wait_cancel(w);
-		api_refuse_change(req, rv, &why, NULL);
-	}
+	api_act_reply(req, lb, &who, 202, json_pack("{s:s, s:b}", "battle",
+	    live_battle_id(lb), "accepted", 1), ACTION_ORDER, body);
 	json_decref(body);
 }

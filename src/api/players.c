@@ -11,7 +11,6 @@
 #include "alloc.h"
 #include "api/api.h"
 #include "battles.h"
-#include "daemon.h"
 #include "error.h"
 
 /* A positive integer path parameter, or 0 after answering 404. */
@@ -49,11 +48,11 @@ joined_complete(json_t *body, void *arg)
 }
 
 void
-api_players_join(struct request *req, void *daemon)
+api_players_join(struct request *req, void *ctx)
 {
 	static const char *const keys[] = { "join_code", "name", "role",
 		NULL };
-	struct daemon *d = daemon;
+	const struct api_ctx *api = ctx;
 	const char *code, *name, *role;
 	struct joined *j;
 	struct live_battle *lb;
@@ -62,16 +61,14 @@ api_players_join(struct request *req, void *daemon)
 	json_t *body, *reply;
 	int spectator, rv;
 
-	if (api_idempotency_begin(req, d) != 0)
+	if (api_idempotency_begin(req, api) != 0)
 		return;
-	lb = battles_find(daemon_battles(d), req->params[0]);
+	lb = battles_find(api->battles, req->params[0]);
 	if (lb == NULL) {
-		request_respond(req, response_problem(404, "no-such-battle",
-		    "No such battle", "There is no battle '%s' on this "
-		    "server; check the id your GM gave you.", req->params[0]));
+		api_no_such_battle(req, "check the id your GM gave you");
 		return;
 	}
-	if (api_rate_limit_address(req, d) != 0 ||
+	if (api_rate_limit_address(req, api) != 0 ||
 	    (body = api_body_object(req)) == NULL)
 		return;
 	if (api_body_only(req, body, keys) != 0 ||
@@ -114,7 +111,7 @@ out:
 }
 
 void
-api_player_edit(struct request *req, void *daemon)
+api_player_edit(struct request *req, void *ctx)
 {
 	static const char *const keys[] = { "skill", NULL };
 	struct live_battle *lb;
@@ -123,8 +120,8 @@ api_player_edit(struct request *req, void *daemon)
 	long skill;
 	int player;
 
-	if (api_idempotency_begin(req, daemon) != 0 ||
-	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, ctx) != 0 ||
+	    api_battle_caller(req, ctx, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who) ||
 	    (player = path_id(req, req->params[1], "player")) == 0 ||
 	    (body = api_body_object(req)) == NULL)
@@ -146,7 +143,7 @@ api_player_edit(struct request *req, void *daemon)
 }
 
 void
-api_station_take(struct request *req, void *daemon)
+api_station_take(struct request *req, void *ctx)
 {
 	static const char *const keys[] = { "player", NULL };
 	struct live_battle *lb;
@@ -154,8 +151,8 @@ api_station_take(struct request *req, void *daemon)
 	json_t *body, *a;
 	long player;
 
-	if (api_idempotency_begin(req, daemon) != 0 ||
-	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, ctx) != 0 ||
+	    api_battle_caller(req, ctx, &lb, &who) != 0 ||
 	    (body = api_body_object(req)) == NULL)
 		return;
 	if (who.role == ACTOR_SPECTATOR) {
@@ -182,14 +179,14 @@ api_station_take(struct request *req, void *daemon)
 }
 
 void
-api_station_free(struct request *req, void *daemon)
+api_station_free(struct request *req, void *ctx)
 {
 	struct live_battle *lb;
 	struct actor who;
 	json_t *a;
 
-	if (api_idempotency_begin(req, daemon) != 0 ||
-	    api_battle_caller(req, daemon, &lb, &who) != 0)
+	if (api_idempotency_begin(req, ctx) != 0 ||
+	    api_battle_caller(req, ctx, &lb, &who) != 0)
 		return;
 	a = json_pack("{s:s}", "station", req->params[1]);
 	api_act(req, lb, &who, 200, ACTION_FREE, a);

@@ -26,14 +26,14 @@ ship_id(struct request *req)
 }
 
 void
-api_ships_add(struct request *req, void *daemon)
+api_ships_add(struct request *req, void *ctx)
 {
 	struct live_battle *lb;
 	struct actor who;
 	json_t *body;
 
-	if (api_idempotency_begin(req, daemon) != 0 ||
-	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, ctx) != 0 ||
+	    api_battle_caller(req, ctx, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who) ||
 	    (body = api_body_object(req)) == NULL)
 		return;
@@ -42,15 +42,15 @@ api_ships_add(struct request *req, void *daemon)
 }
 
 void
-api_ship_edit(struct request *req, void *daemon)
+api_ship_edit(struct request *req, void *ctx)
 {
 	struct live_battle *lb;
 	struct actor who;
 	json_t *body, *a;
 	int ship;
 
-	if (api_idempotency_begin(req, daemon) != 0 ||
-	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, ctx) != 0 ||
+	    api_battle_caller(req, ctx, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who) || (ship = ship_id(req)) == 0 ||
 	    (body = api_body_object(req)) == NULL)
 		return;
@@ -61,15 +61,15 @@ api_ship_edit(struct request *req, void *daemon)
 }
 
 void
-api_ship_remove(struct request *req, void *daemon)
+api_ship_remove(struct request *req, void *ctx)
 {
 	struct live_battle *lb;
 	struct actor who;
 	json_t *a;
 	int ship;
 
-	if (api_idempotency_begin(req, daemon) != 0 ||
-	    api_battle_caller(req, daemon, &lb, &who) != 0 ||
+	if (api_idempotency_begin(req, ctx) != 0 ||
+	    api_battle_caller(req, ctx, &lb, &who) != 0 ||
 	    !api_require_gm(req, &who) || (ship = ship_id(req)) == 0)
 		return;
 	a = json_pack("{s:i}", "ship", ship);

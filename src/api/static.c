@@ -33,7 +33,6 @@
 #include "alloc.h"
 #include "api/api.h"
 #include "conf.h"
-#include "daemon.h"
 
 /* Assets are small; anything bigger does not belong in www/. */
 #define STATIC_MAX_FILE (8u * 1024 * 1024)
@@ -219,9 +218,9 @@ static_missing(const char *www, const char *name)
  * and returns NULL when there is none.
  */
 static char *
-static_resolve(struct request *req, struct daemon *d)
+static_resolve(struct request *req, const struct api_ctx *api)
 {
-	const char *www = daemon_config(d)->www_dir;
+	const char *www = api->cfg->www_dir;
 	char root[PATH_MAX], real[PATH_MAX];
 	char *rel, *full;
 	size_t rootlen;
@@ -309,19 +308,19 @@ static_send(struct request *req, const char *path, const struct stat *st,
 }
 
 void
-api_static(struct request *req, void *daemon)
+api_static(struct request *req, void *ctx)
 {
-	struct daemon *d = daemon;
+	const struct api_ctx *api = ctx;
 	struct stat st;
 	char *path, *data;
 	int fd;
 
-	path = static_resolve(req, d);
+	path = static_resolve(req, api);
 	if (path == NULL)
 		return;
 	/* However it is named, the dashboard needs its token. */
 	if (strcmp(strrchr(path, '/'), "/dashboard.html") == 0 &&
-	    !api_require_operator(req, d)) {
+	    !api_require_operator(req, api)) {
 		free(path);
 		return;
 	}

@@ -1,0 +1,395 @@
+/*
+ * Unit tests for the request handlers (src/api/) without a daemon: a
+ * struct api_ctx over a real battle registry on the in-tree store (in a
+ * temporary directory, no event streams), and fake requests sent through
+ * the real route table.  Creating a battle answers 201 with its GM token
+ * only after the commit; reading it needs a token; a player joins with
+ * the join code; the operator's rule (--dev, the admin token, none).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "api/api.h"
+#include "battles.h"
+#include "conf.h"
+#include "idempotency.h"
+#include "loop.h"
+#include "ratelimit.h"
+#include "request.h"
+#include "route.h"
+#include "store.h"
+
+#define ADMIN_TOKEN "an-operator-token-of-some-length"
+
+struct fixture {
+	char dir[64];
+	struct config cfg;
+	struct loop *loop;
+	struct store *store;
+	struct battles *battles;
+	struct ratelimit *ratelimit;
+	struct idempotency *idempotency;
+	enum api_lifecycle lifecycle;
+	struct api_ctx api;
+	struct router *router;
+};
+
+/* A transport that keeps the last response for the test to look at. */
+static struct response *last;
+
+static void
+keep_response(struct request *req, struct response *resp)
+{
+	response_free(last);
+	last = resp;
+}
+
+static const struct request_transport test_transport = {
+	.respond = keep_response,
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	const char *src = getenv("BS_SRCDIR");
+	char dbpath[96], sqldir[512], err[256];
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_api_XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(dbpath, sizeof(dbpath), "%s/t.db", f->dir);
+	snprintf(sqldir, sizeof(sqldir), "%s/sql", src ? src : ".");
+	config_init(&f->cfg);
+	assert_int_equal(loop_new(&f->loop), 0);
+	assert_int_equal(store_open(&f->store, f->loop, dbpath, sqldir,
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), 0);
+	f->battles = battles_new(f->loop, f->store, NULL, NULL,
+	    &(struct battles_options){
+		.max_battles = 10,
+		.max_ships = 10,
+		.max_players = 8,
+		.max_spectators = 8,
+		.snapshot_every = 64,
+	    });
+	assert_int_equal(battles_restore(f->battles, err, sizeof(err)), 0);
+	f->ratelimit = ratelimit_new(f->cfg.rate, f->cfg.burst, 1000);
+	f->idempotency = idempotency_new(&(struct idempotency_limits){
+		.ttl_ms = 60 * 1000,
+	    });
+	f->lifecycle = API_READY;
+	f->api = (struct api_ctx){
+		.cfg = &f->cfg,
+		.loop = f->loop,
+		.battles = f->battles,
+		.ratelimit = f->ratelimit,
+		.idempotency = f->idempotency,
+		.store = f->store,
+		.lifecycle = &f->lifecycle,
+	};
+	battles_set_submit_hook(f->battles, api_wait_submitted, &f->api);
+	assert_int_equal(store_start(f->store), 0);
+	f->router = router_new(api_routes, api_nroutes, &f->api, NULL, NULL);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[160];
+
+	router_free(f->router);
+	store_close(f->store);
+	idempotency_free(f->idempotency);
+	battles_free(f->battles);
+	ratelimit_free(f->ratelimit);
+	loop_free(f->loop);
+	config_free(&f->cfg);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	response_free(last);
+	last = NULL;
+	return 0;
+}
+
+static struct request *
+make_request(const char *method, const char *path, const char *token,
+    const char *body)
+{
+	struct request *req = request_new(&test_transport, NULL);
+
+	free(req->method_name);
+	req->method_name = xstrdup(method);
+	req->method = http_method_parse(method);
+	free(req->path);
+	req->path = xstrdup(path);
+	snprintf(req->remote, sizeof(req->remote), "127.0.0.1:40000");
+	if (token != NULL) {
+		char *auth = xasprintf("Bearer %s", token);
+
+		request_add_header(req, "Authorization", auth);
+		free(auth);
+	}
+	if (body != NULL) {
+		request_add_header(req, "Content-Type", "application/json");
+		req->body = xstrdup(body);
+		req->body_len = strlen(body);
+	}
+	return req;
+}
+
+/*
+ * Sends a request through the route table and turns the loop until it
+ * is answered (a change is answered after its commit).  Returns the
+ * status; the response stays in last.  *at_once tells whether the answer
+ * came before the loop turned.
+ */
+static int
+send_request(struct fixture *f, const char *method, const char *path,
+    const char *token, const char *body, int *at_once)
+{
+	struct request *req = make_request(method, path, token, body);
+	int status;
+
+	response_free(last);
+	last = NULL;
+	router_dispatch(f->router, req);
+	if (at_once != NULL)
+		*at_once = req->responded;
+	for (int i = 0; i < 500 && !req->responded; i++)
+		assert_int_equal(loop_run_once(f->loop, 100), 0);
+	assert_true(req->responded);
+	status = last->status;
+	request_free(req);
+	return status;
+}
+
+/* A member of the last response's JSON body, as a new string. */
+static char *
+body_string(const char *key)
+{
+	json_t *doc = json_loadb(last->body, last->body_len, 0, NULL);
+	const char *v;
+	char *out;
+
+	assert_non_null(doc);
+	v = json_string_value(json_object_get(doc, key));
+	assert_non_null(v);
+	out = xstrdup(v);
+	json_decref(doc);
+	return out;
+}
+
+static int
+problem_is(const char *slug)
+{
+	char type[96];
+
+	snprintf(type, sizeof(type), "\"type\":\"urn:broadside:problem:%s\"",
+	    slug);
+	return last->body != NULL && strstr(last->body, type) != NULL;
+}
+
+/* Creates a battle; returns its id and GM token (new strings). */
+static void
+create_battle(struct fixture *f, char **id, char **gm_token)
+{
+	int at_once;
+
+	assert_int_equal(send_request(f, "POST", "/v1/battles", NULL,
+	    "{\"name\":\"Trafalgar\",\"round_seconds\":60}", &at_once), 201);
+	/* Acknowledged only once the store has committed it. */
+	assert_false(at_once);
+	*id = body_string("id");
+	*gm_token = body_string("gm_token");
+	assert_int_equal(strlen(*gm_token), TOKEN_LEN);
+}
+
+static void
+test_create_then_read_with_and_without_token(void **state)
+{
+	struct fixture *f = *state;
+	char *id, *gm, *path, *name;
+
+	create_battle(f, &id, &gm);
+	path = xasprintf("/v1/battles/%s", id);
+
+	assert_int_equal(send_request(f, "GET", path, gm, NULL, NULL), 200);
+	name = body_string("name");
+	assert_string_equal(name, "Trafalgar");
+	free(name);
+
+	assert_int_equal(send_request(f, "GET", path, NULL, NULL, NULL), 401);
+	assert_true(problem_is("unauthorized"));
+	assert_non_null(response_header(last, "WWW-Authenticate"));
+
+	assert_int_equal(send_request(f, "GET", path, "not-a-token-anyone-has",
+	    NULL, NULL), 401);
+
+	assert_int_equal(send_request(f, "GET", "/v1/battles/nosuch", gm,
+	    NULL, NULL), 404);
+	assert_true(problem_is("no-such-battle"));
+	assert_non_null(strstr(last->body, "nosuch"));
+	free(path);
+	free(id);
+	free(gm);
+}
+
+static void
+test_player_joins_with_the_join_code(void **state)
+{
+	struct fixture *f = *state;
+	char *id, *gm, *code, *token, *path, *body, *role;
+	int at_once;
+
+	create_battle(f, &id, &gm);
+	path = xasprintf("/v1/battles/%s", id);
+	assert_int_equal(send_request(f, "GET", path, gm, NULL, NULL), 200);
+	code = body_string("join_code");
+	free(path);
+
+	path = xasprintf("/v1/battles/%s/players", id);
+	assert_int_equal(send_request(f, "POST", path, NULL,
+	    "{\"join_code\":\"WRONG1\",\"name\":\"Ann\"}", NULL), 403);
+	assert_true(problem_is("wrong-join-code"));
+	body = xasprintf("{\"join_code\":\"%s\",\"name\":\"Ann\"}", code);
+	assert_int_equal(send_request(f, "POST", path, NULL, body, &at_once),
+	    201);
+	assert_false(at_once);
+	token = body_string("token");
+	free(body);
+	free(path);
+
+	/* The new token reads the battle as its crew. */
+	path = xasprintf("/v1/battles/%s/me", id);
+	assert_int_equal(send_request(f, "GET", path, token, NULL, NULL), 200);
+	role = body_string("role");
+	assert_string_equal(role, "player");
+	free(role);
+	free(path);
+
+	/* Joining a battle that is not there. */
+	assert_int_equal(send_request(f, "POST", "/v1/battles/nosuch/players",
+	    NULL, "{\"join_code\":\"X\",\"name\":\"Bo\"}", NULL), 404);
+	assert_true(problem_is("no-such-battle"));
+	free(token);
+	free(code);
+	free(id);
+	free(gm);
+}
+
+/* Calls api_require_operator() on a bare request with this token. */
+static int
+operator(struct fixture *f, const char *token)
+{
+	struct request *req = make_request("GET", "/dashboard", token, NULL);
+	int ok;
+
+	response_free(last);
+	last = NULL;
+	ok = api_require_operator(req, &f->api);
+	assert_int_equal(ok, !req->responded);
+	request_free(req);
+	return ok;
+}
+
+static void
+test_operator_rule(void **state)
+{
+	struct fixture *f = *state;
+
+	/* No admin token configured: only --dev opens the dashboard. */
+	assert_false(operator(f, NULL));
+	assert_int_equal(last->status, 403);
+	assert_false(operator(f, ADMIN_TOKEN));
+	assert_int_equal(last->status, 403);
+	f->cfg.dev = 1;
+	assert_true(operator(f, NULL));
+	f->cfg.dev = 0;
+
+	f->api.admin_token = ADMIN_TOKEN;
+	assert_true(operator(f, ADMIN_TOKEN));
+	assert_false(operator(f, NULL));
+	assert_int_equal(last->status, 401);
+	assert_non_null(response_header(last, "WWW-Authenticate"));
+	assert_false(operator(f, ADMIN_TOKEN "x"));
+	assert_int_equal(last->status, 401);
+	assert_false(operator(f, "an-operator-token-of-some-lengtX"));
+	assert_int_equal(last->status, 401);
+
+	/* The same token lists the battles, which a battle's token cannot. */
+	assert_int_equal(send_request(f, "GET", "/v1/battles", ADMIN_TOKEN,
+	    NULL, NULL), 200);
+	assert_int_equal(send_request(f, "GET", "/v1/battles", NULL, NULL,
+	    NULL), 401);
+}
+
+static void
+test_admin_token_counts_as_the_gm(void **state)
+{
+	struct fixture *f = *state;
+	char *id, *gm, *path, *role;
+
+	create_battle(f, &id, &gm);
+	path = xasprintf("/v1/battles/%s/me", id);
+	assert_int_equal(send_request(f, "GET", path, ADMIN_TOKEN, NULL,
+	    NULL), 401);
+	f->api.admin_token = ADMIN_TOKEN;
+	assert_int_equal(send_request(f, "GET", path, ADMIN_TOKEN, NULL,
+	    NULL), 200);
+	role = body_string("role");
+	assert_string_equal(role, "gm");
+	free(role);
+	free(path);
+	free(id);
+	free(gm);
+}
+
+static void
+test_readyz_follows_the_lifecycle(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(send_request(f, "GET", "/readyz", NULL, NULL, NULL),
+	    200);
+	f->lifecycle = API_DRAINING;
+	assert_int_equal(send_request(f, "GET", "/readyz", NULL, NULL, NULL),
+	    503);
+	assert_true(problem_is("draining"));
+	f->lifecycle = API_STARTING;
+	assert_int_equal(send_request(f, "GET", "/readyz", NULL, NULL, NULL),
+	    503);
+	assert_true(problem_is("starting"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_create_then_read_with_and_without_token, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_player_joins_with_the_join_code, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_operator_rule, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_admin_token_counts_as_the_gm, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_readyz_follows_the_lifecycle, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -2,9 +2,22 @@
  * Channels, the replay ring and subscribers' queues (stream.h).
  *
  * Bytes are held in reference-counted chunks: one framed event is one
- * chunk, shared by the ring and by every plain subscriber of its view; a
- * gzip subscriber gets its own compressed chunk.  A subscriber's queue is
- * a ring of chunk pointers plus the offset already written of the first.
+ * chunk, shared by the ring and by every plain subscriber of its view.
+ * A subscriber's queue is a ring of chunk pointers plus the offset
+ * already written of the first.
+ *
+ * gzip is compressed once per event, not once per subscriber: the
+ * stream's one raw-deflate compressor ends every event with a full flush
+ * (Z_FULL_FLUSH), which byte-aligns the output and forgets the history,
+ * so an event's compressed bytes depend on nothing sent before and can
+ * follow any gzip stream's earlier bytes.  The compressed chunk hangs off
+ * the plain one (made when a gzip subscriber first needs it, shared by
+ * all the others and by replays from the ring).  A gzip subscriber starts
+ * with the 10-byte gzip header and keeps only the running CRC-32 and
+ * length of what it was sent, for the trailer that ends its stream on a
+ * drain (RFC 1952).  Each event then compresses without the previous
+ * ones as a dictionary: a little less ratio, for no compressor state per
+ * subscriber and one deflate per event whatever the audience.
  */
 #include "config.h"
 
@@ -31,6 +44,8 @@
 
 struct chunk {
 	unsigned refs;
+	uint32_t crc;		/* CRC-32 of data, once gz is made */
+	struct chunk *gz;	/* data compressed (raw deflate), or NULL */
 	size_t len;
 	char data[];
 };
@@ -46,7 +61,8 @@ struct subscriber {
 	enum viewer viewer;
 	int member;
 	int gzip;
-	z_stream zs;
+	uint32_t gz_crc;	/* CRC-32 and length of the bytes sent so far */
+	uint32_t gz_size;	/* (mod 2^32), for the gzip trailer */
 	struct chunk **queue;	/* a ring of qcap slots */
 	size_t qcap, qhead, qlen;
 	size_t qoff;		/* bytes of the head chunk already written */
@@ -74,6 +90,7 @@ struct channel {
 	int dirty;
 	int documents_dirty;	/* a change may have altered the views */
 	uint64_t dirty_since_us;
+	uint64_t published_us;	/* the loop's time at the last publish */
 	struct loop_timer *timer;
 	json_t *last_round;	/* {round, phase, deadline} last published */
 	json_t *last_presence;
@@ -92,6 +109,9 @@ struct stream {
 	struct channel *channels;
 	size_t nsubs;
 	struct loop_timer *heartbeat;
+	z_stream zs;		/* the shared compressor (raw deflate) */
+	int zs_ready;
+	struct chunk *gz_header;	/* the gzip header every gzip stream starts with */
 	struct metric *m_subs, *m_events, *m_raw, *m_wire, *m_replays;
 	struct metric *m_snapshots, *m_dropped, *m_snapshot_bytes;
 	struct metric *m_snapshot_max, *m_publish_delay;
@@ -123,6 +143,8 @@ chunk_new(const char *data, size_t len)
 	struct chunk *ch = xmalloc(sizeof(*ch) + len);
 
 	ch->refs = 1;
+	ch->crc = 0;
+	ch->gz = NULL;
 	ch->len = len;
 	memcpy(ch->data, data, len);
 	return ch;
@@ -138,8 +160,10 @@ chunk_ref(struct chunk *ch)
 static void
 chunk_unref(struct chunk *ch)
 {
-	if (ch != NULL && --ch->refs == 0)
+	if (ch != NULL && --ch->refs == 0) {
+		chunk_unref(ch->gz);
 		free(ch);
+	}
 }
 
 /* "id: E-S\nevent: NAME\ndata: JSON\n\n" (id left out when seq is 0). */
@@ -204,23 +228,37 @@ queue_push(struct subscriber *sub, struct chunk *ch)
 	sub->backlog += ch->len;
 }
 
-/* Compresses one event for a gzip subscriber, flushed to a byte boundary. */
+/*
+ * The compressed form of ch (borrowed: ch keeps it), made on first use:
+ * a sequence of deflate blocks ended by a full flush, valid after any
+ * byte-aligned deflate data.  NULL if the compressor failed.
+ */
 static struct chunk *
-gzip_chunk(struct subscriber *sub, const struct chunk *in)
+chunk_gz(struct stream *s, struct chunk *ch)
 {
-	size_t cap = deflateBound(&sub->zs, (uLong)in->len) + 64;
-	struct chunk *out = xmalloc(sizeof(*out) + cap);
+	size_t cap;
+	struct chunk *out;
 
+	if (ch->gz != NULL || !s->zs_ready)
+		return ch->gz;
+	cap = deflateBound(&s->zs, (uLong)ch->len) + 16;
+	out = xmalloc(sizeof(*out) + cap);
 	out->refs = 1;
-	sub->zs.next_in = (Bytef *)(uintptr_t)in->data;
-	sub->zs.avail_in = (uInt)in->len;
-	sub->zs.next_out = (Bytef *)out->data;
-	sub->zs.avail_out = (uInt)cap;
-	if (deflate(&sub->zs, Z_SYNC_FLUSH) != Z_OK || sub->zs.avail_in != 0) {
+	out->crc = 0;
+	out->gz = NULL;
+	s->zs.next_in = (Bytef *)(uintptr_t)ch->data;
+	s->zs.avail_in = (uInt)ch->len;
+	s->zs.next_out = (Bytef *)out->data;
+	s->zs.avail_out = (uInt)cap;
+	if (deflate(&s->zs, Z_FULL_FLUSH) != Z_OK || s->zs.avail_in != 0) {
+		/* The compressor's state is unknown now: start it afresh. */
+		deflateReset(&s->zs);
 		free(out);
 		return NULL;
 	}
-	out->len = cap - sub->zs.avail_out;
+	out->len = cap - s->zs.avail_out;
+	ch->crc = (uint32_t)crc32(0, (const Bytef *)ch->data, (uInt)ch->len);
+	ch->gz = out;
 	return out;
 }
 
@@ -235,11 +273,15 @@ subscriber_push(struct subscriber *sub, struct chunk *ch)
 	if (sub->closing)
 		return;
 	if (sub->gzip) {
-		out = gzip_chunk(sub, ch);
+		out = chunk_gz(s, ch);
 		if (out == NULL) {
 			subscriber_close(sub, "gzip");
 			return;
 		}
+		chunk_ref(out);
+		sub->gz_crc = (uint32_t)crc32_combine(sub->gz_crc, ch->crc,
+		    (z_off_t)ch->len);
+		sub->gz_size += (uint32_t)ch->len;
 	} else {
 		out = chunk_ref(ch);
 	}
@@ -489,6 +531,7 @@ channel_publish(struct channel *c)
 	struct stream *s = c->s;
 
 	c->dirty = 0;
+	c->published_us = loop_now_us(s->loop);
 	if (c->documents_dirty) {
 		c->documents_dirty = 0;
 		channel_publish_views(c);
@@ -519,16 +562,28 @@ channel_timer(struct loop *loop, void *arg)
 	return LOOP_TIMER_STOP;
 }
 
-/* Something changed: publish once the debounce window has passed. */
+/*
+ * Something changed.  A leading-edge throttle: the first change of a
+ * quiet channel is published on the next turn of the loop, and what
+ * follows within the debounce window of that publish waits for the
+ * window's end, so a lone order shows at once and a burst of GM moves
+ * still goes out as one delta after the first.
+ */
 static void
 channel_dirty(struct channel *c)
 {
+	uint64_t now, due;
+	int64_t delay_ms = 0;
+
 	if (c->dirty)
 		return;
 	c->dirty = 1;
-	c->dirty_since_us = loop_now_us(c->s->loop);
-	c->timer = loop_timer_add(c->s->loop, c->s->opts.debounce_ms,
-	    channel_timer, c);
+	now = loop_now_us(c->s->loop);
+	c->dirty_since_us = now;
+	due = c->published_us + (uint64_t)c->s->opts.debounce_ms * 1000u;
+	if (c->published_us != 0 && due > now)
+		delay_ms = (int64_t)((due - now + 999) / 1000);
+	c->timer = loop_timer_add(c->s->loop, delay_ms, channel_timer, c);
 }
 
 void
@@ -761,14 +816,12 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 	sub->viewer = viewer;
 	sub->member = member;
 	sub->last_write_us = loop_now_us(s->loop);
-	/*
-	 * gzip with a 512-byte window and the smallest memory level keeps
-	 * the compressor near 8 KB a subscriber; events are small and
-	 * flushed one by one, so a larger window gains little.
-	 */
-	if (gzip && deflateInit2(&sub->zs, 6, Z_DEFLATED, 16 + 9, 1,
-	    Z_DEFAULT_STRATEGY) == Z_OK)
+	/* The header goes as it is; every event after it, compressed. */
+	if (gzip && s->zs_ready) {
 		sub->gzip = 1;
+		sub->gz_crc = (uint32_t)crc32(0, NULL, 0);
+		queue_push(sub, chunk_ref(s->gz_header));
+	}
 	sub->next = c->subs;
 	if (c->subs != NULL)
 		c->subs->prev = sub;
@@ -847,8 +900,6 @@ subscriber_free(struct subscriber *sub)
 		sub->qlen--;
 	}
 	free(sub->queue);
-	if (sub->gzip)
-		deflateEnd(&sub->zs);
 	free(sub);
 }
 
@@ -867,9 +918,12 @@ stream_heartbeat(struct loop *loop, void *arg)
 	uint64_t quiet = (uint64_t)s->opts.heartbeat_s * 1000000u;
 	uint64_t stuck = (uint64_t)s->opts.write_timeout_s * 1000000u;
 	char beat[96];
+	struct chunk *ch;
 
 	snprintf(beat, sizeof(beat), ":hb\nevent: heartbeat\ndata: "
 	    "{\"now\":%" PRId64 "}\n\n", stream_wall_ms(s));
+	/* One chunk for all: gzip streams share its compressed form. */
+	ch = chunk_new(beat, strlen(beat));
 
 	for (struct channel *c = s->channels; c != NULL; c = c->next) {
 		struct subscriber *sub, *next;
@@ -883,9 +937,10 @@ stream_heartbeat(struct loop *loop, void *arg)
 				subscriber_close(sub, "timeout");
 			else if (sub->backlog == 0 && now -
 			    sub->last_write_us >= quiet - quiet / 10)
-				subscriber_push_text(sub, beat);
+				subscriber_push(sub, ch);
 		}
 	}
+	chunk_unref(ch);
 	return s->opts.heartbeat_s * 1000 / 2;
 }
 
@@ -899,6 +954,16 @@ stream_new(struct loop *loop, struct metrics *m,
 	s->opts = *opts;
 	s->heartbeat = loop_timer_add(loop, opts->heartbeat_s * 1000 / 2,
 	    stream_heartbeat, s);
+	/*
+	 * Level 6, a 32 KB window (a snapshot compresses against itself)
+	 * and memLevel 4: the full flush after each event clears the hash
+	 * table, 4 KB at this level, where the default would clear 64 KB
+	 * an event.  One compressor for the whole daemon.
+	 */
+	s->zs_ready = deflateInit2(&s->zs, 6, Z_DEFLATED, -15, 4,
+	    Z_DEFAULT_STRATEGY) == Z_OK;
+	/* ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=Unix (RFC 1952). */
+	s->gz_header = chunk_new("\x1f\x8b\x08\0\0\0\0\0\0\x03", 10);
 	if (m == NULL)
 		return s;
 	s->m_subs = metrics_add(m, METRIC_GAUGE, "broadside_stream_subscribers",
@@ -947,6 +1012,9 @@ stream_free(struct stream *s)
 	if (s == NULL)
 		return;
 	loop_timer_cancel(s->heartbeat);
+	if (s->zs_ready)
+		deflateEnd(&s->zs);
+	chunk_unref(s->gz_header);
 	free(s);
 }
 
@@ -956,16 +1024,44 @@ stream_subscribers(const struct stream *s)
 	return s->nsubs;
 }
 
+/*
+ * Ends a gzip subscriber's stream: an empty final block, then the CRC-32
+ * and length of everything it was sent (RFC 1952), so that a client can
+ * tell a complete stream from a cut one.
+ */
+static void
+subscriber_gzip_end(struct subscriber *sub)
+{
+	unsigned char end[10] = { 0x03, 0x00 };
+	struct chunk *ch;
+
+	for (int i = 0; i < 4; i++) {
+		end[2 + i] = (unsigned char)(sub->gz_crc >> (8 * i));
+		end[6 + i] = (unsigned char)(sub->gz_size >> (8 * i));
+	}
+	ch = chunk_new((const char *)end, sizeof(end));
+	queue_push(sub, ch);
+	if (sub->qlen == 1 && sub->t != NULL)
+		sub->t->kick(sub->ctx);
+}
+
 void
 stream_drain(struct stream *s)
 {
+	struct chunk *retry = chunk_new("retry: 1000\n\n", 13);
+
 	for (struct channel *c = s->channels; c != NULL; c = c->next) {
 		struct subscriber *sub, *next;
 
 		for (sub = c->subs; sub != NULL; sub = next) {
 			next = sub->next;
-			subscriber_push_text(sub, "retry: 1000\n\n");
+			if (sub->closing)
+				continue;
+			subscriber_push(sub, retry);
+			if (sub->gzip && !sub->closing)
+				subscriber_gzip_end(sub);
 			subscriber_close(sub, NULL);
 		}
 	}
+	chunk_unref(retry);
 }

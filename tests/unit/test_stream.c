@@ -3,6 +3,9 @@
  * fake transport: debounced publishing, deltas that rebuild the document,
  * replay from the ring and snapshots past it, a slow reader dropped at its
  * backlog bound, gzip that inflates to the plain bytes, and private events.
+ * gzip is compressed once per event and shared: a subscriber that joins
+ * late, or resumes from the ring, still gets a stream that inflates, and
+ * a drain ends every gzip stream with a trailer whose CRC checks.
  */
 #include "config.h"
 
@@ -333,6 +336,166 @@ test_gzip_inflates_to_plain_and_private_events(void **state)
 	loop_free(loop);
 }
 
+/*
+ * Inflates a whole gzip stream into out (NUL-terminated); returns
+ * inflate's last code: Z_STREAM_END when the trailer came and its CRC-32
+ * and length matched.
+ */
+static int
+gunzip(const struct sink *k, char *out, size_t cap)
+{
+	z_stream zs;
+	int rc;
+
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(inflateInit2(&zs, 16 + 15), Z_OK);
+	zs.next_in = (Bytef *)k->bytes;
+	zs.avail_in = (uInt)k->len;
+	zs.next_out = (Bytef *)out;
+	zs.avail_out = (uInt)cap - 1;
+	rc = inflate(&zs, Z_SYNC_FLUSH);
+	out[cap - 1 - zs.avail_out] = '\0';
+	inflateEnd(&zs);
+	return rc;
+}
+
+static void
+test_gzip_shared_late_join_replay_and_drain(void **state)
+{
+	struct loop *loop;
+	struct stream *s;
+	struct fake f = { 0 };
+	struct channel *c;
+	struct sink early = { .reading = 1 }, late = { .reading = 1 };
+	struct sink resumed = { .reading = 1 }, plain = { .reading = 1 };
+	static char out[65536];
+	char first_id[64] = "";
+	const char *id;
+
+	assert_int_equal(loop_new(&loop), 0);
+	s = stream_new(loop, NULL, &opts);
+	c = fake_channel(s, &f);
+	early.sub = subscriber_new(c, VIEWER_CREW, 1, 1, NULL);
+	subscriber_attach(early.sub, &sink_ops, &early);
+	plain.sub = subscriber_new(c, VIEWER_CREW, 2, 0, NULL);
+	subscriber_attach(plain.sub, &sink_ops, &plain);
+	for (int i = 0; i < 3; i++)
+		change(loop, c, &f);
+	/* The last id so far, to resume from: one change ago. */
+	for (id = plain.bytes; (id = strstr(id, "\nid: ")) != NULL; id++)
+		sscanf(id, "\nid: %63s", first_id);
+	assert_true(first_id[0] != '\0');
+	change(loop, c, &f);
+	late.sub = subscriber_new(c, VIEWER_CREW, 3, 1, NULL);
+	subscriber_attach(late.sub, &sink_ops, &late);
+	resumed.sub = subscriber_new(c, VIEWER_CREW, 4, 1, first_id);
+	subscriber_attach(resumed.sub, &sink_ops, &resumed);
+	for (int i = 0; i < 2; i++)
+		change(loop, c, &f);
+	stream_drain(s);
+
+	/* Each stream is whole and checks, wherever it joined. */
+	assert_int_equal(gunzip(&early, out, sizeof(out)), Z_STREAM_END);
+	assert_non_null(strstr(out, "retry: 1000"));
+	assert_int_equal(gunzip(&late, out, sizeof(out)), Z_STREAM_END);
+	assert_non_null(strstr(out, "event: snapshot"));
+	assert_int_equal(gunzip(&resumed, out, sizeof(out)), Z_STREAM_END);
+	/* Replayed from the ring: deltas, no snapshot. */
+	assert_null(strstr(out, "event: snapshot"));
+	assert_non_null(strstr(out, "event: delta"));
+	/*
+	 * From the first change on, the early stream carries exactly what
+	 * the plain one got.
+	 */
+	assert_int_equal(gunzip(&early, out, sizeof(out)), Z_STREAM_END);
+	assert_non_null(strstr(out, "event: delta"));
+	assert_string_equal(strstr(out, "event: delta"),
+	    strstr(plain.bytes, "event: delta"));
+
+	/* A cut stream does not pass for a whole one. */
+	early.len -= 4;
+	assert_int_not_equal(gunzip(&early, out, sizeof(out)), Z_STREAM_END);
+
+	subscriber_free(early.sub);
+	subscriber_free(late.sub);
+	subscriber_free(resumed.sub);
+	subscriber_free(plain.sub);
+	free(early.bytes);
+	free(late.bytes);
+	free(resumed.bytes);
+	free(plain.bytes);
+	channel_free(c);
+	stream_free(s);
+	loop_free(loop);
+}
+
+static int
+count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	while (hay != NULL && (hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay++;
+	}
+	return n;
+}
+
+/*
+ * The leading-edge throttle: the first change of a quiet channel goes out
+ * on the next turn of the loop, even with a long window; changes within
+ * the window after it are held and go out together at its end.
+ */
+static void
+test_first_change_at_once_then_coalesced(void **state)
+{
+	struct stream_options slow = opts;
+	struct loop *loop;
+	struct stream *s;
+	struct fake f = { 0 };
+	struct channel *c;
+	struct sink a = { .reading = 1 };
+	json_t *none = json_array();
+	int deltas;
+
+	slow.debounce_ms = 1000;
+	assert_int_equal(loop_new(&loop), 0);
+	s = stream_new(loop, NULL, &slow);
+	c = fake_channel(s, &f);
+	a.sub = subscriber_new(c, VIEWER_CREW, 1, 0, NULL);
+	subscriber_attach(a.sub, &sink_ops, &a);
+	/* The subscriber's own presence publish, then a quiet window. */
+	for (int i = 0; i < 300 && count(a.bytes, "event: presence") < 2; i++)
+		loop_run_once(loop, 10);
+	loop_run_once(loop, 1100);
+
+	f.counter++;
+	channel_changed(c, (const json_t *[VIEWER_COUNT]){ none }, 1);
+	loop_run_once(loop, 0);
+	deltas = count(a.bytes, "event: delta");
+	assert_int_equal(deltas, 1);
+
+	/* Two more within the window: nothing yet... */
+	for (int i = 0; i < 2; i++) {
+		f.counter++;
+		channel_changed(c, (const json_t *[VIEWER_COUNT]){ none }, 1);
+		loop_run_once(loop, 0);
+	}
+	assert_int_equal(count(a.bytes, "event: delta"), 1);
+	/* ...then one delta for both at the window's end. */
+	for (int i = 0; i < 300 && count(a.bytes, "event: delta") < 2; i++)
+		loop_run_once(loop, 10);
+	assert_int_equal(count(a.bytes, "event: delta"), 2);
+	assert_non_null(strstr(strrchr(a.bytes, '{'), "\"counter\":3"));
+
+	json_decref(none);
+	subscriber_free(a.sub);
+	free(a.bytes);
+	channel_free(c);
+	stream_free(s);
+	loop_free(loop);
+}
+
 int
 main(void)
 {
@@ -340,6 +503,8 @@ main(void)
 		cmocka_unit_test(test_snapshot_deltas_and_resume),
 		cmocka_unit_test(test_slow_reader_is_dropped),
 		cmocka_unit_test(test_gzip_inflates_to_plain_and_private_events),
+		cmocka_unit_test(test_gzip_shared_late_join_replay_and_drain),
+		cmocka_unit_test(test_first_change_at_once_then_coalesced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -498,6 +498,16 @@ int resolve_round(struct battle *b, json_t *log);
 json_t *view_battle(const struct battle *b, enum viewer viewer);
 
 /*
+ * The JSON Merge Patch (patch.h) that turns view_battle(old, viewer) into
+ * view_battle(cur, viewer), as a new reference, or NULL when the two read
+ * the same; old and cur are two states of one battle.  It costs what
+ * changed: a ship whose fields are the same in both and that the viewer
+ * sees the same way is compared, not projected.
+ */
+json_t *view_battle_patch(const struct battle *old, const struct battle *cur,
+    enum viewer viewer);
+
+/*
  * A log entry as a viewer may read it, as a new object: the GM gets a
  * copy; the crew and spectators get it rewritten against the battle's
  * detection as it stands in b (an undetected hostile ship becomes "an

@@ -32,6 +32,7 @@
 
 #include "alloc.h"
 #include "game/state.h"
+#include "patch.h"
 
 enum visibility {
 	SEEN_NOT,		/* undetected: "an unknown ship" */
@@ -199,33 +200,33 @@ players_view(const struct battle *b, json_t **stations_out)
 	return players;
 }
 
-json_t *
-view_battle(const struct battle *b, enum viewer viewer)
+/* One ship as the viewer sees it (new), or NULL when it is not seen. */
+static json_t *
+view_ship(const struct battle *b, enum viewer viewer, const struct ship *s)
 {
-	json_t *view, *ships = json_object(), *players, *stations;
-	const struct ship *s;
-	int i;
-
-	for (i = 0; i < b->nships; i++) {
-		s = &b->ships[i];
-		switch (ship_visibility(b, viewer, s)) {
-		case SEEN_FULL:
-			set_id_key(ships, s->id,
-			    ship_full(s, viewer == VIEWER_GM));
-			break;
-		case SEEN_OUTSIDE:
-			set_id_key(ships, s->id, ship_outside(s));
-			break;
-		case SEEN_NOT:
-			break;
-		}
+	switch (ship_visibility(b, viewer, s)) {
+	case SEEN_FULL:
+		return ship_full(s, viewer == VIEWER_GM);
+	case SEEN_OUTSIDE:
+		return ship_outside(s);
+	case SEEN_NOT:
+		break;
 	}
+	return NULL;
+}
+
+/* Everything of the view but "ships". */
+static json_t *
+view_rest(const struct battle *b, enum viewer viewer)
+{
+	json_t *view, *players, *stations;
+
 	players = players_view(b, &stations);
-	view = json_pack("{s:s, s:i, s:I, s:i, s:b, s:o, s:o, s:o}",
+	view = json_pack("{s:s, s:i, s:I, s:i, s:b, s:o, s:o}",
 	    "phase", phase_name(b->phase), "round", b->round,
 	    "deadline", (json_int_t)b->deadline,
 	    "round_seconds", b->round_seconds, "spectators", b->spectators,
-	    "ships", ships, "players", players, "stations", stations);
+	    "players", players, "stations", stations);
 	if (b->phase == PHASE_ENDED)
 		json_object_set_new(view, "winner",
 		    json_string(side_name(b->winner)));
@@ -241,6 +242,121 @@ view_battle(const struct battle *b, enum viewer viewer)
 		json_object_set_new(view, "orders_in",
 		    json_boolean(order_all_in(b)));
 	return view;
+}
+
+json_t *
+view_battle(const struct battle *b, enum viewer viewer)
+{
+	json_t *view = view_rest(b, viewer), *ships = json_object(), *j;
+	int i;
+
+	for (i = 0; i < b->nships; i++)
+		if ((j = view_ship(b, viewer, &b->ships[i])) != NULL)
+			set_id_key(ships, b->ships[i].id, j);
+	json_object_set_new(view, "ships", ships);
+	return view;
+}
+
+/*
+ * Whether two states of one ship project alike for every viewer: every
+ * field ship_full() and ship_outside() read (the order is not among
+ * them: orders_view() shows it).
+ */
+static bool
+ship_same(const struct ship *a, const struct ship *b)
+{
+	if (a->id != b->id || a->class != b->class || a->side != b->side ||
+	    a->crewed != b->crewed || a->x != b->x || a->y != b->y ||
+	    a->hull != b->hull || a->hull_max != b->hull_max ||
+	    a->armor != b->armor || a->thrust != b->thrust ||
+	    a->sensors != b->sensors || a->evasion != b->evasion ||
+	    a->skill != b->skill || a->hidden != b->hidden ||
+	    a->nweapons != b->nweapons ||
+	    memcmp(a->damaged, b->damaged, sizeof(a->damaged)) != 0 ||
+	    strcmp(a->name, b->name) != 0 ||
+	    strcmp(a->notes ? a->notes : "", b->notes ? b->notes : "") != 0)
+		return false;
+	for (int i = 0; i < a->nweapons; i++)
+		if (a->weapons[i].type != b->weapons[i].type ||
+		    a->weapons[i].ammo != b->weapons[i].ammo)
+			return false;
+	return true;
+}
+
+/*
+ * The "ships" part of the patch: ships are sorted by id in both states,
+ * so one walk pairs them.  A ship that is unchanged and seen the same way
+ * costs a comparison of structs; only the others are projected.
+ */
+static json_t *
+ships_patch(const struct battle *old, const struct battle *cur,
+    enum viewer viewer)
+{
+	json_t *patch = json_object(), *a, *b, *d;
+	int i = 0, k = 0;
+
+	while (i < old->nships || k < cur->nships) {
+		const struct ship *so = i < old->nships ? &old->ships[i] : NULL;
+		const struct ship *sn = k < cur->nships ? &cur->ships[k] : NULL;
+		enum visibility vo, vn;
+		int id;
+
+		/* The lower id of the two goes first; equal ids pair. */
+		if (so != NULL && (sn == NULL || so->id < sn->id)) {
+			id = so->id;
+			sn = NULL;
+			i++;
+		} else if (sn != NULL && (so == NULL || sn->id < so->id)) {
+			id = sn->id;
+			so = NULL;
+			k++;
+		} else if (so != NULL && sn != NULL) {
+			id = so->id;
+			i++;
+			k++;
+		} else
+			break;
+		vo = so != NULL ? ship_visibility(old, viewer, so) : SEEN_NOT;
+		vn = sn != NULL ? ship_visibility(cur, viewer, sn) : SEEN_NOT;
+		if (vo == SEEN_NOT && vn == SEEN_NOT)
+			continue;
+		if (vn == SEEN_NOT) {
+			set_id_key(patch, id, json_null());
+			continue;
+		}
+		if (vo == SEEN_NOT) {
+			set_id_key(patch, id, view_ship(cur, viewer, sn));
+			continue;
+		}
+		if (vo == vn && ship_same(so, sn))
+			continue;
+		a = view_ship(old, viewer, so);
+		b = view_ship(cur, viewer, sn);
+		if ((d = patch_diff(a, b)) != NULL)
+			set_id_key(patch, id, d);
+		json_decref(a);
+		json_decref(b);
+	}
+	return patch;
+}
+
+json_t *
+view_battle_patch(const struct battle *old, const struct battle *cur,
+    enum viewer viewer)
+{
+	json_t *a = view_rest(old, viewer), *b = view_rest(cur, viewer);
+	json_t *patch = patch_diff(a, b), *ships;
+
+	json_decref(a);
+	json_decref(b);
+	ships = ships_patch(old, cur, viewer);
+	if (json_object_size(ships) > 0) {
+		if (patch == NULL)
+			patch = json_object();
+		json_object_set_new(patch, "ships", ships);
+	} else
+		json_decref(ships);
+	return patch;
 }
 
 /* ------------------------------------------------------------------ */

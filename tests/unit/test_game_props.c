@@ -4,6 +4,9 @@
  * act, and nothing the crew or a spectator may not see ever reaches
  * their projection or their copy of the log, checked on the serialized
  * bytes with marker strings in GM notes and hidden ships' names.
+ * And view_battle_patch(), the event stream's change-tracked delta, gives
+ * exactly the merge patch of the two whole projections (the reference:
+ * project both, diff) after every kind of change.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -26,6 +29,7 @@
 #include "test_game_support.h"
 
 #include "game/rng.h"
+#include "patch.h"
 
 #define BATTLES		80
 #define MAX_ROUNDS	14
@@ -340,10 +344,69 @@ check_round(const struct battle *b, const json_t *before, const json_t *log)
 	json_decref(gm);
 }
 
+/*
+ * For each viewer: the change-tracked patch from old to b equals the
+ * reference (whole projections diffed) and turns old's view into b's.
+ */
+static void
+check_patch(const struct battle *old, const struct battle *b)
+{
+	for (int v = 0; v < VIEWER_COUNT; v++) {
+		json_t *was = view_battle(old, (enum viewer)v);
+		json_t *now = view_battle(b, (enum viewer)v);
+		json_t *ref = patch_diff(was, now);
+		json_t *got = view_battle_patch(old, b, (enum viewer)v);
+		json_t *applied;
+
+		if (ref == NULL || got == NULL)
+			assert_true(ref == got);
+		else {
+			assert_true(json_equal(ref, got));
+			applied = patch_apply(was, got);
+			assert_true(json_equal(applied, now));
+			json_decref(applied);
+		}
+		json_decref(was);
+		json_decref(now);
+		json_decref(ref);
+		json_decref(got);
+	}
+}
+
+/* GM edits of the kinds a ship's projection shows. */
+static void
+random_edits(struct battle *b, struct rng *r)
+{
+	int n = battle_limits(b).max_ships + 2;
+	json_t *changes;
+
+	switch (roll(r, 6)) {
+	case 0:
+		fleet_move(b, &tg_gm, 1 + roll(r, n), roll(r, 1001),
+		    roll(r, 1001), NULL);
+		break;
+	case 1:
+		changes = tg_jsonf("{\"hull\":%d,\"notes\":\"NoteMark%dx\","
+		    "\"systems\":{\"drive\":\"%s\"}}", roll(r, 12),
+		    roll(r, 9), roll(r, 2) ? "ok" : "damaged");
+		fleet_edit(b, &tg_gm, 1 + roll(r, n), changes, NULL);
+		json_decref(changes);
+		break;
+	case 2:
+		changes = tg_jsonf("{\"sensors\":%d,\"name\":\"S%d\"}",
+		    roll(r, 5), roll(r, 99));
+		fleet_edit(b, &tg_gm, 1 + roll(r, n), changes, NULL);
+		json_decref(changes);
+		break;
+	default:
+		break;
+	}
+}
+
 static void
 test_random_battles(void **state)
 {
-	struct battle *b;
+	struct battle *b, *copy;
 	json_t *history, *log, *before, *e;
 	struct rng r;
 	int n, round, players, attacks = 0, ended = 0;
@@ -356,10 +419,17 @@ test_random_battles(void **state)
 		history = json_array();
 		for (round = 0; round < MAX_ROUNDS &&
 		    battle_phase(b) == PHASE_PLANNING; round++) {
+			copy = battle_copy(b);
+			random_edits(b, &r);
 			random_orders(b, &r, players);
+			check_patch(copy, b);
+			battle_free(copy);
+			copy = battle_copy(b);
 			before = view_battle(b, VIEWER_GM);
 			log = tg_resolve(b);
 			check_round(b, before, log);
+			check_patch(copy, b);
+			battle_free(copy);
 			/* The whole log is re-read against now at the end. */
 			check_views(b, round == 5 ? history : log);
 			json_array_foreach(log, i, e) {
@@ -371,6 +441,12 @@ test_random_battles(void **state)
 			json_decref(log);
 		}
 		check_views(b, history);
+		/* A ship removed (the log's checks above need them all). */
+		copy = battle_copy(b);
+		fleet_remove(b, &tg_gm, 1 + roll(&r, battle_limits(b).max_ships),
+		    NULL);
+		check_patch(copy, b);
+		battle_free(copy);
 		ended += battle_phase(b) == PHASE_ENDED;
 		json_decref(history);
 		battle_free(b);

@@ -94,6 +94,13 @@ struct live_battle {
 	/* The two engine states: see the top of this file. */
 	struct battle *working;		/* every accepted change, at once */
 	struct battle *committed;	/* only what the store has committed */
+	/*
+	 * The committed state as the event stream last published it, and
+	 * each view of it but the ships (or NULL): what the next publish
+	 * diffs against (battles_read.c).
+	 */
+	struct battle *published;
+	json_t *rest[VIEWER_COUNT];
 
 	/* The write pipeline (battles_write.c). */
 	uint64_t action_seq;	/* last action recorded */

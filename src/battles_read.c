@@ -63,16 +63,42 @@ source_log_entry(void *arg, enum viewer viewer, const json_t *entry)
 	return view_log_entry(lb->committed, viewer, entry);
 }
 
+/*
+ * What changed for the event stream since its last publish: each view's
+ * patch between the state then (lb->published) and the committed one,
+ * which becomes the state then.  The id, name and join code never change.
+ */
+static void
+source_patches(void *arg, unsigned views, json_t *patch[VIEWER_COUNT])
+{
+	struct live_battle *lb = arg;
+
+	for (int v = 0; v < VIEWER_COUNT; v++) {
+		if (views & (1u << v))
+			patch[v] = view_battle_patch(lb->published,
+			    lb->committed, (enum viewer)v, &lb->rest[v]);
+		else {
+			/* Not carried forward: it would be stale next time. */
+			json_decref(lb->rest[v]);
+			lb->rest[v] = NULL;
+		}
+	}
+	battle_free(lb->published);
+	lb->published = battle_copy(lb->committed);
+}
+
 void
 live_battle_open(struct live_battle *lb)
 {
 	struct channel_source src = {
 		.document = source_document,
 		.log_entry = source_log_entry,
+		.patches = source_patches,
 		.arg = lb,
 	};
 
 	lb->committed = battle_copy(lb->working);
+	lb->published = battle_copy(lb->working);
 	if (lb->reg->stream != NULL)
 		lb->channel = channel_new(lb->reg->stream, lb->id,
 		    lb->reg->epoch, &src);

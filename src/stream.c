@@ -443,11 +443,29 @@ channel_emit_views(struct channel *c, const char *event, json_t *data[VIEWS])
 	}
 }
 
+/*
+ * Each view's delta.  With a source that tracks changes, the patches come
+ * from it and are merged into the documents kept for snapshots; the GM's
+ * is always kept (the round event reads it), the others once someone has
+ * watched that view (before that no one could apply a delta to it).
+ */
 static void
 channel_publish_views(struct channel *c)
 {
 	json_t *patch[VIEWS] = { NULL, NULL, NULL };
+	unsigned views = 0;
 
+	if (c->src.patches != NULL) {
+		for (int v = 0; v < VIEWS; v++)
+			if (c->base[v] != NULL)
+				views |= 1u << v;
+		c->src.patches(c->src.arg, views, patch);
+		for (int v = 0; v < VIEWS; v++)
+			if (patch[v] != NULL)
+				patch_merge(c->base[v], patch[v]);
+		channel_emit_views(c, "delta", patch);
+		return;
+	}
 	for (int v = 0; v < VIEWS; v++) {
 		json_t *doc = c->src.document(c->src.arg, (enum viewer)v);
 
@@ -674,7 +692,10 @@ channel_new(struct stream *s, const char *battle_id, int64_t epoch,
 	 */
 	doc = c->src.document(c->src.arg, VIEWER_GM);
 	c->last_round = round_of(doc);
-	json_decref(doc);
+	if (c->src.patches != NULL)
+		c->base[VIEWER_GM] = doc;
+	else
+		json_decref(doc);
 	c->next = s->channels;
 	if (s->channels != NULL)
 		s->channels->prev = c;

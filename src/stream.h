@@ -4,9 +4,9 @@
  * of Server-Sent Events, one subscriber per open stream.
  *
  * A channel publishes at most once per debounce window, and only what the
- * store has committed: for each view (GM, crew, spectator) it computes the
- * document once, diffs it against the view's last one (a JSON Merge
- * Patch, "delta"), filters the new log entries ("log"), and notes round
+ * store has committed: for each view (GM, crew, spectator) it asks the
+ * source what changed since the last publish (a JSON Merge Patch,
+ * "delta"), filters the new log entries ("log"), and notes round
  * and presence changes ("round", "presence").  Each event is framed once
  * ("id: EPOCH-SEQ", "event:", "data:") and the same bytes go to every
  * subscriber of that view; they also go into the channel's replay ring,
@@ -65,11 +65,22 @@ struct stream_options {
  * Where a channel reads its battle: the committed document a viewer sees
  * (a new reference, the same as GET of the battle), and one log entry as
  * that viewer may read it (a new reference).
+ *
+ * patches, when not NULL, is how a publish learns what changed: for each
+ * view in the mask views (1 << enum viewer), the merge patch from the
+ * document as the previous call left it to the committed one now (a new
+ * reference, or NULL when that view reads the same; views outside the
+ * mask are left NULL), after which the source remembers "now" as the
+ * previous state.  A source that can tell what changed makes a publish
+ * cost what changed.  Without it the channel projects each view's whole
+ * document and diffs it against the last.
  */
 struct channel_source {
 	json_t *(*document)(void *arg, enum viewer viewer);
 	json_t *(*log_entry)(void *arg, enum viewer viewer,
 	    const json_t *entry);
+	void (*patches)(void *arg, unsigned views,
+	    json_t *patch[VIEWER_COUNT]);
 	void *arg;
 };
 

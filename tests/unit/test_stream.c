@@ -28,6 +28,7 @@
 /* The fake battle: a counter that every view sees, and a GM secret. */
 struct fake {
 	int counter;
+	int published;		/* the counter at the last patches() */
 	char pad[2048];
 };
 
@@ -41,6 +42,29 @@ fake_document(void *arg, enum viewer viewer)
 	if (viewer == VIEWER_GM)
 		json_object_set_new(doc, "secret", json_integer(f->counter * 7));
 	return doc;
+}
+
+/* A change-tracking source: the patch from the published counter. */
+static void
+fake_patches(void *arg, unsigned views, json_t *patch[VIEWER_COUNT])
+{
+	struct fake *f = arg;
+	int now = f->counter;
+
+	for (int v = 0; v < VIEWER_COUNT; v++) {
+		json_t *was, *cur;
+
+		if (!(views & (1u << v)))
+			continue;
+		f->counter = f->published;
+		was = fake_document(f, (enum viewer)v);
+		f->counter = now;
+		cur = fake_document(f, (enum viewer)v);
+		patch[v] = patch_diff(was, cur);
+		json_decref(was);
+		json_decref(cur);
+	}
+	f->published = now;
 }
 
 static json_t *
@@ -118,7 +142,9 @@ static struct stream_options opts = {
 static struct channel *
 fake_channel(struct stream *s, struct fake *f)
 {
-	struct channel_source src = { fake_document, fake_log_entry, f };
+	struct channel_source src = {
+		.document = fake_document, .log_entry = fake_log_entry, .arg = f,
+	};
 
 	memset(f->pad, 'p', sizeof(f->pad) - 1);
 	return channel_new(s, "b1", 7, &src);
@@ -496,6 +522,72 @@ test_first_change_at_once_then_coalesced(void **state)
 	loop_free(loop);
 }
 
+/*
+ * With a source that tracks changes: deltas come from its patches, and a
+ * subscriber that joins between changes gets a snapshot that the later
+ * deltas bring to the battle as it stands, as does the first.
+ */
+static void
+test_tracked_source(void **state)
+{
+	struct loop *loop;
+	struct stream *s;
+	struct fake f = { 0 };
+	struct channel *c;
+	struct channel_source src = {
+		.document = fake_document, .log_entry = fake_log_entry,
+		.patches = fake_patches, .arg = &f,
+	};
+	struct sink a = { .reading = 1 }, b = { .reading = 1 };
+	struct sink gm = { .reading = 1 };
+	char last[64] = "";
+	json_t *doc, *want;
+	int snaps;
+
+	assert_int_equal(loop_new(&loop), 0);
+	s = stream_new(loop, NULL, &opts);
+	memset(f.pad, 'p', sizeof(f.pad) - 1);
+	c = channel_new(s, "b1", 7, &src);
+	a.sub = subscriber_new(c, VIEWER_CREW, 1, 0, NULL);
+	subscriber_attach(a.sub, &sink_ops, &a);
+	for (int i = 0; i < 3; i++)
+		change(loop, c, &f);
+	b.sub = subscriber_new(c, VIEWER_CREW, 2, 0, NULL);
+	subscriber_attach(b.sub, &sink_ops, &b);
+	gm.sub = subscriber_new(c, VIEWER_GM, 0, 0, NULL);
+	subscriber_attach(gm.sub, &sink_ops, &gm);
+	for (int i = 0; i < 2; i++)
+		change(loop, c, &f);
+
+	want = fake_document(&f, VIEWER_CREW);
+	doc = replay_text(a.bytes, &snaps, last);
+	assert_true(json_equal(doc, want));
+	assert_int_equal(snaps, 1);
+	json_decref(doc);
+	doc = replay_text(b.bytes, &snaps, last);
+	assert_true(json_equal(doc, want));
+	json_decref(doc);
+	json_decref(want);
+	want = fake_document(&f, VIEWER_GM);
+	doc = replay_text(gm.bytes, &snaps, last);
+	assert_true(json_equal(doc, want));
+	/* The deltas were the source's: only what changed. */
+	assert_non_null(strstr(gm.bytes, "event: delta\ndata: {\"counter\":5,"
+	    "\"secret\":35}\n"));
+	json_decref(doc);
+	json_decref(want);
+
+	subscriber_free(a.sub);
+	subscriber_free(b.sub);
+	subscriber_free(gm.sub);
+	free(a.bytes);
+	free(b.bytes);
+	free(gm.bytes);
+	channel_free(c);
+	stream_free(s);
+	loop_free(loop);
+}
+
 int
 main(void)
 {
@@ -505,6 +597,7 @@ main(void)
 		cmocka_unit_test(test_gzip_inflates_to_plain_and_private_events),
 		cmocka_unit_test(test_gzip_shared_late_join_replay_and_drain),
 		cmocka_unit_test(test_first_change_at_once_then_coalesced),
+		cmocka_unit_test(test_tracked_source),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -342,13 +342,20 @@ ships_patch(const struct battle *old, const struct battle *cur,
 
 json_t *
 view_battle_patch(const struct battle *old, const struct battle *cur,
-    enum viewer viewer)
+    enum viewer viewer, json_t **rest)
 {
-	json_t *a = view_rest(old, viewer), *b = view_rest(cur, viewer);
-	json_t *patch = patch_diff(a, b), *ships;
+	json_t *a, *b = view_rest(cur, viewer), *patch, *ships;
 
+	if (rest != NULL && *rest != NULL)
+		a = *rest;
+	else
+		a = view_rest(old, viewer);
+	patch = patch_diff(a, b);
 	json_decref(a);
-	json_decref(b);
+	if (rest != NULL)
+		*rest = b;
+	else
+		json_decref(b);
 	ships = ships_patch(old, cur, viewer);
 	if (json_object_size(ships) > 0) {
 		if (patch == NULL)

@@ -355,9 +355,19 @@ check_patch(const struct battle *old, const struct battle *b)
 		json_t *was = view_battle(old, (enum viewer)v);
 		json_t *now = view_battle(b, (enum viewer)v);
 		json_t *ref = patch_diff(was, now);
-		json_t *got = view_battle_patch(old, b, (enum viewer)v);
-		json_t *applied;
+		json_t *rest = NULL, *got, *applied;
 
+		/*
+		 * The GM's with the rest of the view projected inside, the
+		 * crew's with it carried in (as battles.c carries it from
+		 * one publish to the next), the spectators' without.
+		 */
+		if (v == VIEWER_CREW) {
+			rest = json_copy(was);
+			json_object_del(rest, "ships");
+		}
+		got = view_battle_patch(old, b, (enum viewer)v,
+		    v == VIEWER_SPECTATOR ? NULL : &rest);
 		if (ref == NULL || got == NULL)
 			assert_true(ref == got);
 		else {
@@ -365,6 +375,14 @@ check_patch(const struct battle *old, const struct battle *b)
 			applied = patch_apply(was, got);
 			assert_true(json_equal(applied, now));
 			json_decref(applied);
+		}
+		/* What is carried out is the new view's rest. */
+		if (v != VIEWER_SPECTATOR) {
+			assert_null(json_object_get(rest, "ships"));
+			json_object_set(rest, "ships", json_object_get(now,
+			    "ships"));
+			assert_true(json_equal(rest, now));
+			json_decref(rest);
 		}
 		json_decref(was);
 		json_decref(now);

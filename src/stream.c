@@ -41,6 +41,8 @@
 #define STREAM_SNAPSHOT_WARN (100u * 1024)
 #define VIEWS VIEWER_COUNT
 #define ALL_VIEWS 7u
+/* Publishing time per turn of the loop before the rest waits for I/O. */
+#define STREAM_TURN_BUDGET_US 5000u
 
 struct chunk {
 	unsigned refs;
@@ -109,6 +111,8 @@ struct stream {
 	struct channel *channels;
 	size_t nsubs;
 	struct loop_timer *heartbeat;
+	uint64_t turn_us;	/* the loop turn the budget below is of */
+	uint64_t turn_spent_us;	/* publishing time spent in that turn */
 	z_stream zs;		/* the shared compressor (raw deflate) */
 	int zs_ready;
 	struct chunk *gz_header;	/* the gzip header every gzip stream starts with */
@@ -133,6 +137,15 @@ static int64_t
 stream_wall_ms(const struct stream *s)
 {
 	return s->opts.wall_ms != NULL ? s->opts.wall_ms() : system_wall_ms();
+}
+
+static uint64_t
+monotonic_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 /* ---- chunks ---------------------------------------------------------- */
@@ -558,25 +571,37 @@ channel_publish(struct channel *c)
 	channel_publish_round(c);
 	channel_publish_presence(c);
 	if (s->m_publish_delay != NULL) {
-		struct timespec ts;
-		uint64_t now;
-
 		/* A measurement, so a fresh clock, not the loop's time. */
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (uint64_t)ts.tv_sec * 1000000u +
-		    (uint64_t)ts.tv_nsec / 1000u;
+		uint64_t now = monotonic_now_us();
+
 		metric_observe(s->m_publish_delay, now > c->dirty_since_us ?
 		    (double)(now - c->dirty_since_us) / 1e6 : 0);
 	}
 }
 
+/*
+ * A channel's window has passed: publish, unless this turn of the loop
+ * has already spent its publishing budget, in which case the channel
+ * waits a millisecond, and the loop reads and answers requests in
+ * between: a POST never waits behind every battle's fan-out at once.
+ */
 static int64_t
 channel_timer(struct loop *loop, void *arg)
 {
 	struct channel *c = arg;
+	struct stream *s = c->s;
+	uint64_t start;
 
+	if (s->turn_us != loop_now_us(loop)) {
+		s->turn_us = loop_now_us(loop);
+		s->turn_spent_us = 0;
+	}
+	if (s->turn_spent_us >= STREAM_TURN_BUDGET_US)
+		return 1;
+	start = monotonic_now_us();
 	c->timer = NULL;
 	channel_publish(c);
+	s->turn_spent_us += monotonic_now_us() - start;
 	return LOOP_TIMER_STOP;
 }
 

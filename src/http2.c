@@ -286,6 +286,13 @@ h2_conn_flush(struct h2_conn *c)
 		if (c->out_len == 0)
 			break;
 	}
+	/*
+	 * All written: an idle connection (an event stream between events)
+	 * keeps no output buffer; the next burst allocates it again.
+	 */
+	free(c->out);
+	c->out = NULL;
+	c->out_cap = 0;
 	h2_conn_watch_out(c, 0);
 	return 0;
 }

@@ -345,6 +345,8 @@ metric_series(struct metric *fam, const char *const *values)
 	struct metric_series *s;
 	size_t i;
 
+	if (fam == NULL)
+		return NULL;
 	if (fam->fn != NULL)
 		metrics_misuse("\"%s\" is a callback and has no series",
 		    fam->name);
@@ -378,6 +380,8 @@ metrics_expect(const struct metric_series *s, enum metric_type type,
 void
 metric_series_add(struct metric_series *s, double v)
 {
+	if (s == NULL)
+		return;
 	metrics_expect(s, METRIC_COUNTER, "add");
 	/* A counter never goes down; a bad delta must not make it. */
 	if (s->fam->type == METRIC_COUNTER && !(v >= 0))
@@ -388,6 +392,8 @@ metric_series_add(struct metric_series *s, double v)
 void
 metric_series_set(struct metric_series *s, double v)
 {
+	if (s == NULL)
+		return;
 	metrics_expect(s, METRIC_GAUGE, "set");
 	s->value = v;
 }
@@ -397,6 +403,8 @@ metric_series_observe(struct metric_series *s, double v)
 {
 	size_t i;
 
+	if (s == NULL)
+		return;
 	metrics_expect(s, METRIC_HISTOGRAM, "observe");
 	/* NaN fails every comparison and lands in +Inf, as in client_golang. */
 	for (i = 0; i < s->fam->nbounds; i++)

@@ -81,6 +81,10 @@ struct metric *metrics_add_callback(struct metrics *m, enum metric_type type,
  * new combination gets the one overflow series whose values are all
  * "other" (so at most METRICS_MAX_SERIES are rendered).  Lookup is a
  * linear scan: families are expected to have few series.
+ *
+ * A NULL family gives a NULL series, and every call below that changes a
+ * series (add, set, observe, and the shortcuts) does nothing with NULL:
+ * a module made without a registry (in tests) calls them all the same.
  */
 struct metric_series *metric_series(struct metric *fam,
     const char *const *values);

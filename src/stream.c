@@ -213,9 +213,7 @@ subscriber_close(struct subscriber *sub, const char *reason)
 	if (reason != NULL) {
 		const char *label[] = { reason };
 
-		if (s->m_dropped != NULL)
-			metric_series_add(metric_series(s->m_dropped, label),
-			    1);
+		metric_series_add(metric_series(s->m_dropped, label), 1);
 		log_debug("battle %s: dropping a %s subscriber (%s)",
 		    sub->c->battle_id, view_names[sub->viewer], reason);
 	}
@@ -298,10 +296,8 @@ subscriber_push(struct subscriber *sub, struct chunk *ch)
 	} else {
 		out = chunk_ref(ch);
 	}
-	if (s->m_raw != NULL) {
-		metric_add(s->m_raw, (double)ch->len);
-		metric_add(s->m_wire, (double)out->len);
-	}
+	metric_add(s->m_raw, (double)ch->len);
+	metric_add(s->m_wire, (double)out->len);
 	queue_push(sub, out);
 	if (sub->backlog > s->opts.max_backlog) {
 		subscriber_close(sub, "backlog");
@@ -422,11 +418,8 @@ channel_emit(struct channel *c, unsigned views, const char *event,
 		if (views & (1u << sub->viewer))
 			subscriber_push(sub, ch);
 	chunk_unref(ch);
-	if (s->m_events != NULL) {
-		const char *label[] = { event };
-
-		metric_series_add(metric_series(s->m_events, label), 1);
-	}
+	metric_series_add(metric_series(s->m_events, (const char *[]){
+	    event }), 1);
 }
 
 /*
@@ -560,6 +553,7 @@ static void
 channel_publish(struct channel *c)
 {
 	struct stream *s = c->s;
+	uint64_t now;
 
 	c->dirty = 0;
 	c->published_us = loop_now_us(s->loop);
@@ -570,13 +564,10 @@ channel_publish(struct channel *c)
 	channel_publish_log(c);
 	channel_publish_round(c);
 	channel_publish_presence(c);
-	if (s->m_publish_delay != NULL) {
-		/* A measurement, so a fresh clock, not the loop's time. */
-		uint64_t now = monotonic_now_us();
-
-		metric_observe(s->m_publish_delay, now > c->dirty_since_us ?
-		    (double)(now - c->dirty_since_us) / 1e6 : 0);
-	}
+	/* A measurement, so a fresh clock, not the loop's time. */
+	now = monotonic_now_us();
+	metric_observe(s->m_publish_delay, now > c->dirty_since_us ?
+	    (double)(now - c->dirty_since_us) / 1e6 : 0);
 }
 
 /*
@@ -769,8 +760,7 @@ channel_free(struct channel *c)
 		s->channels = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	if (s->m_subs != NULL)
-		metric_set(s->m_subs, (double)s->nsubs);
+	metric_set(s->m_subs, (double)s->nsubs);
 	free(c);
 }
 
@@ -816,12 +806,10 @@ subscriber_snapshot(struct subscriber *sub)
 	/* The id is that of the last event: resuming from it is exact. */
 	ch = frame(c->epoch, c->seq, "snapshot", data);
 	json_decref(data);
-	if (s->m_snapshot_bytes != NULL) {
-		metric_observe(s->m_snapshot_bytes, (double)ch->len);
-		if ((double)ch->len > s->snapshot_max) {
-			s->snapshot_max = (double)ch->len;
-			metric_set(s->m_snapshot_max, s->snapshot_max);
-		}
+	metric_observe(s->m_snapshot_bytes, (double)ch->len);
+	if ((double)ch->len > s->snapshot_max) {
+		s->snapshot_max = (double)ch->len;
+		metric_set(s->m_snapshot_max, s->snapshot_max);
 	}
 	if (ch->len > STREAM_SNAPSHOT_WARN && !c->warned_size) {
 		c->warned_size = 1;
@@ -874,8 +862,7 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 	c->subs = sub;
 	c->nsubs++;
 	s->nsubs++;
-	if (s->m_subs != NULL)
-		metric_set(s->m_subs, (double)s->nsubs);
+	metric_set(s->m_subs, (double)s->nsubs);
 
 	snprintf(hello, sizeof(hello), "retry: %d\n:ok\n\nevent: hello\n"
 	    "data: {\"heartbeat_ms\":%d,\"now\":%" PRId64 ",\"retry_ms\":%d}"
@@ -884,8 +871,7 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 	subscriber_push_text(sub, hello);
 	if (channel_can_replay(c, last_event_id, &after)) {
 		subscriber_replay(sub, after);
-		if (s->m_replays != NULL)
-			metric_add(s->m_replays, 1);
+		metric_add(s->m_replays, 1);
 	} else {
 		subscriber_snapshot(sub);
 		/*
@@ -898,9 +884,7 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 		chunk_unref(ch);
 		json_decref(here);
 		reason = last_event_id && *last_event_id ? "resend" : "new";
-		if (s->m_snapshots != NULL)
-			metric_series_add(metric_series(s->m_snapshots,
-			    &reason), 1);
+		metric_series_add(metric_series(s->m_snapshots, &reason), 1);
 	}
 	/* Someone came: presence is published with the next window. */
 	channel_dirty(c);
@@ -936,8 +920,7 @@ subscriber_free(struct subscriber *sub)
 			sub->next->prev = sub->prev;
 		c->nsubs--;
 		c->s->nsubs--;
-		if (c->s->m_subs != NULL)
-			metric_set(c->s->m_subs, (double)c->s->nsubs);
+		metric_set(c->s->m_subs, (double)c->s->nsubs);
 		channel_dirty(c);
 	}
 	while (sub->qlen > 0) {

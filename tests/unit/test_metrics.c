@@ -574,10 +574,27 @@ test_promtool(void **state)
 	    "# TYPE bs_broken counter\nbs_broken{a=\"x} 1 2 3\n", 0), 0);
 }
 
+/* A module made without a registry calls the metric functions with NULL. */
+static void
+test_null_family_is_a_no_op(void **state)
+{
+	const char *label[] = { "x" };
+
+	(void)state;
+	assert_null(metric_series(NULL, label));
+	metric_add(NULL, 1);
+	metric_set(NULL, 1);
+	metric_observe(NULL, 1);
+	metric_series_add(NULL, 1);
+	metric_series_set(NULL, 1);
+	metric_series_observe(NULL, 1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_null_family_is_a_no_op),
 		cmocka_unit_test(test_counter_with_labels),
 		cmocka_unit_test(test_gauge),
 		cmocka_unit_test(test_callback),

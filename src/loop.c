@@ -77,8 +77,8 @@ struct loop {
 	size_t watches_cap;
 };
 
-static uint64_t
-monotonic_us(void)
+uint64_t
+loop_clock_us(void)
 {
 	struct timespec ts;
 
@@ -97,7 +97,7 @@ loop_new(struct loop **out)
 		free(loop);
 		return BS_ERR_IO;
 	}
-	loop->now_us = monotonic_us();
+	loop->now_us = loop_clock_us();
 	*out = loop;
 	return 0;
 }
@@ -150,7 +150,7 @@ loop_now_ms(const struct loop *loop)
 void
 loop_update_time(struct loop *loop)
 {
-	loop->now_us = monotonic_us();
+	loop->now_us = loop_clock_us();
 }
 
 void
@@ -426,7 +426,7 @@ loop_run_once(struct loop *loop, int max_wait_ms)
 		timeout = max_wait_ms;
 
 	n = epoll_wait(loop->epfd, events, LOOP_MAX_EVENTS, timeout);
-	loop->now_us = monotonic_us();
+	loop->now_us = loop_clock_us();
 	if (n < 0) {
 		if (errno != EINTR)
 			return BS_ERR_IO;

@@ -65,6 +65,13 @@ void loop_stop(struct loop *loop);
 /* The monotonic time of the current iteration, in microseconds. */
 uint64_t loop_now_us(const struct loop *loop);
 
+/*
+ * A fresh reading of the monotonic clock in microseconds, for
+ * measurements (how long something took); decisions use loop_now_us().
+ * Any thread.
+ */
+uint64_t loop_clock_us(void);
+
 /* loop_now_us() in milliseconds. */
 uint64_t loop_now_ms(const struct loop *loop);
 

@@ -185,10 +185,7 @@ store_migrate(sqlite3 *db, const char *sql_dir, char *err, size_t errlen)
 static double
 now_seconds(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)loop_clock_us() / 1e6;
 }
 
 /* Runs one batch as a transaction; sets every item's status. */

@@ -139,15 +139,6 @@ stream_wall_ms(const struct stream *s)
 	return s->opts.wall_ms != NULL ? s->opts.wall_ms() : system_wall_ms();
 }
 
-static uint64_t
-monotonic_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* ---- chunks ---------------------------------------------------------- */
 
 static struct chunk *
@@ -565,7 +556,7 @@ channel_publish(struct channel *c)
 	channel_publish_round(c);
 	channel_publish_presence(c);
 	/* A measurement, so a fresh clock, not the loop's time. */
-	now = monotonic_now_us();
+	now = loop_clock_us();
 	metric_observe(s->m_publish_delay, now > c->dirty_since_us ?
 	    (double)(now - c->dirty_since_us) / 1e6 : 0);
 }
@@ -589,10 +580,10 @@ channel_timer(struct loop *loop, void *arg)
 	}
 	if (s->turn_spent_us >= STREAM_TURN_BUDGET_US)
 		return 1;
-	start = monotonic_now_us();
+	start = loop_clock_us();
 	c->timer = NULL;
 	channel_publish(c);
-	s->turn_spent_us += monotonic_now_us() - start;
+	s->turn_spent_us += loop_clock_us() - start;
 	return LOOP_TIMER_STOP;
 }
 

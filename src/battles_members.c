@@ -36,16 +36,17 @@ member_add(struct live_battle *lb, int id, enum actor_role role,
 static int
 join_code_ok(const struct live_battle *lb, const char *code)
 {
-	unsigned char diff = strlen(code) != JOIN_CODE_LEN;
+	char upper[JOIN_CODE_LEN];
+	size_t len = strlen(code);
 
+	/* Only the first JOIN_CODE_LEN bytes are looked at; length decides. */
 	for (size_t i = 0; i < JOIN_CODE_LEN; i++) {
-		char c = code[i < strlen(code) ? i : 0];
+		char c = i < len ? code[i] : '\0';
 
-		if (c >= 'a' && c <= 'z')
-			c = (char)(c - 'a' + 'A');
-		diff |= (unsigned char)(c ^ lb->join_code[i]);
+		upper[i] = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
 	}
-	return diff == 0;
+	return len == JOIN_CODE_LEN && token_equal(upper, JOIN_CODE_LEN,
+	    lb->join_code, JOIN_CODE_LEN);
 }
 
 /* A spectator changes no engine state: only a member record. */

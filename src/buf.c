@@ -30,14 +30,6 @@ buf_free(struct buf *b)
 	b->cap = 0;
 }
 
-void
-buf_reset(struct buf *b)
-{
-	b->len = 0;
-	if (b->data != NULL)
-		b->data[0] = '\0';
-}
-
 static int
 buf_reserve(struct buf *b, size_t extra)
 {

@@ -25,9 +25,6 @@ void buf_init(struct buf *b, size_t max);
 /* Frees the contents; the buffer is empty and reusable afterwards. */
 void buf_free(struct buf *b);
 
-/* Empties the buffer but keeps its memory. */
-void buf_reset(struct buf *b);
-
 /*
  * Appends len bytes.  Returns 0, or BS_ERR_TOO_LARGE (and appends nothing)
  * when the result would pass the buffer's max.

@@ -231,15 +231,6 @@ response_set_body(struct response *resp, const char *content_type,
 		response_add_header(resp, "Content-Type", content_type);
 }
 
-struct response *
-response_text(int status, const char *content_type, const char *text)
-{
-	struct response *resp = response_new(status);
-
-	response_set_body(resp, content_type, xstrdup(text), strlen(text));
-	return resp;
-}
-
 static struct response *
 response_json_typed(int status, const char *content_type, json_t *json)
 {
@@ -283,32 +274,6 @@ response_problem(int status, const char *slug, const char *title,
 	obj = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title,
 	    "status", status, "detail", detail);
 	return response_json_typed(status, "application/problem+json", obj);
-}
-
-const char *
-http_status_text(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	}
-	return "Unknown";
 }
 
 static const struct {

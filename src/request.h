@@ -174,10 +174,6 @@ const char *response_header(const struct response *resp, const char *name);
 void response_set_body(struct response *resp, const char *content_type,
     char *body, size_t len);
 
-/* A response whose body is a copy of a C string. */
-struct response *response_text(int status, const char *content_type,
-    const char *text);
-
 /*
  * A JSON response; steals the reference to json.  The body is compact JSON
  * followed by a newline (friendlier to curl users).
@@ -191,9 +187,6 @@ struct response *response_json(int status, json_t *json);
 struct response *response_problem(int status, const char *slug,
     const char *title, const char *detail_fmt, ...)
     __attribute__((format(printf, 4, 5)));
-
-/* The reason phrase of an HTTP status code ("Not Found"). */
-const char *http_status_text(int status);
 
 /* Parses a method name; unknown names give HTTP_OTHER. */
 enum http_method http_method_parse(const char *name);

@@ -1038,12 +1038,6 @@ stream_free(struct stream *s)
 	free(s);
 }
 
-size_t
-stream_subscribers(const struct stream *s)
-{
-	return s->nsubs;
-}
-
 /*
  * Ends a gzip subscriber's stream: an empty final block, then the CRC-32
  * and length of everything it was sent (RFC 1952), so that a client can

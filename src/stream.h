@@ -111,9 +111,6 @@ void stream_free(struct stream *s);
  */
 void stream_drain(struct stream *s);
 
-/* Subscribers open. */
-size_t stream_subscribers(const struct stream *s);
-
 /* ---- channels -------------------------------------------------------- */
 
 /*

@@ -96,12 +96,19 @@ token_hash(const char *token, unsigned char hash[TOKEN_HASH_LEN])
 }
 
 int
+token_equal(const void *a, size_t alen, const void *b, size_t blen)
+{
+	const unsigned char *x = a, *y = b;
+	unsigned char diff = alen != blen;
+
+	for (size_t i = 0; i < alen; i++)
+		diff |= (unsigned char)(x[i] ^ (blen > 0 ? y[i % blen] : 0));
+	return diff == 0;
+}
+
+int
 token_hash_equal(const unsigned char a[TOKEN_HASH_LEN],
     const unsigned char b[TOKEN_HASH_LEN])
 {
-	unsigned char diff = 0;
-
-	for (size_t i = 0; i < TOKEN_HASH_LEN; i++)
-		diff |= a[i] ^ b[i];
-	return diff == 0;
+	return token_equal(a, TOKEN_HASH_LEN, b, TOKEN_HASH_LEN);
 }

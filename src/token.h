@@ -33,6 +33,15 @@ int token_id(char *out, size_t len);
 /* The SHA-256 of a token string. */
 void token_hash(const char *token, unsigned char hash[TOKEN_HASH_LEN]);
 
+/*
+ * Whether a (alen bytes) equals b (blen bytes), in a time that depends on
+ * alen only, not on the contents or on where they differ: for secrets
+ * (tokens, join codes) checked against what a client sent, which goes
+ * as a (its length is the client's own).  The one constant-time compare
+ * of the daemon.
+ */
+int token_equal(const void *a, size_t alen, const void *b, size_t blen);
+
 /* Compares two hashes in constant time; returns whether they are equal. */
 int token_hash_equal(const unsigned char a[TOKEN_HASH_LEN],
     const unsigned char b[TOKEN_HASH_LEN]);

@@ -15,6 +15,7 @@
 #include "api/api.h"
 #include "cidr.h"
 #include "conf.h"
+#include "token.h"
 
 char *
 api_request_token(const struct request *req)
@@ -34,18 +35,6 @@ api_request_token(const struct request *req)
 	return request_query_param(req, "access_token");
 }
 
-/* Compares in time that depends only on the lengths, not the contents. */
-static int
-token_equal(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned char diff = la != lb;
-
-	for (size_t i = 0; i < la; i++)
-		diff |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
-	return diff == 0;
-}
-
 int
 api_is_admin(const struct api_ctx *api, const struct request *req)
 {
@@ -57,7 +46,8 @@ api_is_admin(const struct api_ctx *api, const struct request *req)
 	token = api_request_token(req);
 	if (token == NULL)
 		return 0;
-	ok = token_equal(token, api->admin_token);
+	ok = token_equal(token, strlen(token), api->admin_token,
+	    strlen(api->admin_token));
 	free(token);
 	return ok;
 }

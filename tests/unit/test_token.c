@@ -144,6 +144,20 @@ test_table_follows_active_keys(void **state)
 	ratelimit_free(rl);
 }
 
+/* The one constant-time compare: lengths and contents both count. */
+static void
+test_token_equal(void **state)
+{
+	(void)state;
+	assert_true(token_equal("abc", 3, "abc", 3));
+	assert_false(token_equal("abc", 3, "abd", 3));
+	assert_false(token_equal("abc", 3, "abcd", 4));
+	assert_false(token_equal("abcd", 4, "abc", 3));
+	assert_false(token_equal("", 0, "abc", 3));
+	assert_false(token_equal("abc", 3, "", 0));
+	assert_true(token_equal("", 0, "", 0));
+}
+
 int
 main(void)
 {
@@ -151,6 +165,7 @@ main(void)
 		cmocka_unit_test(test_tokens_are_random_base64url),
 		cmocka_unit_test(test_codes_avoid_look_alikes),
 		cmocka_unit_test(test_hash_is_sha256),
+		cmocka_unit_test(test_token_equal),
 		cmocka_unit_test(test_bucket_allows_burst_then_refills),
 		cmocka_unit_test(test_table_stays_bounded),
 		cmocka_unit_test(test_table_follows_active_keys),

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "name.h"
 
 static const char *const action_names[ACTION_COUNT] = {
 	[ACTION_JOIN] = "join",
@@ -42,13 +43,13 @@ action_name(enum action_kind kind)
 int
 action_from_name(const char *name, enum action_kind *out)
 {
-	for (int i = 0; i < ACTION_COUNT; i++) {
-		if (strcmp(action_names[i], name) == 0) {
-			*out = (enum action_kind)i;
-			return 0;
-		}
-	}
-	return BS_ERR_INVALID;
+	int i = name_index(name, &action_names[0], ACTION_COUNT,
+	    sizeof(action_names[0]));
+
+	if (i < 0)
+		return BS_ERR_INVALID;
+	*out = (enum action_kind)i;
+	return 0;
 }
 
 void

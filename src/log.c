@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "name.h"
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
@@ -27,14 +28,13 @@ log_set_level(enum log_level level)
 int
 log_parse_level(const char *name, enum log_level *out)
 {
-	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]);
-	    i++) {
-		if (strcmp(name, level_names[i]) == 0) {
-			*out = (enum log_level)i;
-			return 0;
-		}
-	}
-	return BS_ERR_INVALID;
+	int i = name_index(name, &level_names[0], sizeof(level_names) /
+	    sizeof(level_names[0]), sizeof(level_names[0]));
+
+	if (i < 0)
+		return BS_ERR_INVALID;
+	*out = (enum log_level)i;
+	return 0;
 }
 
 int

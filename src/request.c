@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "name.h"
 #include "buf.h"
 #include "route.h"
 #include "stream.h"
@@ -288,11 +289,10 @@ static const struct {
 enum http_method
 http_method_parse(const char *name)
 {
-	for (size_t i = 0; i < sizeof(method_names) / sizeof(method_names[0]);
-	    i++)
-		if (strcmp(name, method_names[i].name) == 0)
-			return method_names[i].method;
-	return HTTP_OTHER;
+	int i = name_index(name, &method_names[0].name, sizeof(method_names) /
+	    sizeof(method_names[0]), sizeof(method_names[0]));
+
+	return i < 0 ? HTTP_OTHER : method_names[i].method;
 }
 
 void

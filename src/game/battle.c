@@ -13,6 +13,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "name.h"
 #include "game/field.h"
 #include "game/state.h"
 
@@ -39,15 +40,13 @@ station_name(enum station station)
 int
 station_from_name(const char *name, enum station *out)
 {
-	int i;
+	int i = name_index(name, &station_names[0], STATION_COUNT,
+	    sizeof(station_names[0]));
 
-	for (i = 0; i < STATION_COUNT; i++) {
-		if (strcmp(name, station_names[i]) == 0) {
-			*out = (enum station)i;
-			return 0;
-		}
-	}
-	return BS_ERR_INVALID;
+	if (i < 0)
+		return BS_ERR_INVALID;
+	*out = (enum station)i;
+	return 0;
 }
 
 const char *

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "name.h"
 #include "game/ship.h"
 
 static const struct class_template class_templates[CLASS_COUNT] = {
@@ -69,43 +70,37 @@ ship_weapon_template(enum weapon_type type)
 int
 ship_class_from_name(const char *name, enum ship_class *out)
 {
-	int i;
+	int i = name_index(name, &class_templates[0].name, CLASS_COUNT,
+	    sizeof(class_templates[0]));
 
-	for (i = 0; i < CLASS_COUNT; i++) {
-		if (strcmp(name, class_templates[i].name) == 0) {
-			*out = (enum ship_class)i;
-			return 0;
-		}
-	}
-	return BS_ERR_INVALID;
+	if (i < 0)
+		return BS_ERR_INVALID;
+	*out = (enum ship_class)i;
+	return 0;
 }
 
 int
 ship_weapon_from_name(const char *name, enum weapon_type *out)
 {
-	int i;
+	int i = name_index(name, &weapon_templates[0].name, WEAPON_COUNT,
+	    sizeof(weapon_templates[0]));
 
-	for (i = 0; i < WEAPON_COUNT; i++) {
-		if (strcmp(name, weapon_templates[i].name) == 0) {
-			*out = (enum weapon_type)i;
-			return 0;
-		}
-	}
-	return BS_ERR_INVALID;
+	if (i < 0)
+		return BS_ERR_INVALID;
+	*out = (enum weapon_type)i;
+	return 0;
 }
 
 int
 ship_system_from_name(const char *name, enum system *out)
 {
-	int i;
+	int i = name_index(name, &system_names[0], SYSTEM_HULL + 1,
+	    sizeof(system_names[0]));
 
-	for (i = 0; i <= SYSTEM_HULL; i++) {
-		if (strcmp(name, system_names[i]) == 0) {
-			*out = (enum system)i;
-			return 0;
-		}
-	}
-	return BS_ERR_INVALID;
+	if (i < 0)
+		return BS_ERR_INVALID;
+	*out = (enum system)i;
+	return 0;
 }
 
 const char *

@@ -40,15 +40,6 @@ struct pending_write {
 	json_t *result;
 };
 
-static uint64_t
-monotonic_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* ---- the commit ------------------------------------------------------------ */
 
 /* The private "accepted" event of one order, as its 202 answer says it. */
@@ -248,7 +239,7 @@ battle_change_apply(struct live_battle *lb, struct battle_change *c,
 	c->before = battle_phase(lb->working);
 	c->log = json_array();
 	c->result = NULL;
-	t0 = monotonic_us();
+	t0 = loop_clock_us();
 	rv = action_apply(lb->working, kind, who, body, c->log, why,
 	    &c->result);
 	if (rv != 0) {
@@ -257,9 +248,9 @@ battle_change_apply(struct live_battle *lb, struct battle_change *c,
 		return rv;
 	}
 	/* A measurement, so a fresh clock, not the loop's time. */
-	if (kind == ACTION_RESOLVE && lb->reg->m_resolve != NULL)
+	if (kind == ACTION_RESOLVE)
 		metric_observe(lb->reg->m_resolve,
-		    (double)(monotonic_us() - t0) / 1e6);
+		    (double)(loop_clock_us() - t0) / 1e6);
 	return 0;
 }
 

@@ -174,8 +174,7 @@ static const struct http2_io h2_socket_io = {
 static void
 h2_metrics_conns(struct http2 *h2)
 {
-	if (h2->conns_open != NULL)
-		metric_series_set(h2->conns_open, (double)h2->nconns);
+	metric_series_set(h2->conns_open, (double)h2->nconns);
 }
 
 static void
@@ -478,8 +477,7 @@ h2_conn_new(struct http2 *h2, int fd, const struct sockaddr *addr)
 		h2->conns->prev = c;
 	h2->conns = c;
 	h2->nconns++;
-	if (h2->conns_total != NULL)
-		metric_series_add(h2->conns_total, 1);
+	metric_series_add(h2->conns_total, 1);
 	h2_metrics_conns(h2);
 	return c;
 }
@@ -590,6 +588,7 @@ http2_new(struct http2 **out, struct loop *loop, struct router *router,
 {
 	struct http2 *h2 = xcalloc(1, sizeof(*h2));
 	nghttp2_session_callbacks *cb;
+	const char *labels[] = { "http2" };
 
 	h2->loop = loop;
 	h2->router = router;
@@ -603,23 +602,14 @@ http2_new(struct http2 **out, struct loop *loop, struct router *router,
 	nghttp2_option_set_max_settings(h2->option, 32);
 	nghttp2_option_set_stream_reset_rate_limit(h2->option, H2_RESET_BURST,
 	    H2_RESET_RATE);
-	if (opts->conns_open != NULL) {
-		const char *labels[] = { "http2" };
-
-		h2->conns_open = metric_series(opts->conns_open, labels);
-		h2->conns_total = metric_series(opts->conns_total, labels);
-		metric_series_set(h2->conns_open, 0);
-		metric_series_add(h2->conns_total, 0);
-	}
-	if (opts->streams_open != NULL) {
-		const char *labels[] = { "http2" };
-
-		h2->streams_open = metric_series(opts->streams_open, labels);
-		h2->streams_total = metric_series(opts->streams_total,
-		    labels);
-		metric_series_set(h2->streams_open, 0);
-		metric_series_add(h2->streams_total, 0);
-	}
+	h2->conns_open = metric_series(opts->conns_open, labels);
+	h2->conns_total = metric_series(opts->conns_total, labels);
+	metric_series_set(h2->conns_open, 0);
+	metric_series_add(h2->conns_total, 0);
+	h2->streams_open = metric_series(opts->streams_open, labels);
+	h2->streams_total = metric_series(opts->streams_total, labels);
+	metric_series_set(h2->streams_open, 0);
+	metric_series_add(h2->streams_total, 0);
 	*out = h2;
 	return 0;
 }

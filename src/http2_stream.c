@@ -36,8 +36,7 @@ static const struct request_transport h2_transport = {
 static void
 h2_metrics_streams(struct http2 *h2)
 {
-	if (h2->streams_open != NULL)
-		metric_series_set(h2->streams_open, (double)h2->nstreams);
+	metric_series_set(h2->streams_open, (double)h2->nstreams);
 }
 
 struct h2_stream *
@@ -58,8 +57,7 @@ h2_stream_new(struct h2_conn *c, int32_t id)
 	c->streams = st;
 	c->nstreams++;
 	h2->nstreams++;
-	if (h2->streams_total != NULL)
-		metric_series_add(h2->streams_total, 1);
+	metric_series_add(h2->streams_total, 1);
 	h2_metrics_streams(h2);
 	return st;
 }

@@ -280,15 +280,13 @@ store_drain_done(struct loop *loop, void *arg)
 	for (size_t i = 0; i < nfig; i++) {
 		store->batches++;
 		store->items += sizes[i];
-		if (store->m_batch_size != NULL) {
-			metric_observe(store->m_batch_size, (double)sizes[i]);
-			metric_observe(store->m_commit_seconds, secs[i]);
-		}
+		metric_observe(store->m_batch_size, (double)sizes[i]);
+		metric_observe(store->m_commit_seconds, secs[i]);
 	}
 	for (; done != NULL; done = next) {
 		next = done->next;
 		store->pending--;
-		if (done->status != 0 && store->m_failures != NULL)
+		if (done->status != 0)
 			metric_add(store->m_failures, 1);
 		done->done(done->arg, done->status);
 		free(done);

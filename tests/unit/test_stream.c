@@ -126,6 +126,15 @@ static const struct subscriber_transport sink_ops = {
 	.close = sink_close,
 };
 
+/* A new subscriber of c (subscriber_new()'s arguments) read by sink k. */
+static void
+watch(struct sink *k, struct channel *c, enum viewer viewer, int member,
+    int gzip, const char *last_event_id)
+{
+	k->sub = subscriber_new(c, viewer, member, gzip, last_event_id);
+	subscriber_attach(k->sub, &sink_ops, k);
+}
+
 /* A stopped wall clock: two streams' bytes can be compared. */
 static int64_t
 fake_wall_ms(void)
@@ -220,8 +229,7 @@ test_snapshot_deltas_and_resume(void **state)
 	assert_int_equal(loop_new(&loop), 0);
 	s = stream_new(loop, NULL, &opts);
 	c = fake_channel(s, &f);
-	a.sub = subscriber_new(c, VIEWER_CREW, 1, 0, NULL);
-	subscriber_attach(a.sub, &sink_ops, &a);
+	watch(&a, c, VIEWER_CREW, 1, 0, NULL);
 	for (int i = 0; i < 3; i++)
 		change(loop, c, &f);
 	doc = replay_text(a.bytes, &snaps, last);
@@ -240,8 +248,7 @@ test_snapshot_deltas_and_resume(void **state)
 	/* b resumes from a's last id after two more changes: a replay. */
 	for (int i = 0; i < 2; i++)
 		change(loop, c, &f);
-	b.sub = subscriber_new(c, VIEWER_CREW, 2, 0, last);
-	subscriber_attach(b.sub, &sink_ops, &b);
+	watch(&b, c, VIEWER_CREW, 2, 0, last);
 	assert_null(strstr(b.bytes, "snapshot"));
 	assert_non_null(strstr(b.bytes, "event: delta"));
 	subscriber_free(b.sub);
@@ -252,8 +259,7 @@ test_snapshot_deltas_and_resume(void **state)
 		change(loop, c, &f);
 	memset(&b, 0, sizeof(b));
 	b.reading = 1;
-	b.sub = subscriber_new(c, VIEWER_CREW, 2, 0, last);
-	subscriber_attach(b.sub, &sink_ops, &b);
+	watch(&b, c, VIEWER_CREW, 2, 0, last);
 	doc = replay_text(b.bytes, &snaps, last);
 	assert_int_equal(snaps, 1);
 	json_decref(want);
@@ -283,8 +289,7 @@ test_slow_reader_is_dropped(void **state)
 	assert_int_equal(loop_new(&loop), 0);
 	s = stream_new(loop, NULL, &opts);
 	c = fake_channel(s, &f);
-	slow.sub = subscriber_new(c, VIEWER_SPECTATOR, -1, 0, NULL);
-	subscriber_attach(slow.sub, &sink_ops, &slow);
+	watch(&slow, c, VIEWER_SPECTATOR, -1, 0, NULL);
 	/* Each change queues a 2 KB log entry: 64 KB is passed quickly. */
 	for (int i = 0; i < 200 && slow.closes == 0; i++) {
 		json_t *log = json_pack("[{s:s}]", "text", f.pad);
@@ -324,10 +329,8 @@ test_gzip_inflates_to_plain_and_private_events(void **state)
 	assert_int_equal(loop_new(&loop), 0);
 	s = stream_new(loop, NULL, &opts);
 	c = fake_channel(s, &f);
-	plain.sub = subscriber_new(c, VIEWER_GM, 0, 0, NULL);
-	subscriber_attach(plain.sub, &sink_ops, &plain);
-	gz.sub = subscriber_new(c, VIEWER_GM, 0, 1, NULL);
-	subscriber_attach(gz.sub, &sink_ops, &gz);
+	watch(&plain, c, VIEWER_GM, 0, 0, NULL);
+	watch(&gz, c, VIEWER_GM, 0, 1, NULL);
 	for (int i = 0; i < 5; i++)
 		change(loop, c, &f);
 	data = json_pack("{s:i}", "round", 1);
@@ -401,10 +404,8 @@ test_gzip_shared_late_join_replay_and_drain(void **state)
 	assert_int_equal(loop_new(&loop), 0);
 	s = stream_new(loop, NULL, &opts);
 	c = fake_channel(s, &f);
-	early.sub = subscriber_new(c, VIEWER_CREW, 1, 1, NULL);
-	subscriber_attach(early.sub, &sink_ops, &early);
-	plain.sub = subscriber_new(c, VIEWER_CREW, 2, 0, NULL);
-	subscriber_attach(plain.sub, &sink_ops, &plain);
+	watch(&early, c, VIEWER_CREW, 1, 1, NULL);
+	watch(&plain, c, VIEWER_CREW, 2, 0, NULL);
 	for (int i = 0; i < 3; i++)
 		change(loop, c, &f);
 	/* The last id so far, to resume from: one change ago. */
@@ -412,10 +413,8 @@ test_gzip_shared_late_join_replay_and_drain(void **state)
 		sscanf(id, "\nid: %63s", first_id);
 	assert_true(first_id[0] != '\0');
 	change(loop, c, &f);
-	late.sub = subscriber_new(c, VIEWER_CREW, 3, 1, NULL);
-	subscriber_attach(late.sub, &sink_ops, &late);
-	resumed.sub = subscriber_new(c, VIEWER_CREW, 4, 1, first_id);
-	subscriber_attach(resumed.sub, &sink_ops, &resumed);
+	watch(&late, c, VIEWER_CREW, 3, 1, NULL);
+	watch(&resumed, c, VIEWER_CREW, 4, 1, first_id);
 	for (int i = 0; i < 2; i++)
 		change(loop, c, &f);
 	stream_drain(s);
@@ -488,8 +487,7 @@ test_first_change_at_once_then_coalesced(void **state)
 	assert_int_equal(loop_new(&loop), 0);
 	s = stream_new(loop, NULL, &slow);
 	c = fake_channel(s, &f);
-	a.sub = subscriber_new(c, VIEWER_CREW, 1, 0, NULL);
-	subscriber_attach(a.sub, &sink_ops, &a);
+	watch(&a, c, VIEWER_CREW, 1, 0, NULL);
 	/* The subscriber's own presence publish, then a quiet window. */
 	for (int i = 0; i < 300 && count(a.bytes, "event: presence") < 2; i++)
 		loop_run_once(loop, 10);
@@ -548,14 +546,11 @@ test_tracked_source(void **state)
 	s = stream_new(loop, NULL, &opts);
 	memset(f.pad, 'p', sizeof(f.pad) - 1);
 	c = channel_new(s, "b1", 7, &src);
-	a.sub = subscriber_new(c, VIEWER_CREW, 1, 0, NULL);
-	subscriber_attach(a.sub, &sink_ops, &a);
+	watch(&a, c, VIEWER_CREW, 1, 0, NULL);
 	for (int i = 0; i < 3; i++)
 		change(loop, c, &f);
-	b.sub = subscriber_new(c, VIEWER_CREW, 2, 0, NULL);
-	subscriber_attach(b.sub, &sink_ops, &b);
-	gm.sub = subscriber_new(c, VIEWER_GM, 0, 0, NULL);
-	subscriber_attach(gm.sub, &sink_ops, &gm);
+	watch(&b, c, VIEWER_CREW, 2, 0, NULL);
+	watch(&gm, c, VIEWER_GM, 0, 0, NULL);
 	for (int i = 0; i < 2; i++)
 		change(loop, c, &f);
 

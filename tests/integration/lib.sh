@@ -145,6 +145,15 @@ wait_exit() {
 	wait "$1" || EXIT_STATUS=$?
 }
 
+# tcp_clients_ge N PORT: whether N or more loopback TCP connections to
+# PORT are established, as the kernel sees them (/proc/net/tcp): the
+# client's side is, even before the server has accepted.
+tcp_clients_ge() {
+	[ "$(awk -v p="$(printf '%04X' "$2")" '
+	    $4 == "01" && substr($3, length($3) - 3) == p { n++ }
+	    END { print n + 0 }' /proc/net/tcp)" -ge "$1" ]
+}
+
 # --- the daemon -------------------------------------------------------
 
 # What start_daemon passes unless the test changes these first.  An empty

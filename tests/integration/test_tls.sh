@@ -135,6 +135,17 @@ wait_for "$TMP/h1s.out" '^:hb' "a heartbeat on the TLS + HTTP/1.1 stream"
 printf '\026garbage, not a ClientHello\r\n' |
     "$CURL" -sS --max-time 5 telnet://127.0.0.1:"$DAEMON_PORT" \
     >"$TMP/garbage.out" 2>&1 || true
+# handshakes N FILE: scrapes /metrics into FILE; whether N handshakes are
+# in progress (sets v).
+handshakes() {
+	scrape "$2"
+	v=$(metric_sum "$2" broadside_tls_connections_open 'protocol="handshake"')
+	[ "$v" = "$1" ]
+}
+# (The garbage's connection is closed first, so that the one counted
+# next is the stalled handshake.)
+wait_until 5 "the garbage's connection to be closed" handshakes 0 "$TMP/m0" ||
+    fail "a garbage handshake is still counted: handshake gauge '$v'"
 # A client that starts a handshake and never finishes it: it holds its
 # socket open for 6 s (the sleep); --sniff-timeout (2 s) must end its
 # handshake.
@@ -143,13 +154,6 @@ printf '\026garbage, not a ClientHello\r\n' |
     >"$TMP/stall.out" 2>&1 &
 STALL_PID=$!
 track_client "$STALL_PID"
-# handshakes N FILE: scrapes /metrics into FILE; whether N handshakes are
-# in progress (sets v).
-handshakes() {
-	scrape "$2"
-	v=$(metric_sum "$2" broadside_tls_connections_open 'protocol="handshake"')
-	[ "$v" = "$1" ]
-}
 wait_until 5 "the stalled handshake to be counted" handshakes 1 "$TMP/m1" ||
     fail "a stalled handshake is not counted: handshake gauge '$v'"
 tls GET "$S_URL/healthz"

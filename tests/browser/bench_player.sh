@@ -6,20 +6,9 @@
 # (www/player/, under 60 KB), also counted with index.html and the shared
 # library www/js/.  Records them (benchlib.sh); prints a warning for a
 # figure over its bound.
-set -eu
-. "$(dirname "$0")/../bench/benchlib.sh"
+. "$(dirname "$0")/../integration/lib.sh"
+. "$BS_SRCDIR/tests/bench/benchlib.sh"
 SRC=$BS_SRCDIR
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/broadside-benchplayer.XXXXXX")
-PID=
-trap '[ -z "$PID" ] || kill $PID 2>/dev/null; rm -rf "$TMP"' EXIT
-
-# lib.sh's helpers are for tests; browserlib.sh needs note, fail, need_tool,
-# track_client and wait_exit.
-note() { printf 'bench_player: %s\n' "$*"; }
-fail() { printf 'bench_player: FAIL: %s\n' "$*" >&2; exit 1; }
-need_tool() { command -v "$2" >/dev/null 2>&1 || fail "$1 not found: install $3"; }
-track_client() { :; }
-wait_exit() { EXIT_STATUS=0; wait "$1" || EXIT_STATUS=$?; }
 . "$SRC/tests/browser/browserlib.sh"
 browser_setup
 
@@ -27,15 +16,8 @@ bytes() { cat "$@" | wc -c | tr -d ' '; }
 own=$(bytes "$SRC"/www/player/*.js "$SRC"/www/player/*.css)
 all=$(bytes "$SRC"/www/player/*.js "$SRC"/www/player/*.css "$SRC"/www/index.html "$SRC"/www/js/*.js)
 
-"$BS_BUILDDIR/src/broadsided" --listen 127.0.0.1:0 --db "$TMP/b.db" \
-    --sql-dir "$SRC/sql" --www "$SRC/www" --drain-delay 0 \
-    ${BS_FLAGS:-} 2>"$TMP/log" &
-PID=$!
-i=0
-until grep -q 'listening on' "$TMP/log"; do
-	i=$((i + 1)); [ $i -lt 100 ] || fail "no daemon"; sleep 0.1
-done
-URL=$(sed -n 's,^.*listening on \(http://[^ ]*\).*$,\1,p' "$TMP/log")
+start_daemon --drain-delay 0 ${BS_FLAGS:-}
+URL=$BASE_URL
 NODE_PATH=$BROWSER_NODE_MODULES node "$SRC/tests/browser/bench_player.mjs" "$URL" >"$TMP/out"
 cat "$TMP/out"
 bench_json_figure "$TMP/out" .delta_p50_ms player.delta_p50_ms ms lower timing
@@ -49,6 +31,4 @@ first=$(grep '^{' "$TMP/out" | jq -r .first_render_ms)
 ! over "$p99" 2 || echo "bench_player: WARNING: delta p99 $p99 ms is over 2 ms" >&2
 ! over "$first" 300 || echo "bench_player: WARNING: first render $first ms is over 300 ms" >&2
 ! over "$own" 61440 || echo "bench_player: WARNING: the console's JS + CSS is $own bytes, over 60 KB" >&2
-kill $PID
-wait $PID 2>/dev/null || true
-PID=
+stop_daemon

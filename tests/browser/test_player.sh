@@ -66,9 +66,6 @@ note "screenshots in $SHOTS ($(ls "$SHOTS" | wc -l) files), $(( $(date +%s) - st
 # The restarted daemon is not our child: stop it by hand.
 if [ -n "$DAEMON_PID" ]; then
 	kill -TERM "$DAEMON_PID"
-	deadline=$(( $(date +%s) + 15 ))
-	while proc_alive "$DAEMON_PID"; do
-		[ "$(date +%s)" -lt "$deadline" ] || fail "the restarted daemon did not stop within 15 s"
-		sleep 0.1
-	done
+	wait_until 15 "the restarted daemon to stop" proc_gone "$DAEMON_PID" ||
+	    fail "the restarted daemon did not stop within 15 s"
 fi

@@ -95,21 +95,63 @@ proc_alive() {
 	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
 }
 
+# wait_until SECONDS WHAT COMMAND [ARGS...]: runs COMMAND until it
+# succeeds, for SECONDS (whole seconds) at most, and returns 0 as soon as
+# it does.  Past the time, it says what it waited for ("timed out after
+# 10 s waiting for WHAT") and returns 1, so that the caller's `|| fail
+# "..."` (or set -e) ends the test.  COMMAND runs in this shell: it may be
+# a function that sets variables, or that calls fail to give up early (a
+# process it waits on has died).  The first checks come 0.01 s, 0.02 s and
+# 0.05 s apart, since most conditions hold within milliseconds; then
+# every 0.1 s.  (local: dash and bash have it, and a COMMAND may itself
+# wait, as wait_exit does.)
+wait_until() {
+	local limit what deadline pause
+	limit=$1 what=$2
+	shift 2
+	deadline=$(( $(date +%s%3N) + limit * 1000 ))
+	pause=0.01
+	until "$@"; do
+		if [ "$(date +%s%3N)" -ge "$deadline" ]; then
+			printf '%s: timed out after %s s waiting for %s\n' \
+			    "$TEST_NAME" "$limit" "$what" >&2
+			return 1
+		fi
+		sleep "$pause"
+		case $pause in
+		0.01) pause=0.02 ;;
+		0.02) pause=0.05 ;;
+		*) pause=0.1 ;;
+		esac
+	done
+}
+
+# proc_gone PID: whether the process has exited (the negation of
+# proc_alive, for wait_until).
+proc_gone() {
+	! proc_alive "$1"
+}
+
 # wait_exit PID SECONDS: waits for a child to exit, at most SECONDS; sets
 # EXIT_STATUS (124 if it was still running and has been killed).
 wait_exit() {
-	deadline=$(( $(date +%s) + $2 ))
-	while proc_alive "$1"; do
-		if [ "$(date +%s)" -ge "$deadline" ]; then
-			kill -KILL "$1" 2>/dev/null || true
-			wait "$1" 2>/dev/null || true
-			EXIT_STATUS=124
-			return 0
-		fi
-		sleep 0.1
-	done
+	if ! wait_until "$2" "process $1 to exit" proc_gone "$1"; then
+		kill -KILL "$1" 2>/dev/null || true
+		wait "$1" 2>/dev/null || true
+		EXIT_STATUS=124
+		return 0
+	fi
 	EXIT_STATUS=0
 	wait "$1" || EXIT_STATUS=$?
+}
+
+# tcp_clients_ge N PORT: whether N or more loopback TCP connections to
+# PORT are established, as the kernel sees them (/proc/net/tcp): the
+# client's side is, even before the server has accepted.
+tcp_clients_ge() {
+	[ "$(awk -v p="$(printf '%04X' "$2")" '
+	    $4 == "01" && substr($3, length($3) - 3) == p { n++ }
+	    END { print n + 0 }' /proc/net/tcp)" -ge "$1" ]
 }
 
 # --- the daemon -------------------------------------------------------
@@ -140,25 +182,28 @@ start_daemon() {
 	    2>"$DAEMON_LOG" &
 	DAEMON_PID=$!
 	DAEMON_PIDS="$DAEMON_PIDS $DAEMON_PID"
-	deadline=$(( $(date +%s) + 10 ))
 	BASE_URL=
-	while :; do
-		BASE_URL=$(sed -n \
-		    's,^.*listening on \(http://[^ ]*[0-9]\).*$,\1,p' \
-		    "$DAEMON_LOG" | head -n 1)
-		[ -z "$BASE_URL" ] || break
-		if ! proc_alive "$DAEMON_PID"; then
-			wait_exit "$DAEMON_PID" 1
-			fail "daemon exited with status $EXIT_STATUS at start-up: $*"
-		fi
-		[ "$(date +%s)" -lt "$deadline" ] ||
-		    fail "no 'listening on' line within 10 s: $*"
-		sleep 0.05
-	done
+	wait_until 10 "the daemon's 'listening on' line" daemon_listening "$@" ||
+	    fail "no 'listening on' line within 10 s: $*"
 	DAEMON_PORT=${BASE_URL##*:}
 	case $DAEMON_PORT in
 	''|*[!0-9]*|0) fail "bad port in the 'listening on' line: $BASE_URL" ;;
 	esac
+}
+
+# daemon_listening ARGS...: sets BASE_URL from the daemon's "listening on"
+# line and succeeds once there is one; fails the test if the daemon has
+# exited (ARGS: its command line, for the message).
+daemon_listening() {
+	BASE_URL=$(sed -n 's,^.*listening on \(http://[^ ]*[0-9]\).*$,\1,p' \
+	    "$DAEMON_LOG" | head -n 1)
+	[ -z "$BASE_URL" ] || return 0
+	if ! proc_alive "$DAEMON_PID"; then
+		EXIT_STATUS=0
+		wait "$DAEMON_PID" || EXIT_STATUS=$?
+		fail "daemon exited with status $EXIT_STATUS at start-up: $*"
+	fi
+	return 1
 }
 
 # stop_daemon [SIGNAL [SECONDS]]: sends SIGNAL (TERM) to the daemon, waits
@@ -368,14 +413,14 @@ sse_events() {
 	awk -v want="$2" '/^event: /{ev=substr($0, 8)} /^data: /{ if (ev == want) print substr($0, 7) } /^$/{ev=""}' "$1"
 }
 
+# sse_count FILE NAME N: whether FILE holds N NAME events or more.
+sse_count() {
+	[ "$(sse_events "$1" "$2" | wc -l)" -ge "$3" ]
+}
+
 # sse_wait FILE NAME N: waits (10 s at most) until FILE holds N NAME
 # events.
 sse_wait() {
-	n=0
-	until [ "$(sse_events "$1" "$2" | wc -l)" -ge "$3" ]; do
-		n=$((n + 1))
-		[ $n -lt 200 ] ||
-		    fail "fewer than $3 $2 events in 10 s: $(tail -c 800 "$1")"
-		sleep 0.05
-	done
+	wait_until 10 "$3 $2 events" sse_count "$1" "$2" "$3" ||
+	    fail "fewer than $3 $2 events in 10 s: $(tail -c 800 "$1")"
 }

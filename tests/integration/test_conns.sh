@@ -25,20 +25,32 @@ start_daemon
 conns_pid=$!
 track_client "$conns_pid"
 
-# While the client holds its connections, /metrics counts them.
-deadline=$(( $(date +%s) + 25 ))
-while ! grep -q '^holding' "$TMP/conns.out"; do
+# conns_holding WHAT: whether conns holds its connections (its "holding"
+# line); fails the test if it has exited without (WHAT says which run).
+conns_holding() {
+	grep -q '^holding' "$TMP/conns.out" && return 0
 	if ! proc_alive "$conns_pid"; then
 		cat "$TMP/conns.out" "$TMP/conns.err" >&2
-		fail "conns exited before holding its connections"
+		fail "$1: conns exited before holding its connections"
 	fi
-	if [ "$(date +%s)" -ge "$deadline" ]; then
-		kill "$conns_pid" 2>/dev/null || true
-		cat "$TMP/conns.out" "$TMP/conns.err" >&2
-		fail "conns did not finish its rounds within 25 s"
-	fi
-	sleep 0.1
-done
+	return 1
+}
+
+# open_at_most N FILE: scrapes /metrics into FILE; whether at most N
+# HTTP/1.1 connections are open (sets open).
+open_at_most() {
+	scrape "$2"
+	open=$(metric_sum "$2" broadside_connections_open 'protocol="http1"')
+	num_ge "$1" "$open"
+}
+
+# While the client holds its connections, /metrics counts them.
+if ! wait_until 25 "conns to hold $N connections" \
+    conns_holding "$N connections"; then
+	kill "$conns_pid" 2>/dev/null || true
+	cat "$TMP/conns.out" "$TMP/conns.err" >&2
+	fail "conns did not finish its rounds within 25 s"
+fi
 scrape "$TMP/held"
 open=$(metric_sum "$TMP/held" broadside_connections_open 'protocol="http1"')
 note "connections open while held: $open"
@@ -56,15 +68,8 @@ fi
 # daemon notices the closes on its next loop turns).
 http GET "$BASE_URL/healthz"
 expect_status 200 "GET /healthz after $N connections"
-deadline=$(( $(date +%s) + 5 ))
-while :; do
-	scrape "$TMP/after"
-	open=$(metric_sum "$TMP/after" broadside_connections_open 'protocol="http1"')
-	num_ge 5 "$open" && break
-	[ "$(date +%s)" -lt "$deadline" ] ||
-	    fail "broadside_connections_open{protocol=\"http1\"} still $open 5 s after conns closed its connections"
-	sleep 0.2
-done
+wait_until 5 "the connections to close" open_at_most 5 "$TMP/after" ||
+    fail "broadside_connections_open{protocol=\"http1\"} still $open 5 s after conns closed its connections"
 total=$(metric_sum "$TMP/after" broadside_connections_total 'protocol="http1"')
 num_ge "$total" "$N" ||
     fail "broadside_connections_total{protocol=\"http1\"} is '$total' after $N connections"
@@ -78,6 +83,12 @@ stop_daemon
 # --per-ip-connections and --max-connections: past the cap, a new
 # connection is closed, with a 503 problem (busy) at best; once the held
 # ones close, the next is served.
+# healthz_ok: whether GET /healthz is answered 200 (sets STATUS).
+healthz_ok() {
+	http GET "$BASE_URL/healthz"
+	[ "$STATUS" = 200 ]
+}
+
 for opt in --per-ip-connections --max-connections; do
 	start_daemon "$opt" 3
 	: >"$TMP/conns.out"
@@ -85,14 +96,10 @@ for opt in --per-ip-connections --max-connections; do
 	    --hold 2 >"$TMP/conns.out" 2>"$TMP/conns.err" &
 	conns_pid=$!
 	track_client "$conns_pid"
-	deadline=$(( $(date +%s) + 10 ))
-	until grep -q '^holding' "$TMP/conns.out"; do
-		proc_alive "$conns_pid" && [ "$(date +%s)" -lt "$deadline" ] || {
-			cat "$TMP/conns.out" "$TMP/conns.err" >&2
-			fail "$opt 3: conns did not hold 3 connections"
-		}
-		sleep 0.1
-	done
+	wait_until 10 "conns to hold 3 connections" conns_holding "$opt 3" || {
+		cat "$TMP/conns.out" "$TMP/conns.err" >&2
+		fail "$opt 3: conns did not hold 3 connections"
+	}
 	http GET "$BASE_URL/healthz" --max-time 5
 	case $STATUS in
 	000) ;;
@@ -101,14 +108,8 @@ for opt in --per-ip-connections --max-connections; do
 	esac
 	wait_exit "$conns_pid" 10
 	[ "$EXIT_STATUS" -eq 0 ] || fail "$opt 3: conns exited with status $EXIT_STATUS"
-	deadline=$(( $(date +%s) + 5 ))
-	while :; do
-		http GET "$BASE_URL/healthz"
-		[ "$STATUS" = 200 ] && break
-		[ "$(date +%s)" -lt "$deadline" ] ||
-		    fail "$opt 3: status $STATUS 5 s after the held connections closed"
-		sleep 0.1
-	done
+	wait_until 5 "GET /healthz to be served again" healthz_ok ||
+	    fail "$opt 3: status $STATUS 5 s after the held connections closed"
 	stop_daemon
 done
 
@@ -118,23 +119,12 @@ start_daemon --idle-timeout 1
     --hold 6 >"$TMP/conns.out" 2>"$TMP/conns.err" &
 conns_pid=$!
 track_client "$conns_pid"
-deadline=$(( $(date +%s) + 10 ))
-until grep -q '^holding' "$TMP/conns.out"; do
-	proc_alive "$conns_pid" && [ "$(date +%s)" -lt "$deadline" ] || {
-		cat "$TMP/conns.out" "$TMP/conns.err" >&2
-		fail "--idle-timeout 1: conns did not hold 5 connections"
-	}
-	sleep 0.1
-done
-deadline=$(( $(date +%s) + 5 ))
-while :; do
-	scrape "$TMP/idle"
-	open=$(metric_sum "$TMP/idle" broadside_connections_open 'protocol="http1"')
-	num_ge 1 "$open" && break
-	[ "$(date +%s)" -lt "$deadline" ] ||
-	    fail "--idle-timeout 1: $open connections still open after 5 s idle"
-	sleep 0.2
-done
+wait_until 10 "conns to hold 5 connections" conns_holding "--idle-timeout 1" || {
+	cat "$TMP/conns.out" "$TMP/conns.err" >&2
+	fail "--idle-timeout 1: conns did not hold 5 connections"
+}
+wait_until 5 "the idle connections to close" open_at_most 1 "$TMP/idle" ||
+    fail "--idle-timeout 1: $open connections still open after 5 s idle"
 kill "$conns_pid" 2>/dev/null || true
 wait_exit "$conns_pid" 5
 stop_daemon

@@ -26,6 +26,25 @@ state_hash() {
 	sed -n 's/.*"state_hash":"\([0-9a-f]*\)".*/\1/p' "$TMP/body"
 }
 
+# hash_settled: whether the committed state has held still for 0.2 s
+# (its hash, read at each call, is in HASH).  A paused client may have an
+# order in flight, and nothing outside the daemon shows when its commit is
+# done: a state that stops changing does (a commit takes milliseconds).
+HASH= HASH_SINCE=
+hash_settled() {
+	h=$(state_hash "paused client")
+	if [ -z "$h" ] || [ "$h" != "$HASH" ]; then
+		HASH=$h HASH_SINCE=$(date +%s%3N)
+		return 1
+	fi
+	[ $(( $(date +%s%3N) - HASH_SINCE )) -ge 200 ]
+}
+
+# acked_past N: whether the client has had more than N orders acknowledged.
+acked_past() {
+	[ "$(wc -l <"$TMP/acked")" -gt "$1" ]
+}
+
 # Pseudo-random pauses, different each run but printed for a re-run.
 SEED=${CRASH_SEED:-$(date +%s)}
 note "seed $SEED"
@@ -33,13 +52,17 @@ i=0
 while [ $i -lt 6 ]; do
 	i=$((i + 1))
 	pause=$(awk -v s="$SEED" -v i="$i" 'BEGIN { srand(s + i); printf "%.2f", 0.3 + rand() * 1.2 }')
+	# The kill comes at a random moment of the traffic: the scenario.
 	sleep "$pause"
 	if [ $((i % 2)) -eq 1 ]; then
 		# Paused client: the state before and after must be equal.
 		kill -STOP "$CPID"
 		# Let a request already sent by the client finish its commit.
-		sleep 0.3
-		before=$(state_hash "before kill $i")
+		HASH=
+		wait_until 5 "the state to hold still with the client paused" \
+		    hash_settled ||
+		    fail "kill $i: the state kept changing, or could not be read"
+		before=$HASH
 		kill -KILL "$DAEMON_PID"
 		wait_exit "$DAEMON_PID" 5
 		start_daemon --drain-delay 0
@@ -53,10 +76,14 @@ while [ $i -lt 6 ]; do
 		kill -KILL "$DAEMON_PID"
 		wait_exit "$DAEMON_PID" 5
 		start_daemon --drain-delay 0
+		acked_at_restart=$(wc -l <"$TMP/acked")
 		note "kill $i after ${pause}s, mid-traffic"
 	fi
 done
-sleep 0.5
+# The client gets an order through the last daemon before it stops.
+wait_until 10 "an order acknowledged after the last restart" \
+    acked_past "$acked_at_restart" ||
+    fail "no order acknowledged after the last restart ($(cat "$TMP/client.err"))"
 kill -TERM "$CPID" 2>/dev/null || true
 wait_exit "$CPID" 5
 acked=$(wc -l <"$TMP/acked")

@@ -35,11 +35,12 @@ grep -q '^broadside_battles' "$TMP/body" || fail "no metrics in the answer"
 SSE=$!
 track_client "$SSE"
 events() { sse_events "$TMP/sse" "$1"; }
-n=0
-until [ -n "$(events snapshot)" ]; do
-	n=$((n + 1)); [ $n -lt 100 ] || fail "no snapshot on /metrics/events"
-	sleep 0.05
-done
+# has_events NAME [RE]: whether the stream has a NAME event (matching RE).
+has_events() {
+	events "$1" | grep -q -- "${2:-.}"
+}
+wait_until 5 "a snapshot on /metrics/events" has_events snapshot ||
+    fail "no snapshot on /metrics/events"
 events snapshot | jq -e '.metrics.process_resident_memory_bytes > 0
     and (.metrics.broadside_http_request_duration_seconds | type) == "object"
     and .battles == {}' >/dev/null ||
@@ -47,13 +48,9 @@ events snapshot | jq -e '.metrics.process_resident_memory_bytes > 0
 http POST "$BASE_URL/v1/battles" -d name=Watched
 expect_status 201 "create a battle"
 ID=$(json_string id)
-n=0
 # (jq 1.6's -e succeeds on empty input: wait for the id itself.)
-until events delta | grep -q "\"$ID\":{"; do
-	n=$((n + 1))
-	[ $n -lt 60 ] || fail "no delta naming the new battle within 3 s: $(events delta | tail -n 2)"
-	sleep 0.05
-done
+wait_until 3 "a delta naming the new battle" has_events delta "\"$ID\":{" ||
+    fail "no delta naming the new battle within 3 s: $(events delta | tail -n 2)"
 events delta >"$TMP/deltas"
 jq -s -e --arg id "$ID" '[.[] | .battles[$id] // empty] |
     .[0] | .name == "Watched" and .phase == "lobby" and .round == 0 and

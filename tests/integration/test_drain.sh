@@ -15,12 +15,13 @@ mkdir -p "$WWW"
 cp "$BS_SRCDIR/www/index.html" "$WWW/"
 head -c 8000000 /dev/urandom >"$WWW/big.bin"
 
-# slow_body: 40,000 bytes (under --max-body) over 5 s.
+# slow_body: 40,000 bytes (under --max-body) over 5 s, so that the upload
+# is still in flight when the listener closes.
 slow_body() {
 	n=0
 	while [ $n -lt 10 ]; do
 		head -c 4000 /dev/zero | tr '\0' 's'
-		sleep 0.5
+		sleep 0.5	# the trickle: 4,000 bytes every 0.5 s
 		n=$((n + 1))
 	done
 }
@@ -48,20 +49,34 @@ track_client "$up_pid"
     >"$TMP/down.status" 2>"$TMP/down.err" &
 down_pid=$!
 track_client "$down_pid"
-sleep 1
+
+# both_in_flight: whether the download has its first bytes and the daemon
+# has the upload's first bytes too.  The daemon counts a connection once
+# its first bytes are in; so far it has had GET /readyz, the download, the
+# upload and each scrape made here.
+SCRAPES=0
+both_in_flight() {
+	[ -s "$TMP/big.out" ] || return 1
+	SCRAPES=$((SCRAPES + 1))
+	scrape "$TMP/inflight"
+	num_ge "$(metric_sum "$TMP/inflight" broadside_connections_total \
+	    'protocol="http1"')" $((3 + SCRAPES))
+}
+wait_until 10 "the upload and the download to be in flight" \
+    both_in_flight ||
+    fail "the two requests are not both in flight: $(cat "$TMP/up.err" "$TMP/down.err")"
 
 t0=$(now_ms)
 kill -TERM "$DAEMON_PID"
 
 # /readyz is 503 at once (well within the drain delay)...
-deadline=$(( $(date +%s) + DELAY ))
-while :; do
+# readyz_not STATUS: whether GET /readyz answers other than STATUS.
+readyz_not() {
 	http GET "$BASE_URL/readyz" --connect-timeout 1
-	[ "$STATUS" != 200 ] && break
-	[ "$(date +%s)" -lt "$deadline" ] ||
-	    fail "/readyz still 200 ${DELAY} s after SIGTERM"
-	sleep 0.05
-done
+	[ "$STATUS" != "$1" ]
+}
+wait_until "$DELAY" "/readyz to stop answering 200" readyz_not 200 ||
+    fail "/readyz still 200 ${DELAY} s after SIGTERM"
 expect_problem 503 "$(json_string type | sed 's/^urn:broadside:problem://')" \
     "GET /readyz while draining"
 expect_header Connection '^close$' "GET /readyz while draining"
@@ -73,14 +88,13 @@ expect_status 200 "GET /healthz during the drain delay"
 
 # Then the listener closes: new connections are refused, while the two
 # requests above are still running.
-deadline=$(( $(date +%s) + DELAY + 4 ))
-while :; do
+# refused: whether a new connection is refused (curl exit 7).
+refused() {
 	http GET "$BASE_URL/healthz" --connect-timeout 1 --max-time 2
-	[ "$CURL_RC" -eq 7 ] && break
-	[ "$(date +%s)" -lt "$deadline" ] ||
-	    fail "new connections not refused $((DELAY + 4)) s after SIGTERM (last: status $STATUS, curl exit $CURL_RC)"
-	sleep 0.1
-done
+	[ "$CURL_RC" -eq 7 ]
+}
+wait_until $((DELAY + 4)) "new connections to be refused" refused ||
+    fail "new connections not refused $((DELAY + 4)) s after SIGTERM (last: status $STATUS, curl exit $CURL_RC)"
 refused_ms=$(( $(now_ms) - t0 ))
 proc_alive "$DAEMON_PID" ||
     fail "the daemon exited before the requests in flight finished"
@@ -121,14 +135,13 @@ DAEMON_PID=
 # disposition rather than keep that one.)
 start_daemon --drain-delay 1 --drain-grace 2
 kill -INT "$DAEMON_PID"
-deadline=$(( $(date +%s) + 3 ))
-while :; do
+# readyz_is STATUS: whether GET /readyz answers STATUS.
+readyz_is() {
 	http GET "$BASE_URL/readyz" --connect-timeout 1
-	[ "$STATUS" = 503 ] && break
-	[ "$(date +%s)" -lt "$deadline" ] ||
-	    fail "/readyz not 503 within 3 s of SIGINT (last: status $STATUS, curl exit $CURL_RC)"
-	sleep 0.05
-done
+	[ "$STATUS" = "$1" ]
+}
+wait_until 3 "/readyz to answer 503" readyz_is 503 ||
+    fail "/readyz not 503 within 3 s of SIGINT (last: status $STATUS, curl exit $CURL_RC)"
 wait_exit "$DAEMON_PID" 8
 [ "$EXIT_STATUS" -ne 124 ] || fail "still running 8 s after SIGINT"
 [ "$EXIT_STATUS" -eq 0 ] ||

@@ -109,10 +109,9 @@ expect_problem 431 headers-too-large "oversize header list over HTTP/2"
     >"$TMP/sse.out" 2>"$TMP/sse.err" &
 SSE_PID=$!
 track_client "$SSE_PID"
-for i in 1 2 3 4 5 6 7 8 9 10; do
-	grep -q '^event: snapshot' "$TMP/sse.out" 2>/dev/null && break
-	sleep 0.2
-done
+wait_until 4 "the snapshot on the HTTP/2 event stream" \
+    grep -sq '^event: snapshot' "$TMP/sse.out" ||
+    fail "no snapshot on the HTTP/2 event stream: $(cat "$TMP/sse.out" "$TMP/sse.err")"
 h2 POST "$BASE_URL/v1/battles/$ID/narration" -H "Authorization: Bearer $GM" \
     -H 'Content-Type: application/json' -d '{"text":"Narrated over h2"}'
 expect_status 200 "narration over HTTP/2"
@@ -203,10 +202,9 @@ fi
     >"$TMP/drain.out" 2>"$TMP/drain.err" &
 SSE_PID=$!
 track_client "$SSE_PID"
-for i in 1 2 3 4 5 6 7 8 9 10; do
-	grep -q '^event: snapshot' "$TMP/drain.out" 2>/dev/null && break
-	sleep 0.2
-done
+wait_until 5 "the snapshot on the HTTP/2 event stream" \
+    grep -sq '^event: snapshot' "$TMP/drain.out" ||
+    fail "no snapshot on the HTTP/2 event stream before the drain: $(cat "$TMP/drain.out" "$TMP/drain.err")"
 stop_daemon
 wait_exit "$SSE_PID" 5
 [ "$EXIT_STATUS" -eq 0 ] ||

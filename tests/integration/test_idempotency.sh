@@ -27,12 +27,14 @@ DIRECT=$BASE_URL
     --down-delay-ms 1500 </dev/null >"$TMP/proxy.out" 2>"$TMP/proxy.log" &
 PROXY_PID=$!
 track_client "$PROXY_PID"
-deadline=$(( $(date +%s) + 10 ))
-while ! grep -q '^listening on ' "$TMP/proxy.out"; do
+# proxy_listening: whether the proxy says where it listens; fails the test
+# if it has exited.
+proxy_listening() {
+	grep -q '^listening on ' "$TMP/proxy.out" && return 0
 	proc_alive "$PROXY_PID" || fail "proxy exited: $(cat "$TMP/proxy.log")"
-	[ "$(date +%s)" -lt "$deadline" ] || fail "proxy not listening"
-	sleep 0.05
-done
+	return 1
+}
+wait_until 10 "the proxy to listen" proxy_listening || fail "proxy not listening"
 CUT=http://$(sed -n 's/^listening on //p' "$TMP/proxy.out")
 
 # sql QUERY: one value from the daemon's database (WAL: read alongside).
@@ -79,6 +81,16 @@ first() {
 	FIRST_STATUS=$STATUS
 }
 
+# settled METHOD PATH TOKEN KEY [CURL ARGS...]: sends the request directly;
+# whether it was answered other than 409 (the first still in flight, which
+# must then be that problem).
+settled() {
+	send "$DIRECT" "$@"
+	[ "$STATUS" = 409 ] || return 0
+	expect_problem 409 idempotency-in-flight "$what (retry)"
+	return 1
+}
+
 # replay METHOD PATH TOKEN KEY WHAT [CURL ARGS...]: the same request again,
 # directly: the stored answer, marked as a replay.  While the first is in
 # flight (409), it is retried as a client would, for 10 s at most.
@@ -86,15 +98,9 @@ replay() {
 	what=$5
 	m=$1 p=$2 t=$3 k=$4
 	shift 5
-	deadline=$(( $(date +%s) + 10 ))
-	while :; do
-		send "$DIRECT" "$m" "$p" "$t" "$k" "$@"
-		[ "$STATUS" = 409 ] || break
-		expect_problem 409 idempotency-in-flight "$what (retry)"
-		[ "$(date +%s)" -lt "$deadline" ] ||
-		    fail "$what: still in flight after 10 s"
-		sleep 0.1
-	done
+	wait_until 10 "$what to be answered other than 409" \
+	    settled "$m" "$p" "$t" "$k" "$@" ||
+	    fail "$what: still in flight after 10 s"
 	case $STATUS in
 	2??) ;;
 	*) expect_status 2xx "$what (replay)" ;;
@@ -293,11 +299,8 @@ track_client "$LOCK_PID"
 exec 3>"$TMP/lock.in"
 echo ".timeout 5000" >&3
 echo "BEGIN IMMEDIATE; SELECT 'locked';" >&3
-deadline=$(( $(date +%s) + 10 ))
-until grep -q locked "$TMP/lock.out"; do
-	[ "$(date +%s)" -lt "$deadline" ] || fail "no write lock: $(cat "$TMP/lock.out")"
-	sleep 0.05
-done
+wait_until 10 "the write lock" grep -q locked "$TMP/lock.out" ||
+    fail "no write lock: $(cat "$TMP/lock.out")"
 newkey
 for n in 1 2; do
 	"$CURL" -sS --max-time 10 -o "$TMP/par$n.body" -D "$TMP/par$n.headers" \
@@ -307,11 +310,12 @@ for n in 1 2; do
 	eval "PAR$n=\$!"
 done
 # One of them is answered while the lock is still held: that is the 409.
-deadline=$(( $(date +%s) + 4 ))
-until [ -s "$TMP/par1.status" ] || [ -s "$TMP/par2.status" ]; do
-	[ "$(date +%s)" -lt "$deadline" ] || fail "neither duplicate was answered while the first waits for its commit"
-	sleep 0.05
-done
+# one_answered: whether either duplicate has its answer.
+one_answered() {
+	[ -s "$TMP/par1.status" ] || [ -s "$TMP/par2.status" ]
+}
+wait_until 4 "one duplicate to be answered" one_answered ||
+    fail "neither duplicate was answered while the first waits for its commit"
 echo "COMMIT;" >&3
 exec 3>&-
 wait_exit "$PAR1" 10

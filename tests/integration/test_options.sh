@@ -170,10 +170,12 @@ http GET "$BASE_URL/healthz"
 expect_status 200 "GET /healthz with the config file"
 # A connection that sends nothing is closed after sniff-timeout, which is
 # logged at debug level.  (curl's telnet:// sends only what its stdin
-# gives it: nothing for 2 s here.)
+# gives it: nothing for 2 s here, the sleep, past the sniff-timeout.)
 sleep 2 | "$CURL" -s --max-time 5 "telnet://127.0.0.1:$DAEMON_PORT" \
-    >/dev/null 2>&1 || true
-grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z debug ' \
+    >/dev/null 2>&1 &
+track_client $!
+wait_until 5 "a debug line in the log" grep -Eq \
+    '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z debug ' \
     "$DAEMON_LOG" ||
     fail "log-level = debug and sniff-timeout = 1 in the config file: no debug line in the log after a silent connection"
 stop_daemon

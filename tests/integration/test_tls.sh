@@ -108,12 +108,8 @@ sse_start() {
 
 # wait_for FILE ERE WHAT: the file gets a matching line within 10 s.
 wait_for() {
-	deadline=$(( $(date +%s) + 10 ))
-	until grep -Eq -- "$2" "$1" 2>/dev/null; do
-		[ "$(date +%s)" -lt "$deadline" ] ||
-		    fail "$3: nothing matching /$2/ within 10 s: $(head -c 600 "$1" 2>/dev/null) $(cat "${1%.out}.err" 2>/dev/null)"
-		sleep 0.1
-	done
+	wait_until 10 "$3" grep -sEq -- "$2" "$1" ||
+	    fail "$3: nothing matching /$2/ within 10 s: $(head -c 600 "$1" 2>/dev/null) $(cat "${1%.out}.err" 2>/dev/null)"
 }
 
 sse_start h2s --compressed
@@ -139,28 +135,31 @@ wait_for "$TMP/h1s.out" '^:hb' "a heartbeat on the TLS + HTTP/1.1 stream"
 printf '\026garbage, not a ClientHello\r\n' |
     "$CURL" -sS --max-time 5 telnet://127.0.0.1:"$DAEMON_PORT" \
     >"$TMP/garbage.out" 2>&1 || true
+# handshakes N FILE: scrapes /metrics into FILE; whether N handshakes are
+# in progress (sets v).
+handshakes() {
+	scrape "$2"
+	v=$(metric_sum "$2" broadside_tls_connections_open 'protocol="handshake"')
+	[ "$v" = "$1" ]
+}
+# (The garbage's connection is closed first, so that the one counted
+# next is the stalled handshake.)
+wait_until 5 "the garbage's connection to be closed" handshakes 0 "$TMP/m0" ||
+    fail "a garbage handshake is still counted: handshake gauge '$v'"
 # A client that starts a handshake and never finishes it: it holds its
-# socket open for 6 s; --sniff-timeout (2 s) must end its handshake.
+# socket open for 6 s (the sleep); --sniff-timeout (2 s) must end its
+# handshake.
 (printf '\026\003\001\002\000\001'; sleep 6) |
     "$CURL" -sS --max-time 8 telnet://127.0.0.1:"$DAEMON_PORT" \
     >"$TMP/stall.out" 2>&1 &
 STALL_PID=$!
 track_client "$STALL_PID"
-sleep 0.5
-scrape "$TMP/m1"
-v=$(metric_sum "$TMP/m1" broadside_tls_connections_open 'protocol="handshake"')
-[ "$v" = 1 ] || fail "a stalled handshake is not counted: handshake gauge '$v'"
+wait_until 5 "the stalled handshake to be counted" handshakes 1 "$TMP/m1" ||
+    fail "a stalled handshake is not counted: handshake gauge '$v'"
 tls GET "$S_URL/healthz"
 [ "$STATUS" = "200 2" ] || fail "GET /healthz over TLS during a stalled handshake: '$STATUS'"
-deadline=$(( $(date +%s) + 5 ))
-while :; do
-	scrape "$TMP/m2"
-	v=$(metric_sum "$TMP/m2" broadside_tls_connections_open 'protocol="handshake"')
-	[ "$v" != 0 ] || break
-	[ "$(date +%s)" -lt "$deadline" ] ||
-	    fail "a stalled handshake was not closed within --sniff-timeout (gauge '$v')"
-	sleep 0.2
-done
+wait_until 5 "the stalled handshake to be closed" handshakes 0 "$TMP/m2" ||
+    fail "a stalled handshake was not closed within --sniff-timeout (gauge '$v')"
 proc_alive "$STALL_PID" ||
     fail "the stalled client left by itself; the test proves nothing"
 v=$(metric_sum "$TMP/m2" broadside_tls_handshake_failures_total)
@@ -195,13 +194,16 @@ grep -q '^retry:' "$TMP/h1s.out" ||
 # --- the connection limit counts handshakes in progress ---------------------------
 start_daemon --max-connections 2 --sniff-timeout 5 \
     --tls-cert "$CERT" --tls-key "$KEY"
+# Two clients that hold a handshake open for 4 s (the sleep).
 for i in 1 2; do
 	(printf '\026\003\001\002\000\001'; sleep 4) |
 	    "$CURL" -sS --max-time 6 telnet://127.0.0.1:"$DAEMON_PORT" \
 	    >/dev/null 2>&1 &
 	track_client $!
 done
-sleep 0.5
+# Once both are connected, a third connection queues behind them.
+wait_until 3 "the two handshakes to connect" tcp_clients_ge 2 "$DAEMON_PORT" ||
+    fail "the two stalled handshakes did not connect"
 http GET "$BASE_URL/healthz"
 expect_status 503 "a third connection while two TLS handshakes hold the limit"
 stop_daemon TERM 15

@@ -42,18 +42,20 @@ start_proxy() {
 	    >"$TMP/proxy.out" 2>"$TMP/proxy.err" &
 	PROXY_PID=$!
 	CLIENT_PIDS="$CLIENT_PIDS $PROXY_PID"
-	deadline=$(( $(date +%s) + 10 ))
-	while :; do
-		addr=$(sed -n 's/^listening on \(.*:[0-9][0-9]*\)$/\1/p' \
-		    "$TMP/proxy.out" 2>/dev/null | head -n 1)
-		[ -z "$addr" ] || break
-		proc_alive "$PROXY_PID" ||
-		    fail "broadside-faultproxy exited at start-up: $(cat "$TMP/proxy.err")"
-		[ "$(date +%s)" -lt "$deadline" ] ||
-		    fail "broadside-faultproxy: no 'listening on' line in 10 s"
-		sleep 0.05
-	done
+	wait_until 10 "broadside-faultproxy to listen" proxy_listening ||
+	    fail "broadside-faultproxy: no 'listening on' line in 10 s"
 	PROXY_URL=http://$addr
+}
+
+# proxy_listening: whether the proxy has said where it listens (sets addr);
+# fails the test if it has exited.
+proxy_listening() {
+	addr=$(sed -n 's/^listening on \(.*:[0-9][0-9]*\)$/\1/p' \
+	    "$TMP/proxy.out" 2>/dev/null | head -n 1)
+	[ -z "$addr" ] || return 0
+	proc_alive "$PROXY_PID" ||
+	    fail "broadside-faultproxy exited at start-up: $(cat "$TMP/proxy.err")"
+	return 1
 }
 
 # stop_proxy: stops the proxy started by start_proxy.

@@ -36,7 +36,7 @@ for proto in http1 http2; do
 	load_cpu=0
 	while proc_alive "$LOAD_PID"; do
 		load_cpu=$(cpu_s "$LOAD_PID" 2>/dev/null || echo "$load_cpu")
-		sleep 1
+		sleep 1	# a sample a second: the last one before it exits counts
 	done
 	wait_exit "$LOAD_PID" 5
 	daemon_cpu=$(cpu_s "$DAEMON_PID")

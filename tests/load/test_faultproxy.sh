@@ -17,16 +17,18 @@ FPCHECK=$BS_BUILDDIR/tests/load/fpcheck
 # wait_listening PID FILE WHAT: waits (10 s at most) for the "listening
 # on ADDR:PORT" line in FILE and sets LISTENING to ADDR:PORT.
 wait_listening() {
-	deadline=$(( $(date +%s) + 10 ))
-	while :; do
-		LISTENING=$(sed -n 's/^listening on \(.*:[0-9][0-9]*\)$/\1/p' \
-		    "$2" | head -n 1)
-		[ -z "$LISTENING" ] || return 0
-		proc_alive "$1" || fail "$3 exited at start-up: $(cat "$2")"
-		[ "$(date +%s)" -lt "$deadline" ] ||
-		    fail "$3: no 'listening on' line within 10 s"
-		sleep 0.05
-	done
+	wait_until 10 "$3 to listen" listening "$@" ||
+	    fail "$3: no 'listening on' line within 10 s"
+}
+
+# listening PID FILE WHAT: whether FILE has the "listening on" line (sets
+# LISTENING); fails the test if PID has exited.
+listening() {
+	LISTENING=$(sed -n 's/^listening on \(.*:[0-9][0-9]*\)$/\1/p' \
+	    "$2" | head -n 1)
+	[ -z "$LISTENING" ] || return 0
+	proc_alive "$1" || fail "$3 exited at start-up: $(cat "$2")"
+	return 1
 }
 
 # stop_proc PID WHAT LOG: SIGTERM, then exit status 0 within 10 s and no

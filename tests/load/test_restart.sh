@@ -19,6 +19,9 @@ DAEMON_LISTEN=127.0.0.1:$DAEMON_PORT
 LOAD_PID=$!
 track_client "$LOAD_PID"
 
+# The scenario's timing: 6 s into the 16 s of play (rounds of 5 s) is
+# mid-battle, and the daemon stays down 1 s so that clients meet a dead
+# server before it is back.
 sleep 6
 kill -KILL "$DAEMON_PID"
 wait_exit "$DAEMON_PID" 5

@@ -33,7 +33,7 @@ track_client "$LOAD_PID"
 : >"$TMP/rss"
 while proc_alive "$LOAD_PID"; do
 	awk '/^VmRSS:/ { print $2 }' "/proc/$DAEMON_PID/status" >>"$TMP/rss"
-	sleep 1
+	sleep 1	# one sample a second, for the whole run
 done
 wait_exit "$LOAD_PID" 5
 cat "$TMP/soak.out"

@@ -33,8 +33,8 @@ enum { H1_REQUESTS, H1_STREAMS, H1_INSTANCES };
 
 /* Where an event stream is in the hand-over (http1_stream.c). */
 enum h1_sse_state {
-	H1_SSE_NONE,		/* not a stream, or its reader not yet called */
-	H1_SSE_HEADERS,		/* libmicrohttpd sends headers and first bytes */
+	H1_SSE_NONE,		/* not a stream, or reader not called yet */
+	H1_SSE_HEADERS,		/* libmicrohttpd sends the first bytes */
 	H1_SSE_OURS,		/* suspended; our loop writes the socket */
 	H1_SSE_DONE,		/* given back to libmicrohttpd to end */
 };
@@ -76,7 +76,7 @@ struct http1 {
 	size_t connections;
 	size_t in_flight;
 	struct h1_request *suspended;
-	struct h1_request *streams;	/* event streams we write ourselves */
+	struct h1_request *streams;	/* the streams our loop writes */
 	size_t handing_over;	/* streams between their two reader calls */
 	struct metric_series *conns_open;
 	struct metric_series *conns_total;

@@ -313,7 +313,7 @@ check(struct probe *p)
 
 	p->mhd = start(p);
 	if (p->mhd == NULL)
-		return fail(p, "MHD_start_daemon failed with Broadside's flags");
+		return fail(p, "MHD_start_daemon refused Broadside's flags");
 	di = MHD_get_daemon_info(p->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (di == NULL)
 		return fail(p, "no epoll fd (MHD_DAEMON_INFO_EPOLL_FD)");
@@ -379,7 +379,7 @@ check(struct probe *p)
 		    strerror(errno));
 	run(p, 5000, has_third);
 	if (strstr(p->in, third) == NULL)
-		return fail(p, "bytes written after the timeout did not arrive");
+		return fail(p, "bytes written past the timeout did not arrive");
 
 	/* 4: resumed, the end of stream closes the connection. */
 	p->ended = 1;

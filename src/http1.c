@@ -10,91 +10,35 @@
  *
  * libmicrohttpd's URL unescaping is switched off: routes see the raw path
  * and decode each segment themselves, so "%2F" can never split a segment.
+ *
+ * An event stream's socket is taken over by our loop once its headers
+ * are out (http1_stream.c).  A connection whose first request line the
+ * router says streams (router_streams()) goes to a libmicrohttpd instance
+ * of its own (http1_impl.h says why).
  */
 #include "config.h"
 
-#include "http1.h"
-
-#include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/uio.h>
-#include <unistd.h>
+#include <sys/socket.h>
 
 #include <microhttpd.h>
 
 #include "alloc.h"
 #include "buf.h"
 #include "error.h"
+#include "http1_impl.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
 #include "request.h"
 #include "route.h"
-#include "stream.h"
-
-enum { H1_REQUESTS, H1_STREAMS, H1_INSTANCES };
 
 /* How much of an oversize body is read (in units of the cap) to answer 413. */
 #define H1_DISCARD_FACTOR 16
-
-struct h1_request {
-	struct http1 *h1;
-	struct MHD_Connection *conn;
-	char *uri;		/* raw request target */
-	struct buf body;
-	struct request *req;	/* once dispatched */
-	struct response *resp;	/* waiting to be queued */
-	int headers_seen;
-	int too_large;		/* the body passed the cap: dropping it */
-	size_t discarded;
-	int in_handler;
-	int suspended;
-	struct h1_request *prev, *next;	/* the suspended list */
-
-	/* An event stream (see "event streams" below). */
-	struct subscriber *sub;
-	enum { SSE_NONE, SSE_HEADERS, SSE_OURS, SSE_DONE } sse;
-	int sse_fd;
-	struct loop_watch *sse_watch;
-	int sse_out;		/* EPOLLOUT is watched */
-	int sse_teardown;	/* a teardown is queued */
-	struct h1_request *sse_prev, *sse_next;	/* the streams list */
-};
-
-struct http1 {
-	struct loop *loop;
-	struct router *router;
-	/*
-	 * Two libmicrohttpd instances: every resume of a suspended
-	 * connection makes libmicrohttpd walk all the suspended connections
-	 * of its instance, and event streams stay suspended for good.  So
-	 * connections whose first request is an event stream get their own
-	 * instance, and the requests that wait for a commit (suspended, then
-	 * resumed) walk only the short list of the other.
-	 */
-	struct MHD_Daemon *mhd[H1_INSTANCES];
-	struct loop_watch *watch[H1_INSTANCES];
-	struct loop_timer *timer;
-	struct http1_options opts;
-	int run_pending;
-	int draining;
-	int stopping;
-	size_t connections;
-	size_t in_flight;
-	struct h1_request *suspended;
-	struct h1_request *streams;	/* event streams we write ourselves */
-	size_t nstreams;
-	size_t handing_over;	/* streams between their two reader calls */
-	struct metric_series *conns_open;
-	struct metric_series *conns_total;
-};
 
 static void h1_respond(struct request *req, struct response *resp);
 
@@ -145,7 +89,7 @@ h1_deferred_run(struct loop *loop, void *arg)
  * libmicrohttpd's own timeout ignores pending resumes and new connections,
  * so we keep our own "run again after this iteration" flag.
  */
-static void
+void
 h1_schedule_run(struct http1 *h1)
 {
 	if (h1->run_pending || h1->stopping)
@@ -219,15 +163,13 @@ h1_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (hr == NULL)
 		return;
 	*con_cls = NULL;
-	if (hr->sse == SSE_HEADERS)
-		h1->handing_over--;
+	h1_stream_completed(hr);
 	h1_suspended_unlink(hr);
 	if (hr->req != NULL) {
 		request_abort(hr->req);
 		request_free(hr->req);
 	}
 	response_free(hr->resp);
-	subscriber_free(hr->sub);
 	buf_free(&hr->body);
 	free(hr->uri);
 	free(hr);
@@ -265,247 +207,6 @@ h1_on_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- requests --------------------------------------------------------- */
 
-/* ---- event streams --------------------------------------------------------- *
- *
- * libmicrohttpd parses the request and sends the response headers; after
- * that the stream's bytes go straight from our loop to the socket
- * (the stream hand-over below; why: doc/design.md, "One port").  The response is made
- * with MHD_RF_HTTP_1_0_SERVER, so there is no chunked framing to keep up:
- * the body simply runs until the connection closes.  Its content reader
- * hands libmicrohttpd the first queued bytes (the retry hint and the
- * snapshot) with the headers; it is called again only once those are all
- * written, and at that point it suspends the connection for good and the
- * loop takes the socket.  A suspended connection is left alone by
- * libmicrohttpd 0.9.75-0.9.77 (configure pins the range, and
- * tests/integration/test_events.sh checks it).  To end the stream we stop
- * watching the socket and resume the connection; the reader then ends the
- * body and libmicrohttpd closes the connection and completes the request.
- */
-
-static void h1_sse_teardown_later(struct h1_request *hr);
-
-static void
-h1_sse_watch(struct h1_request *hr, int want_out)
-{
-	uint32_t ev = EPOLLIN | EPOLLRDHUP | (want_out ? EPOLLOUT : 0);
-
-	if (hr->sse_watch != NULL && hr->sse_out != want_out &&
-	    loop_watch_modify(hr->sse_watch, ev) == 0)
-		hr->sse_out = want_out;
-}
-
-/* Writes what the subscriber has queued, as far as the socket takes it. */
-static void
-h1_sse_write(struct h1_request *hr)
-{
-	struct loop *loop = hr->h1->loop;
-	struct iovec iov[32];
-	ssize_t n;
-	int cnt;
-
-	while ((cnt = subscriber_iov(hr->sub, iov, 32)) > 0) {
-		n = writev(hr->sse_fd, iov, cnt);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			h1_sse_watch(hr, 1);
-			return;
-		}
-		if (n <= 0) {
-			h1_sse_teardown_later(hr);
-			return;
-		}
-		subscriber_consumed(hr->sub, (size_t)n, loop_now_us(loop));
-	}
-	h1_sse_watch(hr, 0);
-	if (subscriber_closing(hr->sub))
-		h1_sse_teardown_later(hr);
-}
-
-static void
-h1_sse_ready(struct loop *loop, int fd, uint32_t events, void *arg)
-{
-	struct h1_request *hr = arg;
-	char scratch[512];
-
-	if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
-		h1_sse_teardown_later(hr);
-		return;
-	}
-	if (events & EPOLLIN) {
-		/* A stream's client has nothing to say; EOF means it left. */
-		ssize_t n = read(fd, scratch, sizeof(scratch));
-
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			h1_sse_teardown_later(hr);
-			return;
-		}
-	}
-	if (events & EPOLLOUT)
-		h1_sse_write(hr);
-}
-
-static void
-h1_sse_kick(void *ctx)
-{
-	struct h1_request *hr = ctx;
-
-	if (hr->sse == SSE_OURS && !hr->sse_teardown)
-		h1_sse_write(hr);
-}
-
-static void
-h1_sse_close(void *ctx)
-{
-	struct h1_request *hr = ctx;
-
-	/* Write what can go now (a drain's last retry:), then end. */
-	if (hr->sse == SSE_OURS && !hr->sse_teardown)
-		h1_sse_write(hr);
-	h1_sse_teardown_later(hr);
-}
-
-static const struct subscriber_transport h1_sse_transport = {
-	.kick = h1_sse_kick,
-	.close = h1_sse_close,
-};
-
-static void
-h1_sse_unlink(struct h1_request *hr)
-{
-	struct http1 *h1 = hr->h1;
-
-	if (hr->sse_prev != NULL)
-		hr->sse_prev->sse_next = hr->sse_next;
-	else if (h1->streams == hr)
-		h1->streams = hr->sse_next;
-	if (hr->sse_next != NULL)
-		hr->sse_next->sse_prev = hr->sse_prev;
-	hr->sse_prev = hr->sse_next = NULL;
-	h1->nstreams--;
-}
-
-/* Gives the connection back to libmicrohttpd, which ends it. */
-static void
-h1_sse_teardown(struct h1_request *hr)
-{
-	if (hr->sse != SSE_OURS)
-		return;
-	loop_watch_remove(hr->sse_watch);
-	hr->sse_watch = NULL;
-	subscriber_free(hr->sub);
-	hr->sub = NULL;
-	hr->sse = SSE_DONE;
-	h1_sse_unlink(hr);
-	MHD_resume_connection(hr->conn);
-	h1_schedule_run(hr->h1);
-}
-
-static void
-h1_sse_teardown_deferred(struct loop *loop, void *arg)
-{
-	h1_sse_teardown(arg);
-}
-
-/* Never inside the stream's own callbacks: after this iteration. */
-static void
-h1_sse_teardown_later(struct h1_request *hr)
-{
-	if (hr->sse_teardown || hr->sse != SSE_OURS)
-		return;
-	hr->sse_teardown = 1;
-	loop_defer(hr->h1->loop, h1_sse_teardown_deferred, hr);
-}
-
-/* libmicrohttpd's second call: its bytes are out, the socket is ours. */
-static void
-h1_sse_take_over(struct h1_request *hr)
-{
-	struct http1 *h1 = hr->h1;
-	const union MHD_ConnectionInfo *ci;
-	unsigned timeout_ms = 30000;
-
-	ci = MHD_get_connection_info(hr->conn,
-	    MHD_CONNECTION_INFO_CONNECTION_FD);
-	MHD_suspend_connection(hr->conn);
-	h1->handing_over--;
-	hr->sse = SSE_OURS;
-	hr->sse_fd = ci != NULL ? ci->connect_fd : -1;
-	hr->sse_next = h1->streams;
-	if (h1->streams != NULL)
-		h1->streams->sse_prev = hr;
-	h1->streams = hr;
-	h1->nstreams++;
-	/* Unacknowledged bytes this long mean a dead peer (half-open). */
-	setsockopt(hr->sse_fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout_ms,
-	    sizeof(timeout_ms));
-	hr->sse_watch = loop_watch_add(h1->loop, hr->sse_fd,
-	    EPOLLIN | EPOLLRDHUP, h1_sse_ready, hr);
-	if (hr->sse_watch == NULL) {
-		h1_sse_teardown_later(hr);
-		return;
-	}
-	subscriber_attach(hr->sub, &h1_sse_transport, hr);
-}
-
-static ssize_t
-h1_sse_reader(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	struct h1_request *hr = cls;
-	struct iovec iov[8];
-	size_t n = 0;
-	int cnt;
-
-	switch (hr->sse) {
-	case SSE_NONE:
-		/* The first call: these bytes go out with the headers. */
-		hr->sse = SSE_HEADERS;
-		hr->h1->handing_over++;
-		cnt = subscriber_iov(hr->sub, iov, 8);
-		for (int i = 0; i < cnt && n < max; i++) {
-			size_t take = iov[i].iov_len < max - n ?
-			    iov[i].iov_len : max - n;
-
-			memcpy(buf + n, iov[i].iov_base, take);
-			n += take;
-		}
-		subscriber_consumed(hr->sub, n, loop_now_us(hr->h1->loop));
-		if (n > 0)
-			return (ssize_t)n;
-		/* Nothing queued (cannot happen): take over at once. */
-		h1_sse_take_over(hr);
-		return 0;
-	case SSE_HEADERS:
-		h1_sse_take_over(hr);
-		return 0;
-	case SSE_OURS:
-		return 0;
-	case SSE_DONE:
-		break;
-	}
-	return MHD_CONTENT_READER_END_OF_STREAM;
-}
-
-static struct MHD_Response *
-h1_sse_response(struct h1_request *hr, struct response *resp)
-{
-	struct MHD_Response *mr;
-
-	/*
-	 * libmicrohttpd keeps a buffer of this block size for the response's
-	 * whole life, and only the first bytes ever pass through it: keep it
-	 * small (it was half of a subscriber's memory at 8 KiB).
-	 */
-	mr = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 512,
-	    h1_sse_reader, hr, NULL);
-	if (mr == NULL)
-		return NULL;
-	MHD_set_response_options(mr, MHD_RF_HTTP_1_0_SERVER, MHD_RO_END);
-	hr->sub = resp->stream;
-	resp->stream = NULL;
-	return mr;
-}
-
 static enum MHD_Result
 h1_queue(struct h1_request *hr)
 {
@@ -515,7 +216,7 @@ h1_queue(struct h1_request *hr)
 
 	hr->resp = NULL;
 	if (resp->stream != NULL) {
-		mr = h1_sse_response(hr, resp);
+		mr = h1_stream_response(hr, resp);
 	} else if (resp->body != NULL) {
 		mr = MHD_create_response_from_buffer(resp->body_len,
 		    resp->body, MHD_RESPMEM_MUST_FREE);
@@ -761,36 +462,42 @@ http1_new(struct http1 **out, struct loop *loop, struct router *router,
 	return 0;
 }
 
+/* Enough for a request line up to the end of its path in practice. */
+#define H1_PEEK_MAX 512
+
 /*
- * Whether the bytes already waiting on a new connection start with the
- * request line of an event stream, "GET /v1/battles/ID/events".  A peek:
- * nothing is read.  When the line is not all there yet, the answer is no
- * (the connection then simply shares the other instance).
+ * Whether the request line already waiting on a new connection is one the
+ * router streams (router_streams()).  A peek: nothing is read.  When the
+ * line is not there as far as the end of its path, the answer is no (the
+ * connection then simply shares the other instance).
  */
 static int
-h1_starts_with_stream(int fd)
+h1_starts_with_stream(struct http1 *h1, int fd)
 {
-	static const char prefix[] = "GET /v1/battles/";
-	char line[160];
-	ssize_t n = recv(fd, line, sizeof(line) - 1, MSG_PEEK | MSG_DONTWAIT);
-	char *id, *end;
+	char line[H1_PEEK_MAX + 1];
+	ssize_t n = recv(fd, line, H1_PEEK_MAX, MSG_PEEK | MSG_DONTWAIT);
+	char *target, *end;
 
-	if (n <= (ssize_t)(sizeof(prefix) - 1))
+	if (n <= 0)
 		return 0;
 	line[n] = '\0';
-	if (strncmp(line, prefix, sizeof(prefix) - 1) != 0)
+	target = strchr(line, ' ');
+	if (target == NULL)
 		return 0;
-	id = line + sizeof(prefix) - 1;
-	end = id + strcspn(id, "/ ?");
-	return strncmp(end, "/events", 7) == 0 &&
-	    (end[7] == ' ' || end[7] == '?');
+	*target++ = '\0';
+	end = target + strcspn(target, " \r\n");
+	/* Cut short inside the query is enough: the path is complete. */
+	if (*end == '\0' && memchr(target, '?', (size_t)(end - target)) == NULL)
+		return 0;
+	*end = '\0';
+	return router_streams(h1->router, line, target);
 }
 
 int
 http1_add_connection(struct http1 *h1, int fd, const struct sockaddr *addr,
     socklen_t addrlen)
 {
-	int which = h1_starts_with_stream(fd) ? H1_STREAMS : H1_REQUESTS;
+	int which = h1_starts_with_stream(h1, fd) ? H1_STREAMS : H1_REQUESTS;
 
 	if (MHD_add_connection(h1->mhd[which], fd, addr, addrlen) != MHD_YES) {
 		/* libmicrohttpd closed the socket. */
@@ -815,12 +522,6 @@ http1_connections(const struct http1 *h1)
 }
 
 size_t
-http1_streams(const struct http1 *h1)
-{
-	return h1->nstreams;
-}
-
-size_t
 http1_requests_in_flight(const struct http1 *h1)
 {
 	return h1->in_flight;
@@ -832,8 +533,7 @@ http1_free(struct http1 *h1)
 	if (h1 == NULL)
 		return;
 	h1->stopping = 1;
-	while (h1->streams != NULL)
-		h1_sse_teardown(h1->streams);
+	h1_stream_close_all(h1);
 	/*
 	 * Every suspended connection must be resumed before
 	 * MHD_stop_daemon(); their handlers hear of the abort when the

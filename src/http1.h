@@ -48,9 +48,6 @@ int http1_add_connection(struct http1 *h1, int fd,
 /* From now on every response closes its connection (the drain). */
 void http1_set_draining(struct http1 *h1);
 
-/* Event streams written by our loop. */
-size_t http1_streams(const struct http1 *h1);
-
 /* Connections open, and requests begun but not finished. */
 size_t http1_connections(const struct http1 *h1);
 size_t http1_requests_in_flight(const struct http1 *h1);

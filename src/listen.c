@@ -341,12 +341,6 @@ listener_address(const struct listener *l)
 	return l->address;
 }
 
-size_t
-listener_sniffing(const struct listener *l)
-{
-	return l->nsniffing;
-}
-
 void
 listener_close(struct listener *l)
 {

@@ -66,9 +66,6 @@ int listener_new(struct listener **out, struct loop *loop,
 /* The address actually bound (the real port when 0 was asked for). */
 const char *listener_address(const struct listener *l);
 
-/* Connections accepted and still waiting for their first bytes. */
-size_t listener_sniffing(const struct listener *l);
-
 /*
  * Stops accepting: closes the listening socket.  Connections already
  * handed off are not affected; those still being sniffed are closed.

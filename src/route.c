@@ -145,6 +145,25 @@ router_match(const struct router *router, enum http_method method,
 	return ROUTE_NOT_FOUND;
 }
 
+int
+router_streams(const struct router *router, const char *method,
+    const char *target)
+{
+	const struct route *route = NULL;
+	char *params[REQUEST_MAX_PARAMS];
+	char *path = xstrndup(target, strcspn(target, "?"));
+	unsigned allowed;
+	int streams = 0;
+
+	if (router_match(router, http_method_parse(method), path, &route,
+	    params, &allowed) == ROUTE_MATCHED) {
+		streams = (route->flags & ROUTE_STREAMS) != 0;
+		params_clear(params);
+	}
+	free(path);
+	return streams;
+}
+
 void
 router_dispatch(struct router *router, struct request *req)
 {

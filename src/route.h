@@ -21,11 +21,22 @@ struct metrics;
 /* ctx is the router's context pointer (for src/api, a struct api_ctx). */
 typedef void (*route_handler)(struct request *req, void *ctx);
 
+/*
+ * Route flags.  ROUTE_STREAMS: the handler answers with an event stream
+ * (response.stream), which lives as long as the connection; transports
+ * that keep such connections apart ask router_streams() before the
+ * request is parsed.
+ */
+enum {
+	ROUTE_STREAMS = 1 << 0,
+};
+
 struct route {
 	const char *pattern;
 	unsigned methods;	/* enum http_method bits */
 	route_handler handler;
 	const char *name;	/* metrics label: "battles", "healthz"... */
+	unsigned flags;		/* ROUTE_* */
 };
 
 enum route_result {
@@ -54,6 +65,15 @@ void router_free(struct router *router);
 enum route_result router_match(const struct router *router,
     enum http_method method, const char *path, const struct route **route,
     char *params[REQUEST_MAX_PARAMS], unsigned *allowed);
+
+/*
+ * Whether a request with this method name and raw target (path and
+ * query, as on the request line) would be routed to a ROUTE_STREAMS
+ * route: 1 or 0.  A target no route takes with that method is 0.  The
+ * strings stay the caller's.
+ */
+int router_streams(const struct router *router, const char *method,
+    const char *target);
 
 /*
  * Routes req to its handler, or answers 404/405 itself.  The request is

@@ -17,7 +17,7 @@
  *   until the other side takes some (backpressure both ways).  We chose
  *   the bridge over libmicrohttpd's own TLS (MHD_USE_TLS) because that
  *   needs a daemon of its own, with its own listening socket or its own
- *   sniffing, and the event-stream writer in http1.c writes to the
+ *   sniffing, and the event-stream writer (http1_stream.c) writes to the
  *   connection's socket directly, which under MHD_USE_TLS would bypass
  *   the encryption.  Through the bridge, every HTTP/1.1 path, event
  *   streams included, works unchanged.

@@ -6,7 +6,7 @@
  * buffers of TLS_BRIDGE_BUF bytes.  A side is read only while the buffer
  * it fills has room, and written while bytes wait for it, so a slow side
  * holds back the other (backpressure), and memory per connection is
- * bounded.  Event streams need nothing special: http1.c writes them to
+ * bounded.  Event streams need nothing special: http1_stream.c writes them to
  * its end of the pair, and they flow through here like any response.
  *
  * A bridge ends when libmicrohttpd has closed its end and what it wrote

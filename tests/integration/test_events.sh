@@ -1,8 +1,8 @@
 #!/bin/sh
 # The event stream end to end (events.c) against the real daemon, with
 # 1 s heartbeats so that the test sees them.  That HTTP/1.1 streams keep
-# flowing after libmicrohttpd hands us the socket is what this checks of
-# the pinned libmicrohttpd (configure.ac says why it is pinned).
+# flowing after libmicrohttpd hands us the socket is checked here end to
+# end; tests/probe/mhd_handover checks the libmicrohttpd behaviour itself.
 . "$(dirname "$0")/lib.sh"
 
 EV=$BS_BUILDDIR/tests/integration/events

@@ -1,7 +1,7 @@
 /*
  * Unit tests for the router (src/route.c) and the request helpers it
  * relies on: pattern matching, parameter decoding, 404 and 405 with Allow,
- * and the problem+json bodies of both.
+ * the problem+json bodies of both, and which requests are event streams.
  */
 #include "config.h"
 
@@ -29,11 +29,22 @@ handler_ok(struct request *req, void *ctx)
 }
 
 static const struct route routes[] = {
-	{ "/healthz", HTTP_GET | HTTP_HEAD, handler_ok, "healthz" },
-	{ "/v1/battles", HTTP_POST, handler_ok, "battles" },
-	{ "/v1/battles/{id}", HTTP_GET | HTTP_DELETE, handler_ok, "battle" },
-	{ "/v1/battles/{id}/ships/{ship}", HTTP_PATCH, handler_ok, "ship" },
-	{ "/{*}", HTTP_GET | HTTP_HEAD, handler_ok, "static" },
+	{ "/healthz", HTTP_GET | HTTP_HEAD, handler_ok, "healthz", 0 },
+	{ "/v1/battles", HTTP_POST, handler_ok, "battles", 0 },
+	{ "/v1/battles/{id}", HTTP_GET | HTTP_DELETE, handler_ok, "battle", 0 },
+	{ "/v1/battles/{id}/ships/{ship}", HTTP_PATCH, handler_ok, "ship", 0 },
+	{ "/{*}", HTTP_GET | HTTP_HEAD, handler_ok, "static", 0 },
+};
+
+/* The same with two event streams, as the daemon has them. */
+static const struct route stream_routes[] = {
+	{ "/metrics", HTTP_GET | HTTP_HEAD, handler_ok, "metrics", 0 },
+	{ "/metrics/events", HTTP_GET, handler_ok, "metrics_events",
+	  ROUTE_STREAMS },
+	{ "/v1/battles/{id}", HTTP_GET | HTTP_DELETE, handler_ok, "battle", 0 },
+	{ "/v1/battles/{id}/events", HTTP_GET, handler_ok, "events",
+	  ROUTE_STREAMS },
+	{ "/{*}", HTTP_GET | HTTP_HEAD, handler_ok, "static", 0 },
 };
 
 /* A transport that keeps the response for the test to look at. */
@@ -172,6 +183,34 @@ test_catch_all_misses_are_404_not_405(void **state)
 }
 
 static void
+test_streams(void **state)
+{
+	struct router *r = router_new(stream_routes, 5, NULL, NULL, NULL);
+
+	assert_true(router_streams(r, "GET", "/metrics/events"));
+	assert_true(router_streams(r, "GET", "/v1/battles/b1/events"));
+	/* The query is not part of the path; escapes are decoded. */
+	assert_true(router_streams(r, "GET",
+	    "/v1/battles/b1/events?access_token=x&last=3"));
+	assert_true(router_streams(r, "GET", "/v1/battles/b%20x/events"));
+
+	/* Other methods, other paths, the catch-all: not streams. */
+	assert_false(router_streams(r, "HEAD", "/metrics/events"));
+	assert_false(router_streams(r, "POST", "/v1/battles/b1/events"));
+	assert_false(router_streams(r, "BREW", "/metrics/events"));
+	assert_false(router_streams(r, "GET", "/metrics"));
+	assert_false(router_streams(r, "GET", "/metrics/events/"));
+	assert_false(router_streams(r, "GET", "/v1/battles/b1"));
+	assert_false(router_streams(r, "GET", "/v1/battles//events"));
+	assert_false(router_streams(r, "GET", "/v1/battles/b1/events/x"));
+	assert_false(router_streams(r, "GET", "/v1/battles/%zz/events"));
+	assert_false(router_streams(r, "GET", "/x/v1/battles/b1/events"));
+	assert_false(router_streams(r, "GET", ""));
+	assert_false(router_streams(r, "GET", "?/metrics/events"));
+	router_free(r);
+}
+
+static void
 test_query_params_and_gzip(void **state)
 {
 	struct request *req = make_request("GET", "/x");
@@ -237,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_wrong_method_is_405_with_allow),
 		cmocka_unit_test(test_unknown_paths_are_404),
 		cmocka_unit_test(test_catch_all_misses_are_404_not_405),
+		cmocka_unit_test(test_streams),
 		cmocka_unit_test(test_query_params_and_gzip),
 		cmocka_unit_test(test_url_decode),
 	};

@@ -1,0 +1,110 @@
+/*
+ * Internal to the HTTP/1.1 transport (http1.c: libmicrohttpd, requests in
+ * and responses out; http1_stream.c: event streams, whose sockets our
+ * loop writes once libmicrohttpd has sent the headers).  Nothing outside
+ * those two files includes this.  Loop thread only.
+ */
+#ifndef BROADSIDE_HTTP1_IMPL_H
+#define BROADSIDE_HTTP1_IMPL_H
+
+#include <stddef.h>
+
+#include <microhttpd.h>
+
+#include "buf.h"
+#include "http1.h"
+
+struct loop_timer;
+struct loop_watch;
+struct metric_series;
+struct request;
+struct response;
+struct subscriber;
+
+/*
+ * Two libmicrohttpd instances: every resume of a suspended connection
+ * makes libmicrohttpd walk all the suspended connections of its instance,
+ * and event streams stay suspended for good.  So connections whose first
+ * request is an event stream get their own instance, and the requests
+ * that wait for a commit (suspended, then resumed) walk only the short
+ * list of the other.
+ */
+enum { H1_REQUESTS, H1_STREAMS, H1_INSTANCES };
+
+/* Where an event stream is in the hand-over (http1_stream.c). */
+enum h1_sse_state {
+	H1_SSE_NONE,		/* not a stream, or reader not called yet */
+	H1_SSE_HEADERS,		/* libmicrohttpd sends the first bytes */
+	H1_SSE_OURS,		/* suspended; our loop writes the socket */
+	H1_SSE_DONE,		/* given back to libmicrohttpd to end */
+};
+
+struct h1_request {
+	struct http1 *h1;
+	struct MHD_Connection *conn;
+	char *uri;		/* raw request target */
+	struct buf body;
+	struct request *req;	/* once dispatched */
+	struct response *resp;	/* waiting to be queued */
+	int headers_seen;
+	int too_large;		/* the body passed the cap: dropping it */
+	size_t discarded;
+	int in_handler;
+	int suspended;
+	struct h1_request *prev, *next;	/* the suspended list */
+
+	/* An event stream (http1_stream.c). */
+	struct subscriber *sub;
+	enum h1_sse_state sse;
+	int sse_fd;
+	struct loop_watch *sse_watch;
+	int sse_out;		/* EPOLLOUT is watched */
+	int sse_teardown;	/* a teardown is queued */
+	struct h1_request *sse_prev, *sse_next;	/* the streams list */
+};
+
+struct http1 {
+	struct loop *loop;
+	struct router *router;
+	struct MHD_Daemon *mhd[H1_INSTANCES];
+	struct loop_watch *watch[H1_INSTANCES];
+	struct loop_timer *timer;
+	struct http1_options opts;
+	int run_pending;
+	int draining;
+	int stopping;
+	size_t connections;
+	size_t in_flight;
+	struct h1_request *suspended;
+	struct h1_request *streams;	/* the streams our loop writes */
+	size_t handing_over;	/* streams between their two reader calls */
+	struct metric_series *conns_open;
+	struct metric_series *conns_total;
+};
+
+/* ---- http1_stream.c ---- */
+
+/*
+ * The libmicrohttpd response for an event stream answer: takes
+ * resp->stream (the subscriber) into hr; resp stays the caller's.
+ * Returns NULL when libmicrohttpd cannot make one (resp->stream then
+ * stays in resp).
+ */
+struct MHD_Response *h1_stream_response(struct h1_request *hr,
+    struct response *resp);
+
+/* The request is complete: frees its stream's state, if it had one. */
+void h1_stream_completed(struct h1_request *hr);
+
+/*
+ * Gives every stream's connection back to libmicrohttpd at once (at
+ * shutdown, before the suspended requests are resumed).
+ */
+void h1_stream_close_all(struct http1 *h1);
+
+/* ---- http1.c ---- */
+
+/* Runs libmicrohttpd after this iteration of the loop. */
+void h1_schedule_run(struct http1 *h1);
+
+#endif

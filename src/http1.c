@@ -184,13 +184,11 @@ h1_on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
 		h1->connections++;
-		if (h1->conns_total != NULL)
-			metric_series_add(h1->conns_total, 1);
+		metric_series_add(h1->conns_total, 1);
 	} else {
 		h1->connections--;
 	}
-	if (h1->conns_open != NULL)
-		metric_series_set(h1->conns_open, (double)h1->connections);
+	metric_series_set(h1->conns_open, (double)h1->connections);
 }
 
 static void
@@ -451,13 +449,11 @@ http1_new(struct http1 **out, struct loop *loop, struct router *router,
 			return BS_ERR_IO;
 		}
 	}
-	if (opts->conns_open != NULL) {
-		const char *labels[] = { "http1" };
-
-		h1->conns_open = metric_series(opts->conns_open, labels);
-		h1->conns_total = metric_series(opts->conns_total, labels);
-		metric_series_set(h1->conns_open, 0);
-	}
+	h1->conns_open = metric_series(opts->conns_open,
+	    (const char *[]){ "http1" });
+	h1->conns_total = metric_series(opts->conns_total,
+	    (const char *[]){ "http1" });
+	metric_series_set(h1->conns_open, 0);
 	*out = h1;
 	return 0;
 }

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "alloc.h"
 #include "loop.h"
@@ -202,7 +201,6 @@ void
 router_observe(struct router *router, const struct request *req, int status)
 {
 	const char *labels[2];
-	struct timespec ts;
 	uint64_t now_us;
 	char code[8];
 	double seconds;
@@ -217,8 +215,7 @@ router_observe(struct router *router, const struct request *req, int status)
 	 * A measurement, not a decision: read the clock now, or answers
 	 * given in the iteration their request arrived would all be 0 s.
 	 */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	now_us = loop_clock_us();
 	seconds = now_us > req->start_us ?
 	    (double)(now_us - req->start_us) / 1e6 : 0;
 	metric_series_observe(metric_series(router->latency, labels), seconds);

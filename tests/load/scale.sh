@@ -7,7 +7,7 @@
 # table and records: latency percentiles, the daemon's resident memory
 # per stream, the daemon's and the load generator's CPU seconds, and the
 # load generator's own lateness (when that is high, the machine, not the
-# daemon, is the limit).
+# daemon, is the limit).  SCALE_PROTOS="http1" (or "http2") runs one.
 . "${BS_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$BS_SRCDIR/tests/load/loadlib.sh"
 . "$BS_SRCDIR/tests/bench/benchlib.sh"
@@ -21,7 +21,7 @@ cpu_s() {
 	    "/proc/$1/stat"
 }
 
-for proto in http1 http2; do
+for proto in ${SCALE_PROTOS:-http1 http2}; do
 	start_daemon --max-connections 15000 --max-battles $((BATTLES + 10)) \
 	    --rate 100000 --burst 100000
 	flags=

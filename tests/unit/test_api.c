@@ -27,6 +27,8 @@
 #include "ratelimit.h"
 #include "request.h"
 #include "route.h"
+
+#include "test_http_support.h"
 #include "store.h"
 
 #define ADMIN_TOKEN "an-operator-token-of-some-length"
@@ -42,20 +44,6 @@ struct fixture {
 	enum api_lifecycle lifecycle;
 	struct api_ctx api;
 	struct router *router;
-};
-
-/* A transport that keeps the last response for the test to look at. */
-static struct response *last;
-
-static void
-keep_response(struct request *req, struct response *resp)
-{
-	response_free(last);
-	last = resp;
-}
-
-static const struct request_transport test_transport = {
-	.respond = keep_response,
 };
 
 static int

@@ -18,6 +18,8 @@
 #include "request.h"
 #include "route.h"
 
+#include "test_http_support.h"
+
 static int handled;
 
 static void
@@ -45,20 +47,6 @@ static const struct route stream_routes[] = {
 	{ "/v1/battles/{id}/events", HTTP_GET, handler_ok, "events",
 	  ROUTE_STREAMS },
 	{ "/{*}", HTTP_GET | HTTP_HEAD, handler_ok, "static", 0 },
-};
-
-/* A transport that keeps the response for the test to look at. */
-static struct response *last;
-
-static void
-keep_response(struct request *req, struct response *resp)
-{
-	response_free(last);
-	last = resp;
-}
-
-static const struct request_transport test_transport = {
-	.respond = keep_response,
 };
 
 static struct request *

@@ -41,8 +41,6 @@
 #define STREAM_SNAPSHOT_WARN (100u * 1024)
 #define VIEWS VIEWER_COUNT
 #define ALL_VIEWS 7u
-/* Publishing time per turn of the loop before the rest waits for I/O. */
-#define STREAM_TURN_BUDGET_US 5000u
 
 struct chunk {
 	unsigned refs;
@@ -94,8 +92,6 @@ struct channel {
 	uint64_t dirty_since_us;
 	uint64_t published_us;	/* the loop's time at the last publish */
 	struct loop_timer *timer;
-	int ready;		/* in the stream's ready queue */
-	struct channel *ready_prev, *ready_next;
 	json_t *last_round;	/* {round, phase, deadline} last published */
 	json_t *last_presence;
 	struct ring_entry *ring;
@@ -113,10 +109,6 @@ struct stream {
 	struct channel *channels;
 	size_t nsubs;
 	struct loop_timer *heartbeat;
-	uint64_t turn_us;	/* the loop turn the budget below is of */
-	uint64_t turn_spent_us;	/* publishing time spent in that turn */
-	struct channel *ready_head, *ready_tail;	/* waiting for the budget */
-	struct loop_timer *ready_timer;
 	z_stream zs;		/* the shared compressor (raw deflate) */
 	int zs_ready;
 	struct chunk *gz_header;	/* the gzip header every gzip stream starts with */
@@ -565,90 +557,14 @@ channel_publish(struct channel *c)
 	    (double)(now - c->dirty_since_us) / 1e6 : 0);
 }
 
-/*
- * The publishing budget.  A turn of the loop (from one poll for events to
- * the next) spends at most STREAM_TURN_BUDGET_US publishing; channels
- * whose window passes after that wait in the ready queue, first come
- * first served, and the queue is worked through a millisecond later,
- * after the loop has read and answered requests: a POST never waits
- * behind every battle's fan-out at once, and no battle waits behind
- * battles that changed after it.
- */
-static int
-stream_budget_left(struct stream *s)
-{
-	uint64_t now = loop_now_us(s->loop);
-
-	if (s->turn_us != now) {
-		s->turn_us = now;
-		s->turn_spent_us = 0;
-	}
-	return s->turn_spent_us < STREAM_TURN_BUDGET_US;
-}
-
-static void
-stream_publish_one(struct stream *s, struct channel *c)
-{
-	uint64_t start = loop_clock_us();
-
-	channel_publish(c);
-	s->turn_spent_us += loop_clock_us() - start;
-}
-
-static void
-ready_unlink(struct stream *s, struct channel *c)
-{
-	if (c->ready_prev != NULL)
-		c->ready_prev->ready_next = c->ready_next;
-	else
-		s->ready_head = c->ready_next;
-	if (c->ready_next != NULL)
-		c->ready_next->ready_prev = c->ready_prev;
-	else
-		s->ready_tail = c->ready_prev;
-	c->ready_prev = c->ready_next = NULL;
-	c->ready = 0;
-}
-
-static int64_t
-stream_ready_timer(struct loop *loop, void *arg)
-{
-	struct stream *s = arg;
-
-	while (s->ready_head != NULL && stream_budget_left(s)) {
-		struct channel *c = s->ready_head;
-
-		ready_unlink(s, c);
-		stream_publish_one(s, c);
-	}
-	if (s->ready_head != NULL)
-		return 1;
-	s->ready_timer = NULL;
-	return LOOP_TIMER_STOP;
-}
-
-/* A channel's window has passed: publish now, or queue for the budget. */
+/* A channel's window has passed: publish. */
 static int64_t
 channel_timer(struct loop *loop, void *arg)
 {
 	struct channel *c = arg;
-	struct stream *s = c->s;
 
 	c->timer = NULL;
-	if (s->ready_head == NULL && stream_budget_left(s)) {
-		stream_publish_one(s, c);
-		return LOOP_TIMER_STOP;
-	}
-	c->ready = 1;
-	c->ready_prev = s->ready_tail;
-	if (s->ready_tail != NULL)
-		s->ready_tail->ready_next = c;
-	else
-		s->ready_head = c;
-	s->ready_tail = c;
-	if (s->ready_timer == NULL)
-		s->ready_timer = loop_timer_add(loop, 1, stream_ready_timer,
-		    s);
+	channel_publish(c);
 	return LOOP_TIMER_STOP;
 }
 
@@ -801,8 +717,6 @@ channel_free(struct channel *c)
 		}
 	}
 	loop_timer_cancel(c->timer);
-	if (c->ready)
-		ready_unlink(s, c);
 	for (int v = 0; v < VIEWS; v++) {
 		json_decref(c->base[v]);
 		json_decref(c->pending_log[v]);
@@ -1099,7 +1013,6 @@ stream_free(struct stream *s)
 	if (s == NULL)
 		return;
 	loop_timer_cancel(s->heartbeat);
-	loop_timer_cancel(s->ready_timer);
 	if (s->zs_ready)
 		deflateEnd(&s->zs);
 	chunk_unref(s->gz_header);

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <zlib.h>
 
@@ -30,13 +29,9 @@
 struct fake {
 	int counter;
 	int published;		/* the counter at the last patches() */
-	int slow_ms;		/* each GM projection takes this long */
-	int published_as;	/* publish order, from publish_count */
 	char pad[2048];
 };
 
-/* How many GM documents slow fakes have made (the publish order). */
-static int publish_count;
 
 static json_t *
 fake_document(void *arg, enum viewer viewer)
@@ -47,12 +42,6 @@ fake_document(void *arg, enum viewer viewer)
 
 	if (viewer == VIEWER_GM)
 		json_object_set_new(doc, "secret", json_integer(f->counter * 7));
-	if (viewer == VIEWER_GM && f->slow_ms > 0) {
-		struct timespec t = { 0, f->slow_ms * 1000000L };
-
-		nanosleep(&t, NULL);
-		f->published_as = ++publish_count;
-	}
 	return doc;
 }
 
@@ -595,50 +584,6 @@ test_tracked_source(void **state)
 	loop_free(loop);
 }
 
-/*
- * The publishing budget: when publishing takes long, a turn of the loop
- * publishes only its budget's worth and the rest wait their turn, first
- * come first served: a battle that changed later never overtakes one that
- * was waiting, and every one is published in the end.
- */
-static void
-test_budget_is_first_come_first_served(void **state)
-{
-	enum { N = 12 };
-	struct loop *loop;
-	struct stream *s;
-	static struct fake f[N + 1];
-	struct channel *c[N + 1];
-	json_t *none = json_array();
-
-	assert_int_equal(loop_new(&loop), 0);
-	s = stream_new(loop, NULL, &opts);
-	for (int i = 0; i <= N; i++) {
-		c[i] = fake_channel(s, &f[i]);
-		f[i].slow_ms = 2;
-	}
-	publish_count = 0;
-	/* N battles change in one turn: 2 ms each passes a 5 ms budget. */
-	for (int i = 0; i < N; i++)
-		channel_changed(c[i], (const json_t *[VIEWER_COUNT]){ none }, 1);
-	loop_run_once(loop, 0);
-	assert_true(publish_count > 0 && publish_count < N);
-	/* One more changes while the others wait: it goes last. */
-	channel_changed(c[N], (const json_t *[VIEWER_COUNT]){ none }, 1);
-	for (int i = 0; i < 200 && publish_count < N + 1; i++)
-		loop_run_once(loop, 5);
-	assert_int_equal(publish_count, N + 1);
-	assert_int_equal(f[N].published_as, N + 1);
-	for (int i = 1; i < N; i++)
-		assert_true(f[i].published_as > 0);
-
-	json_decref(none);
-	for (int i = 0; i <= N; i++)
-		channel_free(c[i]);
-	stream_free(s);
-	loop_free(loop);
-}
-
 int
 main(void)
 {
@@ -649,7 +594,6 @@ main(void)
 		cmocka_unit_test(test_gzip_shared_late_join_replay_and_drain),
 		cmocka_unit_test(test_first_change_at_once_then_coalesced),
 		cmocka_unit_test(test_tracked_source),
-		cmocka_unit_test(test_budget_is_first_come_first_served),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,13 +116,8 @@ static struct request *
 make_request(const char *method, const char *path, const char *token,
     const char *body)
 {
-	struct request *req = request_new(&test_transport, NULL);
+	struct request *req = test_request(method, path);
 
-	free(req->method_name);
-	req->method_name = xstrdup(method);
-	req->method = http_method_parse(method);
-	free(req->path);
-	req->path = xstrdup(path);
 	snprintf(req->remote, sizeof(req->remote), "127.0.0.1:40000");
 	if (token != NULL) {
 		char *auth = xasprintf("Bearer %s", token);

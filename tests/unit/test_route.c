@@ -49,23 +49,11 @@ static const struct route stream_routes[] = {
 	{ "/{*}", HTTP_GET | HTTP_HEAD, handler_ok, "static", 0 },
 };
 
-static struct request *
-make_request(const char *method, const char *path)
-{
-	struct request *req = request_new(&test_transport, NULL);
-
-	free(req->method_name);
-	req->method_name = xstrdup(method);
-	req->method = http_method_parse(method);
-	free(req->path);
-	req->path = xstrdup(path);
-	return req;
-}
 
 static void
 dispatch(struct router *r, const char *method, const char *path)
 {
-	struct request *req = make_request(method, path);
+	struct request *req = test_request(method, path);
 
 	router_dispatch(r, req);
 	request_free(req);
@@ -201,7 +189,7 @@ test_streams(void **state)
 static void
 test_query_params_and_gzip(void **state)
 {
-	struct request *req = make_request("GET", "/x");
+	struct request *req = test_request("GET", "/x");
 	char *v;
 
 	free(req->query);
@@ -221,12 +209,12 @@ test_query_params_and_gzip(void **state)
 	assert_true(request_accepts_gzip(req));
 	request_free(req);
 
-	req = make_request("GET", "/x");
+	req = test_request("GET", "/x");
 	request_add_header(req, "Accept-Encoding", "gzip;q=0, deflate");
 	assert_false(request_accepts_gzip(req));
 	request_free(req);
 
-	req = make_request("GET", "/x");
+	req = test_request("GET", "/x");
 	request_add_header(req, "Accept-Encoding", "xgzip");
 	assert_false(request_accepts_gzip(req));
 	request_free(req);

@@ -164,6 +164,14 @@ router_streams(const struct router *router, const char *method,
 }
 
 void
+router_each(const struct router *router,
+    void (*fn)(const struct route *route, void *arg), void *arg)
+{
+	for (size_t i = 0; i < router->nroutes; i++)
+		fn(&router->routes[i], arg);
+}
+
+void
 router_dispatch(struct router *router, struct request *req)
 {
 	const struct route *route = NULL;

@@ -76,6 +76,15 @@ int router_streams(const struct router *router, const char *method,
     const char *target);
 
 /*
+ * Calls fn(route, arg) for every route of the router, in matching order
+ * (the route is the table's, borrowed): what a check that must cover the
+ * whole table walks, such as the authorization matrix in
+ * tests/unit/test_authz.c.  fn must not free the router.
+ */
+void router_each(const struct router *router,
+    void (*fn)(const struct route *route, void *arg), void *arg);
+
+/*
  * Routes req to its handler, or answers 404/405 itself.  The request is
  * answered through request_respond() either way.
  */

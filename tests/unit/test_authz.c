@@ -11,9 +11,9 @@
  * event streams, the figures and the metrics registry so that every route
  * can answer.  Path parameters come from a real battle ("this" battle:
  * GM, a player holding the captain's station, a spectator, a crewed
- * destroyer and a hidden hostile scout) and the credentials of another
- * one.  A cell that answers 2xx may have changed the battles, so both are
- * built anew before the next cell.
+ * destroyer and a hidden hostile scout, in its first round) and the
+ * credentials of another one.  A change that succeeded may have altered
+ * the battles, so both are built anew before the next cell.
  *
  * An event stream's cell looks only at the first answer: its status, or
  * a 200 with the stream attached (freed with the response).
@@ -685,8 +685,9 @@ try_cell(struct fixture *f, const struct authz_row *row, const char *method,
 	path = fill(f, row->pattern);
 	body = row->body ? fill(f, row->body) : NULL;
 	status = send_as(f, method, path, token, in_query, body);
-	/* A 2xx may have changed the battles; nothing else does. */
-	*dirty = status >= 200 && status < 300;
+	/* A change that succeeded changed the battles; nothing else does. */
+	*dirty = status >= 200 && status < 300 && strcmp(method, "GET") != 0 &&
+	    strcmp(method, "HEAD") != 0;
 	if (want == ALLOW && !allowed(status))
 		fault = "let it through";
 	else if (want != ALLOW && status != want)

@@ -42,10 +42,12 @@ static void
 expire_one(struct live_battle *lb, void *arg)
 {
 	const struct api_ctx *api = arg;
-	const char *phase = phase_name(battle_phase(live_battle_game(lb)));
+	int lobby = battle_phase(live_battle_game(lb)) == PHASE_LOBBY;
 
-	log_info("battle %s: deleted, idle in the %s past its time "
-	    "(--%s-ttl)", live_battle_id(lb), phase, phase);
+	log_info("battle %s: deleted: %s for %d s (--%s-ttl)",
+	    live_battle_id(lb), lobby ? "a lobby with no join or change" :
+	    "ended, with no change", lobby ? api->cfg->lobby_ttl_s :
+	    api->cfg->ended_ttl_s, lobby ? "lobby" : "ended");
 	if (api->idempotency != NULL)
 		idempotency_forget_battle(api->idempotency,
 		    live_battle_id(lb));

@@ -50,9 +50,10 @@ rate_limited(struct request *req, const struct api_ctx *api, const void *key,
 
 /*
  * The client's host as a rate-limit key (out: 16 bytes): an IPv4
- * address, or an IPv6 address's /64, the least one host or network is
- * given (so a client does not get a fresh bucket per address of its
- * own /64); an IPv4-mapped address counts as its IPv4 address.  An
+ * address, or an IPv6 address's /64, the smallest block a host or
+ * network is given (so that a client does not get a fresh bucket for
+ * each address of its own /64); an IPv4-mapped address counts as its
+ * IPv4 address.  An
  * address that does not parse is keyed as it is written, without port.
  * Returns the key's length.
  */
@@ -103,8 +104,8 @@ api_create_quota(struct request *req, const struct api_ctx *api)
 	if (wait == 0)
 		return 0;
 	too_many(req, wait, "too-many-creations", "Too many battles created",
-	    "This address has created its share of battles for now "
-	    "(--create-per-hour); finish or delete one, or try again later");
+	    "This address has created as many battles as the server allows "
+	    "in an hour (--create-per-hour); try again later");
 	return -1;
 }
 

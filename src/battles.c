@@ -201,6 +201,38 @@ battles_foreach(struct battles *reg,
 			fn(lb, arg);
 }
 
+/*
+ * The clock is the wall clock, not the loop's: last_change is stored and
+ * restored as Unix ms, so a lobby's idle time runs on while the daemon
+ * is down, and a restart does not give every idle battle a new life.
+ */
+size_t
+battles_foreach_expired(struct battles *reg, int64_t now_ms,
+    int64_t lobby_ttl_ms, int64_t ended_ttl_ms,
+    void (*fn)(struct live_battle *lb, void *arg), void *arg)
+{
+	struct live_battle *lb, *next;
+	size_t n = 0;
+
+	for (lb = reg->first; lb != NULL; lb = next) {
+		enum battle_phase phase;
+		int64_t ttl;
+
+		/* fn may delete lb, which stays listed until its write is done. */
+		next = lb->next;
+		if (lb->deleting)
+			continue;
+		phase = battle_phase(lb->working);
+		ttl = phase == PHASE_LOBBY ? lobby_ttl_ms :
+		    phase == PHASE_ENDED ? ended_ttl_ms : 0;
+		if (ttl > 0 && now_ms - lb->last_change >= ttl) {
+			n++;
+			fn(lb, arg);
+		}
+	}
+	return n;
+}
+
 int64_t
 battles_epoch(const struct battles *reg)
 {

@@ -143,7 +143,8 @@ void live_battle_state_hash(const struct live_battle *lb, char out[17]);
 /*
  * The size in bytes of the battle's engine state at its last stored
  * snapshot (0 before the first), and when its last change was applied
- * (Unix ms; its creation or restore before any): for the dashboard.
+ * or a member joined (Unix ms; its creation before any; after a restart,
+ * as the store last recorded it): for the dashboard and expiry.
  */
 size_t live_battle_state_bytes(const struct live_battle *lb);
 int64_t live_battle_last_change(const struct live_battle *lb);
@@ -158,6 +159,13 @@ size_t live_battle_spectators(const struct live_battle *lb);
  */
 int live_battle_authenticate(const struct live_battle *lb, const char *token,
     struct actor *who);
+
+/*
+ * live_battle_authenticate() for a token already hashed (token_hash()):
+ * a request hashes its token once, whatever it then looks up.
+ */
+int live_battle_authenticate_hash(const struct live_battle *lb,
+    const unsigned char hash[TOKEN_HASH_LEN], struct actor *who);
 
 /*
  * Applies an action (body borrowed) and records it; done runs after the
@@ -206,9 +214,23 @@ void live_battle_read_log(struct live_battle *lb, enum viewer viewer,
 
 /*
  * Whether token belongs to some live battle (its GM or a member).  A scan
- * of every battle: for error messages only, after rate limiting.
+ * of every battle: for error messages only, after rate limiting.  The
+ * token is hashed once; battles_hash_known() takes the hash.
  */
 int battles_token_known(const struct battles *reg, const char *token);
+int battles_hash_known(const struct battles *reg,
+    const unsigned char hash[TOKEN_HASH_LEN]);
+
+/*
+ * Calls fn for every live battle idle past its time at now_ms (Unix ms):
+ * a lobby with no change (a join, a GM edit) for lobby_ttl_ms, an ended
+ * battle with none for ended_ttl_ms (its end, usually); a ttl of 0 never
+ * expires.  Battles in play never expire.  fn may delete the battle
+ * (live_battle_delete()).  Returns how many it found.
+ */
+size_t battles_foreach_expired(struct battles *reg, int64_t now_ms,
+    int64_t lobby_ttl_ms, int64_t ended_ttl_ms,
+    void (*fn)(struct live_battle *lb, void *arg), void *arg);
 
 /* Wall-clock milliseconds since the Unix epoch (deadlines, records). */
 int64_t battles_wall_ms(void);

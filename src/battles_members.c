@@ -76,6 +76,7 @@ join_spectator(struct live_battle *lb, const char *name,
 		if (lb->members[i].id <= id)
 			id = lb->members[i].id - 1;
 	member_add(lb, id, ACTOR_SPECTATOR, hash);
+	lb->last_change = battles_wall_ms();	/* a join keeps a lobby alive */
 	w = persist_write_new(lb->id);
 	persist_write_member(w, id, name, "spectator", hash,
 	    battles_wall_ms());
@@ -154,9 +155,17 @@ live_battle_authenticate(const struct live_battle *lb, const char *token,
     struct actor *who)
 {
 	unsigned char hash[TOKEN_HASH_LEN];
-	int found = 0;
 
 	token_hash(token, hash);
+	return live_battle_authenticate_hash(lb, hash, who);
+}
+
+int
+live_battle_authenticate_hash(const struct live_battle *lb,
+    const unsigned char hash[TOKEN_HASH_LEN], struct actor *who)
+{
+	int found = 0;
+
 	if (token_hash_equal(hash, lb->gm_hash)) {
 		who->role = ACTOR_GM;
 		who->player = 0;
@@ -176,10 +185,21 @@ live_battle_authenticate(const struct live_battle *lb, const char *token,
 int
 battles_token_known(const struct battles *reg, const char *token)
 {
+	unsigned char hash[TOKEN_HASH_LEN];
+
+	token_hash(token, hash);
+	return battles_hash_known(reg, hash);
+}
+
+/* One hash, then a compare per member: never a hash per battle. */
+int
+battles_hash_known(const struct battles *reg,
+    const unsigned char hash[TOKEN_HASH_LEN])
+{
 	struct actor who;
 
 	for (struct live_battle *lb = reg->first; lb != NULL; lb = lb->next)
-		if (!lb->deleting && live_battle_authenticate(lb, token,
+		if (!lb->deleting && live_battle_authenticate_hash(lb, hash,
 		    &who) == 0)
 			return 1;
 	return 0;

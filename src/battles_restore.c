@@ -60,6 +60,8 @@ restore_one(struct battles *reg, const char *id)
 	    pb->join_code);
 	memcpy(lb->gm_hash, pb->gm_hash, TOKEN_HASH_LEN);
 	lb->created_at = pb->created_at;
+	/* Idle time counts across restarts (battles_foreach_expired()). */
+	lb->last_change = pb->last_active;
 	for (size_t i = 0; i < pb->nmembers; i++)
 		member_add(lb, pb->members[i].id,
 		    strcmp(pb->members[i].role, "spectator") == 0 ?

@@ -88,6 +88,14 @@ static const struct option_spec options[] = {
 	  "BYTES", "8192", "memory per HTTP/1.1 connection; bounds headers" },
 	{ "max-battles", OPT_LONG, OFF(max_battles), 1, 1000000, "N", "1000",
 	  "battles hosted at once" },
+	{ "create-per-hour", OPT_INT, OFF(create_per_hour), 0, 1000000, "N",
+	  "20", "battles one address may create per hour, 0 for no cap" },
+	{ "lobby-ttl", OPT_INT, OFF(lobby_ttl_s), 0, 31536000, "SECONDS",
+	  "86400", "delete a lobby idle this long (no join, no edit), 0 never" },
+	{ "ended-ttl", OPT_INT, OFF(ended_ttl_s), 0, 31536000, "SECONDS",
+	  "604800", "delete an ended battle idle this long, 0 never" },
+	{ "creator-token-file", OPT_STRING, OFF(creator_token_file), 0, 0,
+	  "FILE", NULL, "creating a battle needs the token on its first line" },
 	{ "max-ships", OPT_INT, OFF(max_ships), 1, 256, "N", "32",
 	  "ships per battle" },
 	{ "max-players", OPT_INT, OFF(max_players), 1, 64, "N", "5",
@@ -159,6 +167,7 @@ config_free(struct config *cfg)
 	free(cfg->sql_dir);
 	free(cfg->www_dir);
 	free(cfg->admin_token_file);
+	free(cfg->creator_token_file);
 	free(cfg->metrics_allow);
 	free(cfg->config_file);
 	free(cfg->tls_cert);

@@ -33,6 +33,10 @@ struct config {
 	int sniff_timeout_s;	/* time for a new client's first bytes */
 	long conn_memory;	/* libmicrohttpd memory per connection */
 	long max_battles;
+	int create_per_hour;	/* battles created per address; 0: no cap */
+	int lobby_ttl_s;	/* delete lobbies idle this long; 0: never */
+	int ended_ttl_s;	/* delete ended battles this long after */
+	char *creator_token_file;	/* POST /v1/battles needs its token */
 	int max_ships;		/* per battle */
 	int max_players;	/* per battle, besides the GM */
 	int max_spectators;	/* per battle */

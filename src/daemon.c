@@ -59,12 +59,15 @@ struct daemon {
 	struct ratelimit *ratelimit;
 	struct idempotency *idempotency;
 	struct loop_timer *idempotency_sweep;
+	struct ratelimit *create_limit;	/* NULL: --create-per-hour 0 */
+	struct loop_timer *expiry_sweep;
 	int sigfd;
 	struct loop_watch *sigwatch;
 	struct loop_timer *drain_timer;
 	uint64_t drain_deadline_us;
 	uint64_t started_us;
 	char *admin_token;
+	char *creator_token;
 	struct cidr_list *metrics_allow;
 	struct figures *figures;
 	struct api_ctx api;	/* the handlers' view of the above */
@@ -259,10 +262,13 @@ daemon_add_metrics(struct daemon *d, struct http1_options *h1o,
 	metric_series_set(metric_series(info, version), 1);
 }
 
-/* Reads the admin token: the first line of the file, 16 to 512 bytes. */
+/*
+ * Reads a token (--admin-token-file, --creator-token-file: option): the
+ * first line of the file, 16 to 512 bytes, into *out.
+ */
 static int
-daemon_read_admin_token(struct daemon *d, const char *path, char *err,
-    size_t errlen)
+daemon_read_token(const char *option, const char *path, char **out,
+    char *err, size_t errlen)
 {
 	char line[600];
 	size_t len;
@@ -270,7 +276,7 @@ daemon_read_admin_token(struct daemon *d, const char *path, char *err,
 
 	f = fopen(path, "r");
 	if (f == NULL) {
-		snprintf(err, errlen, "--admin-token-file: cannot read %s: %s",
+		snprintf(err, errlen, "--%s: cannot read %s: %s", option,
 		    path, strerror(errno));
 		return BS_ERR_IO;
 	}
@@ -280,11 +286,11 @@ daemon_read_admin_token(struct daemon *d, const char *path, char *err,
 	len = strcspn(line, "\r\n");
 	line[len] = '\0';
 	if (len < 16 || len > 512) {
-		snprintf(err, errlen, "--admin-token-file: the token in %s must "
-		    "be 16 to 512 characters on its first line", path);
+		snprintf(err, errlen, "--%s: the token in %s must be 16 to 512 "
+		    "characters on its first line", option, path);
 		return BS_ERR_INVALID;
 	}
-	d->admin_token = xstrdup(line);
+	*out = xstrdup(line);
 	return 0;
 }
 
@@ -358,6 +364,8 @@ daemon_wire_api(struct daemon *d)
 		.metrics = d->metrics,
 		.figures = d->figures,
 		.admin_token = d->admin_token,
+		.creator_token = d->creator_token,
+		.create_limit = d->create_limit,
 		.metrics_allow = d->metrics_allow,
 		.lifecycle = &d->state,
 	};
@@ -392,8 +400,12 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 		goto fail;
 	}
 	if (cfg->admin_token_file != NULL &&
-	    (rv = daemon_read_admin_token(d, cfg->admin_token_file, err,
-	    errlen)) != 0)
+	    (rv = daemon_read_token("admin-token-file", cfg->admin_token_file,
+	    &d->admin_token, err, errlen)) != 0)
+		goto fail;
+	if (cfg->creator_token_file != NULL &&
+	    (rv = daemon_read_token("creator-token-file",
+	    cfg->creator_token_file, &d->creator_token, err, errlen)) != 0)
 		goto fail;
 	if (loop_new(&d->loop) != 0) {
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
@@ -437,6 +449,10 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 	d->figures = figures_new(d->loop, d->stream, d->metrics, d->battles,
 	    battles_epoch(d->battles));
 	d->ratelimit = ratelimit_new(cfg->rate, cfg->burst, 100000);
+	/* A bucket of N battles an address, refilled over the hour. */
+	if (cfg->create_per_hour > 0)
+		d->create_limit = ratelimit_new(cfg->create_per_hour / 3600.0,
+		    cfg->create_per_hour, 100000);
 	d->idempotency = idempotency_new(&(struct idempotency_limits){
 		.ttl_ms = (int64_t)cfg->idempotency_ttl_s * 1000,
 	    });
@@ -458,6 +474,9 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 	}
 	d->idempotency_sweep = loop_timer_add(d->loop, 60 * 1000,
 	    api_idempotency_sweep, &d->api);
+	/* At once: battles restored idle past their time go first thing. */
+	d->expiry_sweep = loop_timer_add(d->loop, 0, api_battles_sweep,
+	    &d->api);
 	if (http1_new(&d->http1, d->loop, d->router, &h1o) != 0) {
 		snprintf(err, errlen, "cannot start libmicrohttpd");
 		rv = BS_ERR_IO;
@@ -512,12 +531,14 @@ daemon_free(struct daemon *d)
 	 */
 	store_close(d->store);
 	loop_timer_cancel(d->idempotency_sweep);
+	loop_timer_cancel(d->expiry_sweep);
 	/* After the store: its last done functions finish their keys. */
 	idempotency_free(d->idempotency);
 	battles_free(d->battles);
 	figures_free(d->figures);
 	stream_free(d->stream);
 	ratelimit_free(d->ratelimit);
+	ratelimit_free(d->create_limit);
 	http1_free(d->http1);
 	http2_free(d->http2);
 	/* After HTTP/2, which owns the TLS sessions it carries. */
@@ -531,6 +552,7 @@ daemon_free(struct daemon *d)
 	loop_free(d->loop);
 	metrics_free(d->metrics);
 	free(d->admin_token);
+	free(d->creator_token);
 	cidr_list_free(d->metrics_allow);
 	free(d);
 }

@@ -529,9 +529,13 @@ persist_load(sqlite3 *db, const char *id, struct persist_battle **out)
 	sqlite3_stmt *st;
 	int rv;
 
+	/* max() of several arguments is SQLite's scalar max, NULLs aside. */
 	if (sqlite3_prepare_v2(db, "SELECT name, join_code, gm_token_hash, "
-	    "created_at FROM battles WHERE id = ?", -1, &st, NULL) !=
-	    SQLITE_OK)
+	    "created_at, max(created_at, "
+	    "coalesce((SELECT max(at) FROM actions WHERE battle_id = ?1), 0), "
+	    "coalesce((SELECT max(created_at) FROM players "
+	    "WHERE battle_id = ?1), 0)) FROM battles WHERE id = ?1", -1, &st,
+	    NULL) != SQLITE_OK)
 		return BS_ERR_IO;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -545,6 +549,7 @@ persist_load(sqlite3 *db, const char *id, struct persist_battle **out)
 	    (const char *)sqlite3_column_text(st, 1));
 	column_hash(st, 2, pb->gm_hash);
 	pb->created_at = sqlite3_column_int64(st, 3);
+	pb->last_active = sqlite3_column_int64(st, 4);
 	sqlite3_finalize(st);
 	if ((rv = load_members(db, pb)) != 0 ||
 	    (rv = load_snapshot(db, pb)) != 0 ||

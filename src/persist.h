@@ -105,6 +105,8 @@ struct persist_battle {
 	char join_code[16];
 	unsigned char gm_hash[TOKEN_HASH_LEN];
 	int64_t created_at;
+	/* Its last action or member's join, else created_at (Unix ms). */
+	int64_t last_active;
 	struct persist_member *members;
 	size_t nmembers;
 	char *snapshot;		/* decompressed codec text */

@@ -96,6 +96,21 @@ token_hash(const char *token, unsigned char hash[TOKEN_HASH_LEN])
 }
 
 int
+token_well_formed(const char *token, size_t len)
+{
+	if (len != TOKEN_LEN)
+		return 0;
+	for (size_t i = 0; i < TOKEN_LEN; i++) {
+		char c = token[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+int
 token_equal(const void *a, size_t alen, const void *b, size_t blen)
 {
 	const unsigned char *x = a, *y = b;

@@ -34,6 +34,15 @@ int token_id(char *out, size_t len);
 void token_hash(const char *token, unsigned char hash[TOKEN_HASH_LEN]);
 
 /*
+ * Whether token (len bytes) has the shape of the tokens token_new()
+ * makes: TOKEN_LEN characters of the base64url alphabet.  Anything else
+ * cannot be a battle's token and is refused before it is hashed, so that
+ * a long bogus token costs the server no more than a short one.  Reads
+ * at most TOKEN_LEN + 1 bytes of it.
+ */
+int token_well_formed(const char *token, size_t len);
+
+/*
  * Whether a (alen bytes) equals b (blen bytes), in a time that depends on
  * alen only, not on the contents or on where they differ: for secrets
  * (tokens, join codes) checked against what a client sent, which goes

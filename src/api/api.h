@@ -144,6 +144,19 @@ int api_battle_caller(struct request *req, const struct api_ctx *api,
  */
 void api_no_such_battle(struct request *req, const char *hint);
 
+/*
+ * expire.c: the expiry sweep, a loop timer callback (arg: the struct
+ * api_ctx): deletes the lobbies idle past --lobby-ttl and the ended
+ * battles past --ended-ttl, from memory at once and from the store with
+ * their commit, with their idempotency keys.  Returns the delay until
+ * the next sweep (api_expiry_interval_ms()).
+ */
+struct loop;
+int64_t api_battles_sweep(struct loop *loop, void *arg);
+
+/* How often the sweep runs for cfg's ttls: a tenth of the shorter, 1-60 s. */
+int64_t api_expiry_interval_ms(const struct config *cfg);
+
 /* The view a caller gets: GM, crew (players) or spectator. */
 enum viewer api_viewer(const struct actor *who);
 
@@ -151,10 +164,18 @@ enum viewer api_viewer(const struct actor *who);
 int api_require_gm(struct request *req, const struct actor *who);
 
 /*
- * Rate-limits a request without a token (creating, joining) by client
- * address; returns 0, or -1 after answering 429.
+ * Rate-limits a request without a token (creating, joining, listing, a
+ * failed token) by client address (an IPv6 address by its /64); returns
+ * 0, or -1 after answering 429 rate-limited with Retry-After.
  */
 int api_rate_limit_address(struct request *req, const struct api_ctx *api);
+
+/*
+ * Takes one battle from the client address's creation quota
+ * (--create-per-hour; none when api->create_limit is NULL).  Returns 0,
+ * or -1 after answering 429 too-many-creations with Retry-After.
+ */
+int api_create_quota(struct request *req, const struct api_ctx *api);
 
 /*
  * A request waiting for a commit.  api_wait_done (a battles_done_fn)

@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "error.h"
 #include "idempotency.h"
+#include "token.h"
 
 #define LOG_PAGE_DEFAULT 100
 #define LOG_PAGE_MAX 1000
@@ -62,6 +63,36 @@ created_complete(json_t *body, void *arg)
 	    live_battle_join_code(c->lb)));
 }
 
+/*
+ * Whether req may create a battle: anyone, unless the server has a
+ * creator token (--creator-token-file); then that token or the admin's.
+ * Answers 401 when not.
+ */
+static int
+creator_allowed(struct request *req, const struct api_ctx *api)
+{
+	struct response *resp;
+	char *token;
+	int ok;
+
+	if (api->creator_token == NULL)
+		return 1;
+	token = api_request_token(req);
+	ok = token != NULL && token_equal(token, strlen(token),
+	    api->creator_token, strlen(api->creator_token));
+	free(token);
+	if (ok || api_is_admin(api, req))
+		return 1;
+	resp = response_problem(401, "creator-token-required",
+	    "Creator token required", "This server creates battles only for "
+	    "holders of its creator token (--creator-token-file); send it as "
+	    "'Authorization: Bearer TOKEN'.");
+	response_add_header(resp, "WWW-Authenticate",
+	    "Bearer realm=\"broadside\"");
+	request_respond(req, resp);
+	return 0;
+}
+
 void
 api_battles_create(struct request *req, void *ctx)
 {
@@ -79,14 +110,17 @@ api_battles_create(struct request *req, void *ctx)
 
 	if (api_idempotency_begin(req, api) != 0 ||
 	    api_rate_limit_address(req, api) != 0 ||
+	    !creator_allowed(req, api) ||
 	    (body = api_body_object(req)) == NULL)
 		return;
+	/* A bad body costs no quota; the operator has none. */
 	if (api_body_only(req, body, keys) != 0 ||
 	    api_body_string(req, body, "name", cfg->max_name, &name) != 0 ||
 	    api_body_int(req, body, "round_seconds", BATTLE_DEFAULT_ROUND_SECONDS,
 	    BATTLE_MIN_ROUND_SECONDS, BATTLE_MAX_ROUND_SECONDS,
 	    &round_seconds) != 0 ||
-	    api_body_bool(req, body, "spectators", 1, &spectators) != 0)
+	    api_body_bool(req, body, "spectators", 1, &spectators) != 0 ||
+	    (!api_is_admin(api, req) && api_create_quota(req, api) != 0))
 		goto out;
 	/* Answered once the creation is committed. */
 	c = xcalloc(1, sizeof(*c));
@@ -123,13 +157,25 @@ api_battles_list(struct request *req, void *ctx)
 	const struct api_ctx *api = ctx;
 	json_t *list;
 
+	/*
+	 * By address before any work, the operator too: a token is looked
+	 * for among every battle's below.
+	 */
+	if (api_rate_limit_address(req, api) != 0)
+		return;
 	/* In development mode, as the dashboard, open to anyone. */
 	if (!api->cfg->dev && !api_is_admin(api, req)) {
 		char *token = api_request_token(req);
+		unsigned char hash[TOKEN_HASH_LEN];
 		struct response *resp;
+		int battle_token = 0;
 
-		if (token != NULL &&
-		    battles_token_known(api->battles, token)) {
+		/* Only what has a token's shape is hashed, and once. */
+		if (token != NULL && token_well_formed(token, strlen(token))) {
+			token_hash(token, hash);
+			battle_token = battles_hash_known(api->battles, hash);
+		}
+		if (battle_token) {
 			resp = response_problem(403, "admin-only",
 			    "Admin only", "Listing battles needs the admin "
 			    "token (--admin-token-file), not a battle's.");

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,37 +17,96 @@
 #include "ratelimit.h"
 #include "token.h"
 
+/* Answers 429 with Retry-After: wait seconds. */
+static void
+too_many(struct request *req, int wait, const char *slug, const char *title,
+    const char *detail)
+{
+	char wait_s[16];
+	struct response *resp;
+
+	snprintf(wait_s, sizeof(wait_s), "%d", wait);
+	resp = response_problem(429, slug, title, "%s; wait %d s.", detail,
+	    wait);
+	response_add_header(resp, "Retry-After", wait_s);
+	request_respond(req, resp);
+}
+
 static int
 rate_limited(struct request *req, const struct api_ctx *api, const void *key,
     size_t keylen)
 {
-	char wait_s[16];
-	struct response *resp;
 	int wait;
 
 	wait = ratelimit_take(api->ratelimit, key, keylen,
 	    loop_now_us(api->loop));
 	if (wait == 0)
 		return 0;
-	snprintf(wait_s, sizeof(wait_s), "%d", wait);
-	resp = response_problem(429, "rate-limited", "Too many requests",
-	    "This token or address is sending requests faster than the "
-	    "server allows; wait %d s and slow down.", wait);
-	response_add_header(resp, "Retry-After", wait_s);
-	request_respond(req, resp);
+	too_many(req, wait, "rate-limited", "Too many requests", "This token "
+	    "or address is sending requests faster than the server allows; "
+	    "slow down");
 	return -1;
+}
+
+/*
+ * The client's host as a rate-limit key (out: 16 bytes): an IPv4
+ * address, or an IPv6 address's /64, the smallest block a host or
+ * network is given (so that a client does not get a fresh bucket for
+ * each address of its own /64); an IPv4-mapped address counts as its
+ * IPv4 address.  An
+ * address that does not parse is keyed as it is written, without port.
+ * Returns the key's length.
+ */
+static size_t
+address_key(const char *remote, unsigned char out[16])
+{
+	static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const char *colon = strrchr(remote, ':');
+	size_t len = colon != NULL ? (size_t)(colon - remote) : strlen(remote);
+	char host[64];
+
+	snprintf(host, sizeof(host), "%.*s", (int)len, remote);
+	if (inet_pton(AF_INET, host, out) == 1)
+		return 4;
+	if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+		host[len - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, out) == 1) {
+			if (memcmp(out, mapped, sizeof(mapped)) == 0) {
+				memmove(out, out + 12, 4);
+				return 4;
+			}
+			return 8;
+		}
+	}
+	len = len > 16 ? 16 : len;
+	memcpy(out, remote, len);
+	return len;
 }
 
 int
 api_rate_limit_address(struct request *req, const struct api_ctx *api)
 {
-	size_t len = strlen(req->remote);
-	const char *colon = strrchr(req->remote, ':');
+	unsigned char key[16];
 
-	/* The address without its port: one bucket per client host. */
-	if (colon != NULL)
-		len = (size_t)(colon - req->remote);
-	return rate_limited(req, api, req->remote, len);
+	return rate_limited(req, api, key, address_key(req->remote, key));
+}
+
+int
+api_create_quota(struct request *req, const struct api_ctx *api)
+{
+	unsigned char key[16];
+	int wait;
+
+	if (api->create_limit == NULL)
+		return 0;
+	wait = ratelimit_take(api->create_limit, key,
+	    address_key(req->remote, key), loop_now_us(api->loop));
+	if (wait == 0)
+		return 0;
+	too_many(req, wait, "too-many-creations", "Too many battles created",
+	    "This address has created as many battles as the server allows "
+	    "in an hour (--create-per-hour); try again later");
+	return -1;
 }
 
 static void
@@ -62,9 +122,10 @@ unauthorized(struct request *req, const char *detail)
 
 /* 403 for another battle's token, 401 for a token nobody knows. */
 static void
-wrong_token(struct request *req, const struct api_ctx *api, const char *token)
+wrong_token(struct request *req, const struct api_ctx *api,
+    const unsigned char hash[TOKEN_HASH_LEN])
 {
-	if (battles_token_known(api->battles, token))
+	if (battles_hash_known(api->battles, hash))
 		request_respond(req, response_problem(403, "wrong-battle",
 		    "Wrong battle", "This token belongs to another battle; "
 		    "use the token you got from battle '%s'.",
@@ -82,12 +143,30 @@ api_no_such_battle(struct request *req, const char *hint)
 	    req->params[0], hint));
 }
 
+/*
+ * 401 for a bearer token that cannot be anybody's: not the shape of the
+ * tokens the server makes (token_well_formed()), nor the admin token.
+ */
+static void
+malformed_token(struct request *req)
+{
+	unauthorized(req, "That is not a Broadside token (those are "
+	    "43 characters of A-Z, a-z, 0-9, '-' and '_'); send the token "
+	    "you got when you created or joined the battle.");
+}
+
+/*
+ * The token is hashed once, and only when it has a token's shape: a
+ * malformed one, however long, costs a scan of its bytes and a compare
+ * with the admin token (which the operator may have chosen in any shape).
+ */
 int
 api_battle_caller(struct request *req, const struct api_ctx *api,
     struct live_battle **lb, struct actor *who)
 {
 	unsigned char hash[TOKEN_HASH_LEN];
 	char *token;
+	int well_formed, rv = -1;
 
 	*lb = battles_find(api->battles, req->params[0]);
 	if (*lb == NULL) {
@@ -100,21 +179,30 @@ api_battle_caller(struct request *req, const struct api_ctx *api,
 		    "'Authorization: Bearer TOKEN' (or ?access_token=TOKEN).");
 		return -1;
 	}
-	if (live_battle_authenticate(*lb, token, who) != 0) {
-		if (api_is_admin(api, req)) {
-			who->role = ACTOR_GM;
-			who->player = 0;
-		} else {
+	well_formed = token_well_formed(token, strlen(token));
+	if (well_formed)
+		token_hash(token, hash);
+	if (!well_formed || live_battle_authenticate_hash(*lb, hash,
+	    who) != 0) {
+		if (!api_is_admin(api, req)) {
 			/* Failed attempts count against the address. */
-			if (api_rate_limit_address(req, api) == 0)
-				wrong_token(req, api, token);
-			free(token);
-			return -1;
+			if (api_rate_limit_address(req, api) != 0)
+				goto out;
+			if (well_formed)
+				wrong_token(req, api, hash);
+			else
+				malformed_token(req);
+			goto out;
 		}
+		who->role = ACTOR_GM;
+		who->player = 0;
+		if (!well_formed)
+			token_hash(token, hash);
 	}
-	token_hash(token, hash);
+	rv = rate_limited(req, api, hash, sizeof(hash));
+out:
 	free(token);
-	return rate_limited(req, api, hash, sizeof(hash));
+	return rv;
 }
 
 int

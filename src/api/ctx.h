@@ -38,6 +38,13 @@ struct api_ctx {
 	struct figures *figures;	/* GET /metrics/events */
 	/* The operator's token (--admin-token-file); NULL when none. */
 	const char *admin_token;
+	/*
+	 * The token that creating a battle needs (--creator-token-file);
+	 * NULL: anyone may create.
+	 */
+	const char *creator_token;
+	/* Battles created per address (--create-per-hour); NULL: no cap. */
+	struct ratelimit *create_limit;
 	/* The addresses that read /metrics without a token. */
 	const struct cidr_list *metrics_allow;
 	/* The owner's lifecycle, read at each /readyz. */

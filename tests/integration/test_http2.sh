@@ -28,7 +28,7 @@ expect_h2() {
 
 echo "admin-token-for-tests-0123456789" >"$TMP/admin"
 ADMIN="Authorization: Bearer admin-token-for-tests-0123456789"
-start_daemon --drain-delay 0 --heartbeat 1 --write-timeout 2 \
+start_daemon --drain-delay 0 --heartbeat 1 --write-timeout 2 --create-per-hour 0 \
     --idle-timeout 3 --admin-token-file "$TMP/admin"
 
 # --- prior knowledge: curl and nghttp ---------------------------------

@@ -62,7 +62,8 @@ cli --help
 [ ! -s "$TMP/err" ] || fail "--help: wrote to stderr: $(cat "$TMP/err")"
 for opt in listen db sql-dir durability www config dev admin-token-file \
     log-level drain-delay drain-grace max-body max-connections \
-    per-ip-connections idle-timeout sniff-timeout conn-memory version help; do
+    per-ip-connections idle-timeout sniff-timeout conn-memory \
+    create-per-hour creator-token-file lobby-ttl ended-ttl version help; do
 	grep -q -e "--$opt\\b" "$TMP/out" || fail "--help does not mention --$opt"
 done
 
@@ -78,6 +79,8 @@ expect_usage_error 99999 --listen 127.0.0.1:99999
 expect_usage_error '::1' --listen '[::1'
 expect_usage_error 'listen' --listen
 expect_usage_error loud $L --log-level loud
+expect_usage_error lobby-ttl $L --lobby-ttl -1
+expect_usage_error create-per-hour $L --create-per-hour lots
 expect_usage_error '10.0.0.0/33' $L --metrics-allow '127.0.0.1,10.0.0.0/33'
 expect_usage_error max-body $L --max-body -1
 expect_usage_error max-body $L --max-body 12abc

@@ -23,7 +23,7 @@ cpu_s() {
 
 for proto in ${SCALE_PROTOS:-http1 http2}; do
 	start_daemon --max-connections 15000 --max-battles $((BATTLES + 10)) \
-	    --rate 100000 --burst 100000
+	    --rate 100000 --burst 100000 --create-per-hour 0
 	flags=
 	[ "$proto" = http1 ] || flags=--http2
 	"$LOAD" --url "$BASE_URL" --report "$TMP/scale-$proto.json" $flags \

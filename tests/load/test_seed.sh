@@ -13,7 +13,8 @@
 P99=200
 ! sanitized || P99=1000
 
-start_daemon
+# Twenty battles from one address: past the default creation quota.
+start_daemon --create-per-hour 0
 for proto in http1 http2; do
 	set -- --battles 10 --players 5 --ships 10 --spectators 5 \
 	    --rounds 6 --round-seconds 10 --think-ms 1500 --seed 7 \

@@ -5,6 +5,10 @@
  * the real route table.  Creating a battle answers 201 with its GM token
  * only after the commit; reading it needs a token; a player joins with
  * the join code; the operator's rule (--dev, the admin token, none).
+ * Abuse: a malformed bearer token is refused unhashed and a token is
+ * hashed once whatever it is looked up in (token_hash() is wrapped by the
+ * linker, -Wl,--wrap, to count); a burst from one address gets 429; the
+ * per-address creation quota and the creator token.
  */
 #include "config.h"
 
@@ -32,6 +36,22 @@
 #include "store.h"
 
 #define ADMIN_TOKEN "an-operator-token-of-some-length"
+#define CREATOR_TOKEN "a-creator-token-for-public-servers"
+
+/* The client address of the next requests. */
+static char remote[64] = "127.0.0.1:40000";
+
+/* token_hash(), counted: the linker sends every call here. */
+void __real_token_hash(const char *token, unsigned char hash[TOKEN_HASH_LEN]);
+void __wrap_token_hash(const char *token, unsigned char hash[TOKEN_HASH_LEN]);
+static unsigned long hashes;
+
+void
+__wrap_token_hash(const char *token, unsigned char hash[TOKEN_HASH_LEN])
+{
+	hashes++;
+	__real_token_hash(token, hash);
+}
 
 struct fixture {
 	char dir[64];
@@ -109,6 +129,7 @@ teardown(void **state)
 	free(f);
 	response_free(last);
 	last = NULL;
+	snprintf(remote, sizeof(remote), "127.0.0.1:40000");
 	return 0;
 }
 
@@ -118,7 +139,7 @@ make_request(const char *method, const char *path, const char *token,
 {
 	struct request *req = test_request(method, path);
 
-	snprintf(req->remote, sizeof(req->remote), "127.0.0.1:40000");
+	snprintf(req->remote, sizeof(req->remote), "%s", remote);
 	if (token != NULL) {
 		char *auth = xasprintf("Bearer %s", token);
 
@@ -357,6 +378,166 @@ test_readyz_follows_the_lifecycle(void **state)
 	assert_true(problem_is("starting"));
 }
 
+/* A long bogus token, of no token's shape. */
+static char *
+bogus_token(size_t len)
+{
+	char *t = xmalloc(len + 1);
+
+	memset(t, 'x', len);
+	t[len] = '\0';
+	return t;
+}
+
+static void
+test_malformed_token_is_never_hashed(void **state)
+{
+	struct fixture *f = *state;
+	char *ids[10], *gms[10], *path, *bogus = bogus_token(4000);
+	char unknown[TOKEN_LEN + 1];
+
+	for (int i = 0; i < 10; i++)
+		create_battle(f, &ids[i], &gms[i]);
+	memset(unknown, 'A', TOKEN_LEN);
+	unknown[TOKEN_LEN] = '\0';
+	path = xasprintf("/v1/battles/%s", ids[0]);
+
+	/* Listing: a malformed token is 401 with no hash at all. */
+	hashes = 0;
+	assert_int_equal(send_request(f, "GET", "/v1/battles", bogus, NULL,
+	    NULL), 401);
+	assert_non_null(response_header(last, "WWW-Authenticate"));
+	assert_int_equal(hashes, 0);
+	/* A token's shape is hashed once, not once per battle. */
+	assert_int_equal(send_request(f, "GET", "/v1/battles", unknown, NULL,
+	    NULL), 401);
+	assert_int_equal(hashes, 1);
+	hashes = 0;
+	assert_int_equal(send_request(f, "GET", "/v1/battles", gms[3], NULL,
+	    NULL), 403);
+	assert_true(problem_is("admin-only"));
+	assert_int_equal(hashes, 1);
+
+	/* One battle: the same. */
+	hashes = 0;
+	assert_int_equal(send_request(f, "GET", path, bogus, NULL, NULL), 401);
+	assert_true(problem_is("unauthorized"));
+	assert_non_null(strstr(last->body, "43 characters"));
+	assert_int_equal(hashes, 0);
+	assert_int_equal(send_request(f, "GET", path, unknown, NULL, NULL),
+	    401);
+	assert_int_equal(hashes, 1);
+	hashes = 0;
+	assert_int_equal(send_request(f, "GET", path, gms[5], NULL, NULL),
+	    403);
+	assert_true(problem_is("wrong-battle"));
+	assert_int_equal(hashes, 1);
+	hashes = 0;
+	assert_int_equal(send_request(f, "GET", path, gms[0], NULL, NULL),
+	    200);
+	assert_int_equal(hashes, 1);
+
+	/* The admin token may have any shape: still the GM. */
+	f->api.admin_token = ADMIN_TOKEN;
+	assert_int_equal(send_request(f, "GET", path, ADMIN_TOKEN, NULL,
+	    NULL), 200);
+	assert_int_equal(send_request(f, "GET", "/v1/battles", ADMIN_TOKEN,
+	    NULL, NULL), 200);
+	for (int i = 0; i < 10; i++) {
+		free(ids[i]);
+		free(gms[i]);
+	}
+	free(path);
+	free(bogus);
+}
+
+static void
+test_listing_is_rate_limited_by_address(void **state)
+{
+	struct fixture *f = *state;
+	char *bogus = bogus_token(4000);
+	int status = 0, n;
+
+	/* The loop's clock stands still: the burst (100) and no more. */
+	for (n = 0; n < 1000; n++) {
+		status = send_request(f, "GET", "/v1/battles", bogus, NULL,
+		    NULL);
+		if (status != 401)
+			break;
+	}
+	assert_int_equal(status, 429);
+	assert_int_equal(n, (int)f->cfg.burst);
+	assert_true(problem_is("rate-limited"));
+	assert_non_null(response_header(last, "Retry-After"));
+	/* Another address is not held back. */
+	snprintf(remote, sizeof(remote), "127.0.0.2:40000");
+	assert_int_equal(send_request(f, "GET", "/v1/battles", bogus, NULL,
+	    NULL), 401);
+	free(bogus);
+}
+
+static void
+test_creation_quota_per_address(void **state)
+{
+	struct fixture *f = *state;
+	const char *body = "{\"name\":\"Lepanto\"}";
+	const char *retry;
+
+	f->api.create_limit = ratelimit_new(3 / 3600.0, 3, 100);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(send_request(f, "POST", "/v1/battles", NULL,
+		    body, NULL), 201);
+	assert_int_equal(send_request(f, "POST", "/v1/battles", NULL, body,
+	    NULL), 429);
+	assert_true(problem_is("too-many-creations"));
+	retry = response_header(last, "Retry-After");
+	assert_non_null(retry);
+	/* One battle comes back in 3600 / 3 s. */
+	assert_true(strtol(retry, NULL, 10) >= 1 &&
+	    strtol(retry, NULL, 10) <= 1200);
+	/* A bad body costs no quota: it is refused for what it is. */
+	assert_int_equal(send_request(f, "POST", "/v1/battles", NULL,
+	    "{\"nmae\":1}", NULL), 422);
+
+	/* Another address, and an IPv6 /64 as one. */
+	snprintf(remote, sizeof(remote), "127.0.0.2:40000");
+	assert_int_equal(send_request(f, "POST", "/v1/battles", NULL, body,
+	    NULL), 201);
+	snprintf(remote, sizeof(remote), "[2001:db8::1]:40000");
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(send_request(f, "POST", "/v1/battles", NULL,
+		    body, NULL), 201);
+	snprintf(remote, sizeof(remote), "[2001:db8::2]:40000");
+	assert_int_equal(send_request(f, "POST", "/v1/battles", NULL, body,
+	    NULL), 429);
+
+	/* The operator has no quota. */
+	f->api.admin_token = ADMIN_TOKEN;
+	assert_int_equal(send_request(f, "POST", "/v1/battles", ADMIN_TOKEN,
+	    body, NULL), 201);
+	ratelimit_free(f->api.create_limit);
+}
+
+static void
+test_creator_token(void **state)
+{
+	struct fixture *f = *state;
+	const char *body = "{\"name\":\"Jutland\"}";
+
+	f->api.creator_token = CREATOR_TOKEN;
+	assert_int_equal(send_request(f, "POST", "/v1/battles", NULL, body,
+	    NULL), 401);
+	assert_true(problem_is("creator-token-required"));
+	assert_non_null(response_header(last, "WWW-Authenticate"));
+	assert_int_equal(send_request(f, "POST", "/v1/battles",
+	    CREATOR_TOKEN "x", body, NULL), 401);
+	assert_int_equal(send_request(f, "POST", "/v1/battles", CREATOR_TOKEN,
+	    body, NULL), 201);
+	f->api.admin_token = ADMIN_TOKEN;
+	assert_int_equal(send_request(f, "POST", "/v1/battles", ADMIN_TOKEN,
+	    body, NULL), 201);
+}
+
 int
 main(void)
 {
@@ -372,6 +553,14 @@ main(void)
 		    test_admin_token_counts_as_the_gm, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_readyz_follows_the_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_malformed_token_is_never_hashed, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_listing_is_rate_limited_by_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_creation_quota_per_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_creator_token, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

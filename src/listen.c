@@ -153,6 +153,13 @@ sniff_hand_off(struct sniff *s, listener_hand_off to)
 	to(arg, fd, (struct sockaddr *)&addr, addrlen);
 }
 
+/*
+ * The socket is watched edge-triggered: a peek leaves the bytes in the
+ * socket, so a level-triggered watch would report it readable again at
+ * once and spin the loop while a client sits on a partial preface.  An
+ * edge comes with each new segment and with the hang-up, and each edge
+ * peeks at everything that has arrived so far.
+ */
 static void
 sniff_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 {
@@ -162,8 +169,11 @@ sniff_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 	ssize_t n;
 
 	n = recv(fd, peek, sizeof(peek), MSG_PEEK);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		if (events & (EPOLLHUP | EPOLLERR))
+			sniff_free(s, 1);
 		return;
+	}
 	if (n <= 0) {
 		sniff_free(s, 1);
 		return;
@@ -177,9 +187,17 @@ sniff_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 		sniff_hand_off(s, l->handlers.http1);
 		return;
 	}
-	if ((size_t)n == H2_PREFACE_LEN)
+	if ((size_t)n == H2_PREFACE_LEN) {
 		sniff_hand_off(s, l->handlers.http2);
-	/* Otherwise a partial preface: wait for the rest. */
+		return;
+	}
+	/*
+	 * A partial preface.  After a hang-up the rest can never come:
+	 * close now rather than hold the socket until the sniff timeout.
+	 * Otherwise the next segment brings another edge.
+	 */
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		sniff_free(s, 1);
 }
 
 static int64_t
@@ -247,8 +265,8 @@ listener_accept_one(struct listener *l, int fd, struct sockaddr_storage *ss,
 	s->fd = fd;
 	s->addr = *ss;
 	s->addrlen = sslen;
-	s->watch = loop_watch_add(l->loop, fd, EPOLLIN | EPOLLRDHUP,
-	    sniff_readable, s);
+	s->watch = loop_watch_add(l->loop, fd,
+	    EPOLLIN | EPOLLRDHUP | EPOLLET, sniff_readable, s);
 	if (s->watch == NULL) {
 		log_warn("cannot watch a new connection: %s", strerror(errno));
 		close(fd);

@@ -3,9 +3,14 @@
 #  - 200 clients that send a partial HTTP/2 preface ("PRI * HTTP") and
 #    stop cost the daemon next to no CPU time while they wait (it once
 #    spun at 100 % until the sniff timeout), /healthz stays fast, and the
-#    100 that hang up are closed at once, not at the sniff timeout.
+#    100 that hang up are closed at once, not at the sniff timeout;
+#  - --per-ip-connections counts every protocol: past 5 connections from
+#    127.0.0.1, 100 more HTTP/2 (prior knowledge) and 100 more TLS ones
+#    are refused while 127.0.0.2 is served; closing one lets one in;
+#  - the default cap is 128.
 # Loopback only; every wait is bounded.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tlslib.sh"
 
 PEERS=$BS_BUILDDIR/tests/integration/peers
 [ -x "$PEERS" ] || fail "no client at $PEERS (make check builds it)"
@@ -82,6 +87,57 @@ wait_until 10 "peers to close half" line_in "$TMP/partial.out" '^closed 100' ||
 wait_until 1 "the daemon to close 100 hung-up connections" half_closed ||
     fail "the daemon still holds $(( $(open_fds "$DAEMON_PID") - fds0 )) client descriptors 1 s after 100 of 200 partial-preface clients hung up (expected 100)"
 wait_exit "$PEERS_PID" 10
+stop_daemon
+
+# --- --per-ip-connections counts every protocol -----------------------------
+make_test_certs
+start_daemon --per-ip-connections 5 --tls-cert "$CERT" --tls-key "$KEY"
+
+peers_run held_h2 --speak h2 --count 4 --hold 60
+expect_tally "served 4 refused 0 silent 0"
+h2_pid=$PEERS_PID
+peers_run held_tls --speak tls --count 1 --hold 60
+expect_tally "served 1 refused 0 silent 0"
+tls_pid=$PEERS_PID
+
+peers_run more_h2 --speak h2 --count 100
+expect_tally "served 0 refused 100 silent 0"
+peers_run more_tls --speak tls --count 100
+expect_tally "served 0 refused 100 silent 0"
+http GET "$BASE_URL/healthz" --max-time 5
+case $STATUS in
+000) ;;
+503) expect_problem 503 busy "an HTTP/1.1 request past --per-ip-connections 5" ;;
+*) fail "an HTTP/1.1 request past --per-ip-connections 5 got $STATUS" ;;
+esac
+
+# Another address has its own 5.
+peers_run other_h2 --speak h2 --from 127.0.0.2 --count 3 --hold 60
+expect_tally "served 3 refused 0 silent 0"
+other_pid=$PEERS_PID
+peers_run other_tls --speak tls --from 127.0.0.2 --count 3
+expect_tally "served 2 refused 1 silent 0"
+
+# Closing one lets one in (once the daemon has seen the close).
+kill "$tls_pid"
+wait_exit "$tls_pid" 5
+# one_more_tls: whether a TLS connection from 127.0.0.1 is served.
+one_more_tls() {
+	"$PEERS" --port "$DAEMON_PORT" --speak tls >"$TMP/one.out" 2>&1 || true
+	grep -q '^served 1 ' "$TMP/one.out"
+}
+wait_until 5 "a TLS connection to be let in after one closed" one_more_tls ||
+    fail "a new TLS connection is still refused after one of the 5 closed: $(cat "$TMP/one.out")"
+note "after one closed, a new one was served"
+kill "$h2_pid" "$other_pid"
+wait_exit "$h2_pid" 5
+wait_exit "$other_pid" 5
+stop_daemon
+
+# --- the default: 128 -------------------------------------------------------
+start_daemon
+peers_run default_h2 --speak h2 --count 130
+expect_tally "served 128 refused 2 silent 0"
 stop_daemon
 
 note "ok"

@@ -13,7 +13,8 @@
 P99=200
 ! sanitized || P99=1000
 
-start_daemon
+# Every simulated browser connects from 127.0.0.1: no per-address cap.
+start_daemon --per-ip-connections 0
 for proto in http1 http2; do
 	set -- --battles 10 --players 5 --ships 10 --spectators 5 \
 	    --rounds 6 --round-seconds 10 --think-ms 1500 --seed 7 \

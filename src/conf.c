@@ -79,7 +79,8 @@ static const struct option_spec options[] = {
 	{ "max-connections", OPT_LONG, OFF(max_connections), 1, 1000000, "N",
 	  "10000", "client connections open at once" },
 	{ "per-ip-connections", OPT_LONG, OFF(per_ip_connections), 0, 1000000,
-	  "N", "0", "HTTP/1.1 connections per client address, 0 for no cap" },
+	  "N", "128", "connections per client address (IPv6: per /64), "
+	  "0 for no cap" },
 	{ "idle-timeout", OPT_INT, OFF(idle_timeout_s), 1, 86400, "SECONDS",
 	  "30", "close connections idle this long" },
 	{ "sniff-timeout", OPT_INT, OFF(sniff_timeout_s), 1, 3600, "SECONDS",

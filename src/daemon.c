@@ -301,6 +301,7 @@ daemon_listen(struct daemon *d, char *err, size_t errlen)
 	struct listener_options lo = {
 		.address = cfg->listen,
 		.max_connections = (size_t)cfg->max_connections,
+		.per_ip_connections = (size_t)cfg->per_ip_connections,
 		.sniff_timeout_s = cfg->sniff_timeout_s,
 		.backlog = 4096,
 	};
@@ -378,7 +379,6 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 	struct http1_options h1o = {
 		.max_body = cfg->max_body,
 		.max_connections = cfg->max_connections,
-		.per_ip_connections = cfg->per_ip_connections,
 		.idle_timeout_s = cfg->idle_timeout_s,
 		.conn_memory = cfg->conn_memory,
 	};

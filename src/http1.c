@@ -405,8 +405,6 @@ h1_start(struct http1 *h1, const struct http1_options *opts)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opts->idle_timeout_s,
 	    MHD_OPTION_CONNECTION_LIMIT, limit,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)opts->conn_memory,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)opts->per_ip_connections,
 	    MHD_OPTION_URI_LOG_CALLBACK, h1_on_uri, h1,
 	    MHD_OPTION_NOTIFY_COMPLETED, h1_on_completed, h1,
 	    MHD_OPTION_NOTIFY_CONNECTION, h1_on_connection, h1,

@@ -23,7 +23,6 @@ struct http1;
 struct http1_options {
 	long max_body;		/* request body cap in bytes */
 	long max_connections;
-	long per_ip_connections;	/* 0: none */
 	int idle_timeout_s;
 	long conn_memory;	/* libmicrohttpd pool per connection */
 	/* Families labelled by protocol, or NULL for no metrics. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "conncap.h"
 #include "error.h"
 #include "log.h"
 #include "loop.h"
@@ -45,6 +46,7 @@ struct listener {
 	char address[80];
 	struct sniff *sniffing;
 	size_t nsniffing;
+	struct conncap *per_address;
 };
 
 int
@@ -136,8 +138,10 @@ sniff_free(struct sniff *s, int close_fd)
 	l->nsniffing--;
 	loop_watch_remove(s->watch);
 	loop_timer_cancel(s->timer);
-	if (close_fd)
+	if (close_fd) {
+		conncap_forget(l->per_address, s->fd);
 		close(s->fd);
+	}
 	free(s);
 }
 
@@ -153,6 +157,13 @@ sniff_hand_off(struct sniff *s, listener_hand_off to)
 	to(arg, fd, (struct sockaddr *)&addr, addrlen);
 }
 
+/*
+ * The socket is watched edge-triggered: a peek leaves the bytes in the
+ * socket, so a level-triggered watch would report it readable again at
+ * once and spin the loop while a client sits on a partial preface.  An
+ * edge comes with each new segment and with the hang-up, and each edge
+ * peeks at everything that has arrived so far.
+ */
 static void
 sniff_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 {
@@ -162,8 +173,11 @@ sniff_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 	ssize_t n;
 
 	n = recv(fd, peek, sizeof(peek), MSG_PEEK);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		if (events & (EPOLLHUP | EPOLLERR))
+			sniff_free(s, 1);
 		return;
+	}
 	if (n <= 0) {
 		sniff_free(s, 1);
 		return;
@@ -177,9 +191,17 @@ sniff_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 		sniff_hand_off(s, l->handlers.http1);
 		return;
 	}
-	if ((size_t)n == H2_PREFACE_LEN)
+	if ((size_t)n == H2_PREFACE_LEN) {
 		sniff_hand_off(s, l->handlers.http2);
-	/* Otherwise a partial preface: wait for the rest. */
+		return;
+	}
+	/*
+	 * A partial preface.  After a hang-up the rest can never come:
+	 * close now rather than hold the socket until the sniff timeout.
+	 * Otherwise the next segment brings another edge.
+	 */
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		sniff_free(s, 1);
 }
 
 static int64_t
@@ -196,24 +218,29 @@ sniff_timeout(struct loop *loop, void *arg)
 
 /* ---- accepting ------------------------------------------------------- */
 
+/* Answers a short 503 problem (best effort) and closes fd. */
 static void
-refuse_busy(int fd)
+refuse_busy(int fd, const char *detail)
 {
-	static const char body[] =
-	    "{\"type\":\"urn:broadside:problem:busy\",\"title\":\"Too many "
-	    "connections\",\"status\":503,\"detail\":\"The server is at its "
-	    "connection limit; retry shortly.\"}\n";
-	char msg[512];
-	int n;
+	char body[256], msg[512];
+	int blen, n;
 
+	/*
+	 * The protocol is not known yet: an HTTP/1.1 client reads why, an
+	 * HTTP/2 or TLS client sees a connection that failed.
+	 */
+	blen = snprintf(body, sizeof(body),
+	    "{\"type\":\"urn:broadside:problem:busy\",\"title\":\"Too many "
+	    "connections\",\"status\":503,\"detail\":\"%s\"}\n", detail);
 	n = snprintf(msg, sizeof(msg),
 	    "HTTP/1.1 503 Service Unavailable\r\n"
 	    "Content-Type: application/problem+json\r\n"
 	    "Connection: close\r\n"
 	    "Retry-After: 5\r\n"
-	    "Content-Length: %zu\r\n\r\n%s", sizeof(body) - 1, body);
+	    "Content-Length: %d\r\n\r\n%s", blen, body);
 	/* Best effort: the socket is new, its buffer empty. */
-	if (n > 0 && (size_t)n < sizeof(msg))
+	if (blen > 0 && (size_t)blen < sizeof(body) && n > 0 &&
+	    (size_t)n < sizeof(msg))
 		(void)!write(fd, msg, (size_t)n);
 	close(fd);
 }
@@ -237,7 +264,24 @@ listener_accept_one(struct listener *l, int fd, struct sockaddr_storage *ss,
 
 	if (listener_open_connections(l) >= l->opts.max_connections) {
 		log_debug("connection limit reached, refusing a client");
-		refuse_busy(fd);
+		refuse_busy(fd, "The server is at its connection limit; retry "
+		    "shortly.");
+		return;
+	}
+	switch (conncap_admit(l->per_address, fd, (struct sockaddr *)ss,
+	    loop_now_us(l->loop))) {
+	case 0:
+		break;
+	case BS_ERR_LIMIT:
+		log_debug("per-address connection limit reached, refusing "
+		    "a client");
+		refuse_busy(fd, "Your address has as many connections open as "
+		    "the server allows one address; close one or retry "
+		    "shortly.");
+		return;
+	default:
+		log_warn("cannot count a new connection: %s", strerror(errno));
+		close(fd);
 		return;
 	}
 	if (ss->ss_family != AF_UNIX)
@@ -247,10 +291,11 @@ listener_accept_one(struct listener *l, int fd, struct sockaddr_storage *ss,
 	s->fd = fd;
 	s->addr = *ss;
 	s->addrlen = sslen;
-	s->watch = loop_watch_add(l->loop, fd, EPOLLIN | EPOLLRDHUP,
-	    sniff_readable, s);
+	s->watch = loop_watch_add(l->loop, fd,
+	    EPOLLIN | EPOLLRDHUP | EPOLLET, sniff_readable, s);
 	if (s->watch == NULL) {
 		log_warn("cannot watch a new connection: %s", strerror(errno));
+		conncap_forget(l->per_address, fd);
 		close(fd);
 		free(s);
 		return;
@@ -304,6 +349,7 @@ listener_new(struct listener **out, struct loop *loop,
 	l = xcalloc(1, sizeof(*l));
 	l->loop = loop;
 	l->opts = *opts;
+	l->per_address = conncap_new(opts->per_ip_connections);
 	l->handlers = *handlers;
 	l->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
@@ -331,6 +377,7 @@ fail:
 		close(l->fd);
 		errno = saved;
 	}
+	conncap_free(l->per_address);
 	free(l);
 	return BS_ERR_IO;
 }
@@ -360,5 +407,6 @@ listener_free(struct listener *l)
 	if (l == NULL)
 		return;
 	listener_close(l);
+	conncap_free(l->per_address);
 	free(l);
 }

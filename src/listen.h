@@ -9,8 +9,10 @@
  * (doc/design.md, "One port").
  *
  * A client that sends nothing within the sniff timeout is closed, and past
- * the connection limit new clients get a short 503 and are closed, so idle
- * or slow clients cannot pile up.  Loop thread only.
+ * the connection limit, or past the per-address limit (conncap.h, which
+ * counts a connection until it closes, whatever its protocol), new
+ * clients get a short 503 and are closed, so idle or slow clients cannot
+ * pile up.  Loop thread only.
  */
 #ifndef BROADSIDE_LISTEN_H
 #define BROADSIDE_LISTEN_H
@@ -40,6 +42,7 @@ struct listener_handlers {
 struct listener_options {
 	const char *address;	/* "ADDR:PORT", "[V6]:PORT" */
 	size_t max_connections;
+	size_t per_ip_connections;	/* per address (IPv6: /64); 0: none */
 	int sniff_timeout_s;
 	int backlog;
 };

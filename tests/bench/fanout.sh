@@ -30,8 +30,10 @@ ulimit -n 20000 2>/dev/null || true
 
 "$BUILD/src/broadsided" --listen 127.0.0.1:0 --db "$TMP/fan.db" \
     --sql-dir "$SRC/sql" --www "$SRC/www" --rate 100000 --burst 100000 \
-    --create-per-hour 0 --max-connections 19000 --max-battles 5000 --max-spectators 1000 \
-    --drain-delay 0 --debounce "${DEBOUNCE:-0}" ${BS_FLAGS:-} 2>"$TMP/log" &
+    --max-connections 19000 --max-battles 5000 --max-spectators 1000 \
+    --drain-delay 0 --debounce "${DEBOUNCE:-0}" --per-ip-connections 0 \
+    --create-per-hour 0 \
+    ${BS_FLAGS:-} 2>"$TMP/log" &
 BS=$!
 PIDS="$PIDS $BS"
 i=0

@@ -16,7 +16,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/broadside-h2load.XXXXXX")
 trap 'kill $PID 2>/dev/null; rm -rf "$TMP"' EXIT
 "$BUILD/src/broadsided" --listen 127.0.0.1:0 --db "$TMP/h2.db" \
     --sql-dir "$SRC/sql" --www "$SRC/www" --rate 100000 --burst 100000 \
-    --drain-delay 0 2>"$TMP/log" &
+    --drain-delay 0 --per-ip-connections 0 2>"$TMP/log" &
 PID=$!
 i=0
 until grep -q 'listening on' "$TMP/log"; do

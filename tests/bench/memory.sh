@@ -17,6 +17,7 @@ for n in 1000 10000; do
 		"$BUILD/src/broadsided" --listen 127.0.0.1:0 --db "$TMP/m.db" \
 		    --sql-dir "$SRC/sql" --www "$SRC/www" --rate 100000 \
 		    --burst 100000 --max-connections 19000 --drain-delay 0 \
+		    --per-ip-connections 0 \
 		    ${BS_FLAGS:-} 2>"$TMP/log" &
 		PID=$!
 		i=0

@@ -9,7 +9,8 @@
 . "$BS_SRCDIR/tests/load/loadlib.sh"
 . "$BS_SRCDIR/tests/bench/benchlib.sh"
 
-start_daemon --rate 10000 --burst 10000 --create-per-hour 0
+# Every simulated browser connects from 127.0.0.1: no per-address caps (connections, creations).
+start_daemon --rate 10000 --burst 10000 --per-ip-connections 0 --create-per-hour 0
 for proto in http1 http2; do
 	set -- --battles 10 --players 5 --ships 10 --spectators 5 \
 	    --rounds 6 --round-seconds 10 --think-ms 1500 --seed 7 \

@@ -18,7 +18,8 @@ if [ "$soft" != unlimited ] && [ "$soft" -lt "$need" ]; then
 	    fail "cannot raise the open-file limit to $need (soft $soft, hard $(ulimit -Hn)); raise the hard limit (ulimit -Hn, limits.conf) or run as root"
 fi
 
-start_daemon
+# All N come from 127.0.0.1: no per-address cap.
+start_daemon --per-ip-connections 0
 
 "$CONNS" --url "$BASE_URL/healthz" --count "$N" --rounds "$ROUNDS" \
     --timeout 20 --hold 4 >"$TMP/conns.out" 2>"$TMP/conns.err" &

@@ -22,8 +22,10 @@ cpu_s() {
 }
 
 for proto in ${SCALE_PROTOS:-http1 http2}; do
+	# Every simulated browser connects from 127.0.0.1: no per-address
+	# cap.
 	start_daemon --max-connections 15000 --max-battles $((BATTLES + 10)) \
-	    --rate 100000 --burst 100000 --create-per-hour 0
+	    --rate 100000 --burst 100000 --per-ip-connections 0 --create-per-hour 0
 	flags=
 	[ "$proto" = http1 ] || flags=--http2
 	"$LOAD" --url "$BASE_URL" --report "$TMP/scale-$proto.json" $flags \

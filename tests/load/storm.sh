@@ -13,8 +13,9 @@
 BATTLES=${STORM_BATTLES:-300}
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 
+# Every simulated browser connects from 127.0.0.1: no per-address cap.
 start_daemon --max-connections 15000 --max-battles $((BATTLES + 10)) \
-    --rate 100000 --burst 100000 --create-per-hour 0 --retry 1000
+    --rate 100000 --burst 100000 --retry 1000 --per-ip-connections 0 --create-per-hour 0
 run_load storm --battles "$BATTLES" --players 5 --ships 10 \
     --spectators 4 --duration 40 --round-seconds 30 --think-ms 15000 \
     --drop-at 20 --connect-rate 1000 --timeout 300 --quiet \

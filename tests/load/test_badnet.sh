@@ -9,7 +9,8 @@
 . "${BS_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 . "$BS_SRCDIR/tests/load/loadlib.sh"
 
-start_daemon --retry 1000
+# Every simulated browser connects from 127.0.0.1: no per-address cap.
+start_daemon --retry 1000 --per-ip-connections 0
 start_proxy --delay-ms 500 --loss-pct 5 --reset-every 8 --seed 11
 DIRECT=$BASE_URL
 BASE_URL=$PROXY_URL

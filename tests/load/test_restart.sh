@@ -9,7 +9,8 @@
 . "$BS_SRCDIR/tests/load/loadlib.sh"
 
 DAEMON_DB=$TMP/restart.db
-start_daemon --retry 500
+# Every simulated browser connects from 127.0.0.1: no per-address cap.
+start_daemon --retry 500 --per-ip-connections 0
 DAEMON_LISTEN=127.0.0.1:$DAEMON_PORT
 
 "$LOAD" --url "$BASE_URL" --report "$TMP/restart.json" --battles 5 \
@@ -27,7 +28,7 @@ kill -KILL "$DAEMON_PID"
 wait_exit "$DAEMON_PID" 5
 note "killed the daemon (SIGKILL) mid-battle"
 sleep 1
-start_daemon --retry 500
+start_daemon --retry 500 --per-ip-connections 0
 
 wait_exit "$LOAD_PID" 100
 cat "$TMP/restart.out"

@@ -13,8 +13,8 @@
 P99=200
 ! sanitized || P99=1000
 
-# Twenty battles from one address: past the default creation quota.
-start_daemon --create-per-hour 0
+# Every simulated browser connects from 127.0.0.1: no per-address caps (connections, creations).
+start_daemon --per-ip-connections 0 --create-per-hour 0
 for proto in http1 http2; do
 	set -- --battles 10 --players 5 --ships 10 --spectators 5 \
 	    --rounds 6 --round-seconds 10 --think-ms 1500 --seed 7 \

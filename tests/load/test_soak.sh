@@ -21,8 +21,8 @@
 
 SOAK_SECONDS=${SOAK_SECONDS:-40}
 
-# Its battles are played again and again: past the default creation quota.
-start_daemon --ring-events 64 --ring-bytes 65536 --create-per-hour 0
+# Every simulated browser connects from 127.0.0.1: no per-address caps (connections, creations).
+start_daemon --ring-events 64 --ring-bytes 65536 --per-ip-connections 0 --create-per-hour 0
 "$LOAD" --url "$BASE_URL" --report "$TMP/soak.json" --battles 10 \
     --players 5 --ships 10 --spectators 3 --duration "$SOAK_SECONDS" \
     --rounds 12 \

@@ -4,8 +4,8 @@
  * Bytes are held in reference-counted chunks: one framed event is one
  * chunk, shared by its view's ring and by every plain subscriber of the
  * view.  Views that get the same data still get a chunk each, as their
- * ids differ (the JSON is written once).  A subscriber's queue is a ring of chunk pointers plus the offset
- * already written of the first.
+ * ids differ (the JSON is written once).  A subscriber's queue is a ring
+ * of chunk pointers plus the offset already written of the first.
  *
  * gzip is compressed once per event, not once per subscriber: the
  * stream's one raw-deflate compressor ends every event with a full flush
@@ -502,7 +502,8 @@ static void
 channel_emit_deltas(struct channel *c, json_t *patch[VIEWS])
 {
 	for (int v = 0; v < VIEWS; v++) {
-		if (json_is_object(patch[v]) && json_object_size(patch[v]) == 0) {
+		if (json_is_object(patch[v]) &&
+		    json_object_size(patch[v]) == 0) {
 			json_decref(patch[v]);
 			patch[v] = NULL;
 		}
@@ -815,8 +816,8 @@ channel_free(struct channel *c)
 /* ---- subscribers ------------------------------------------------------------ */
 
 /*
- * A decimal number of 1 to 19 digits (below 2^63: no overflow), no sign
- * or space; returns where it ends, or NULL.
+ * A decimal number of 1 to 19 digits (below 10^19 < 2^64: no overflow),
+ * no sign or space; returns where it ends, or NULL.
  */
 static const char *
 parse_number(const char *p, uint64_t *out)

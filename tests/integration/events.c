@@ -597,8 +597,8 @@ resume_from_ring(struct sse *s, const struct sse *twin, int h2)
 }
 
 /*
- * s reconnects with last_event_id: it gets a snapshot, and every id it gets after
- * is of its own view's sequence.
+ * s reconnects with last_event_id: it gets a snapshot, and every id it
+ * gets after is of its own view's sequence.
  */
 static void
 resume_snapshot(struct sse *s, const char *last_event_id, const char *what)

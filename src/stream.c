@@ -1,10 +1,11 @@
 /*
- * Channels, the replay ring and subscribers' queues (stream.h).
+ * Channels, the replay rings and subscribers' queues (stream.h).
  *
  * Bytes are held in reference-counted chunks: one framed event is one
- * chunk, shared by the ring and by every plain subscriber of its view.
- * A subscriber's queue is a ring of chunk pointers plus the offset
- * already written of the first.
+ * chunk, shared by its view's ring and by every plain subscriber of the
+ * view.  Views that get the same data still get a chunk each, as their
+ * ids differ (the JSON is written once).  A subscriber's queue is a ring
+ * of chunk pointers plus the offset already written of the first.
  *
  * gzip is compressed once per event, not once per subscriber: the
  * stream's one raw-deflate compressor ends every event with a full flush
@@ -17,7 +18,7 @@
  * length of what it was sent, for the trailer that ends its stream on a
  * drain (RFC 1952).  Each event then compresses without the previous
  * ones as a dictionary: a little less ratio, for no compressor state per
- * subscriber and one deflate per event whatever the audience.
+ * subscriber and one deflate per event and view whatever the audience.
  */
 #include "config.h"
 
@@ -41,6 +42,8 @@
 #define STREAM_SNAPSHOT_WARN (100u * 1024)
 #define VIEWS VIEWER_COUNT
 #define ALL_VIEWS 7u
+/* An event id's length bound, NUL included: two 64-bit numbers and a tag. */
+#define STREAM_ID_MAX 48
 
 struct chunk {
 	unsigned refs;
@@ -50,10 +53,17 @@ struct chunk {
 	char data[];
 };
 
-struct ring_entry {
-	uint64_t seq;
-	unsigned views;		/* 1 << enum viewer */
-	struct chunk *chunk;
+/*
+ * One view's replay ring: the framed events of that view after id
+ * evicted_upto, oldest first, up to the view's last (seq), so that
+ * len == seq - evicted_upto and an event's id is its place in the ring.
+ * Each view has its own, bounded on its own: how far back one view can
+ * resume never depends on what the others were sent.
+ */
+struct ring {
+	struct chunk **ev;	/* a ring of cap slots */
+	size_t cap, head, len, bytes;
+	uint64_t evicted_upto;	/* every event up to this id may be gone */
 };
 
 struct subscriber {
@@ -78,7 +88,12 @@ struct channel {
 	struct stream *s;
 	char battle_id[32];
 	int64_t epoch;
-	uint64_t seq;
+	/*
+	 * Each view's last event id: one sequence per view, so that a
+	 * view's ids count the events it was sent and nothing else.
+	 */
+	uint64_t seq[VIEWS];
+	unsigned watched;	/* 1 << view: views someone has subscribed to */
 	struct channel_source src;
 	json_t *base[VIEWS];	/* each view's last published document */
 	/*
@@ -94,9 +109,7 @@ struct channel {
 	struct loop_timer *timer;
 	json_t *last_round;	/* {round, phase, deadline} last published */
 	json_t *last_presence;
-	struct ring_entry *ring;
-	size_t ring_cap, ring_head, ring_len, ring_bytes;
-	uint64_t evicted_upto;	/* every event up to this seq may be gone */
+	struct ring ring[VIEWS];
 	struct subscriber *subs;
 	size_t nsubs;
 	int warned_size;
@@ -119,6 +132,8 @@ struct stream {
 };
 
 static const char *const view_names[VIEWS] = { "gm", "crew", "spectator" };
+/* The view's letter in its event ids: "EPOCH-V-SEQ". */
+static const char view_tags[VIEWS] = { 'g', 'c', 's' };
 
 static int64_t
 system_wall_ms(void)
@@ -166,24 +181,41 @@ chunk_unref(struct chunk *ch)
 	}
 }
 
-/* "id: E-S\nevent: NAME\ndata: JSON\n\n" (id left out when seq is 0). */
+/* "id: ID\nevent: NAME\ndata: JSON\n\n", without the id line if id is NULL. */
 static struct chunk *
-frame(int64_t epoch, uint64_t seq, const char *event, const json_t *data)
+frame_text(const char *id, const char *event, const char *json)
 {
-	char *json = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
 	struct chunk *ch;
 	char *text;
 
-	if (seq != 0)
-		text = xasprintf("id: %" PRId64 "-%" PRIu64 "\nevent: %s\n"
-		    "data: %s\n\n", epoch, seq, event, json ? json : "{}");
+	if (id != NULL)
+		text = xasprintf("id: %s\nevent: %s\ndata: %s\n\n", id, event,
+		    json);
 	else
-		text = xasprintf("event: %s\ndata: %s\n\n", event,
-		    json ? json : "{}");
+		text = xasprintf("event: %s\ndata: %s\n\n", event, json);
 	ch = chunk_new(text, strlen(text));
 	free(text);
+	return ch;
+}
+
+/* An event of data framed with id (NULL: none). */
+static struct chunk *
+frame(const char *id, const char *event, const json_t *data)
+{
+	char *json = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
+	struct chunk *ch = frame_text(id, event, json ? json : "{}");
+
 	free(json);
 	return ch;
+}
+
+/* The id of view's event number seq: "EPOCH-V-SEQ". */
+static void
+event_id(const struct channel *c, enum viewer view, uint64_t seq,
+    char id[STREAM_ID_MAX])
+{
+	snprintf(id, STREAM_ID_MAX, "%" PRId64 "-%c-%" PRIu64, c->epoch,
+	    view_tags[view], seq);
 }
 
 /* ---- subscribers' queues --------------------------------------------- */
@@ -353,58 +385,83 @@ subscriber_closing(const struct subscriber *sub)
 	return sub->closing;
 }
 
-/* ---- the replay ring --------------------------------------------------- */
+/* ---- the replay rings -------------------------------------------------- */
 
 static void
-ring_evict_one(struct channel *c)
+ring_evict_one(struct ring *r)
 {
-	struct ring_entry *e = &c->ring[c->ring_head];
-
-	c->evicted_upto = e->seq;
-	c->ring_bytes -= e->chunk->len;
-	chunk_unref(e->chunk);
-	c->ring_head = (c->ring_head + 1) % c->ring_cap;
-	c->ring_len--;
+	r->bytes -= r->ev[r->head]->len;
+	chunk_unref(r->ev[r->head]);
+	r->head = (r->head + 1) % r->cap;
+	r->len--;
+	r->evicted_upto++;
 }
 
+/*
+ * Keeps view v's event ch, just numbered c->seq[v].  A view gets a third
+ * of the channel's bytes, so that the channel stays within ring_bytes.
+ */
 static void
-ring_push(struct channel *c, uint64_t seq, unsigned views, struct chunk *ch)
+ring_push(struct channel *c, enum viewer v, struct chunk *ch)
 {
 	const struct stream_options *o = &c->s->opts;
+	struct ring *r = &c->ring[v];
+	size_t budget = o->ring_bytes / VIEWS;
 
-	if (c->ring_cap == 0) {
-		c->ring_cap = o->ring_events > 0 ? o->ring_events : 1;
-		c->ring = xcalloc(c->ring_cap, sizeof(*c->ring));
-	}
-	while (c->ring_len > 0 && (c->ring_len == c->ring_cap ||
-	    c->ring_bytes + ch->len > o->ring_bytes))
-		ring_evict_one(c);
-	if (ch->len > o->ring_bytes) {
+	if (ch->len > budget) {
 		/* Too big to keep: whoever missed it needs a snapshot. */
-		c->evicted_upto = seq;
+		while (r->len > 0)
+			ring_evict_one(r);
+		r->evicted_upto = c->seq[v];
 		return;
 	}
-	c->ring[(c->ring_head + c->ring_len++) % c->ring_cap] =
-	    (struct ring_entry){ seq, views, chunk_ref(ch) };
-	c->ring_bytes += ch->len;
+	if (r->cap == 0) {
+		r->cap = o->ring_events > 0 ? o->ring_events : 1;
+		r->ev = xcalloc(r->cap, sizeof(*r->ev));
+	}
+	while (r->len > 0 && (r->len == r->cap || r->bytes + ch->len > budget))
+		ring_evict_one(r);
+	r->ev[(r->head + r->len++) % r->cap] = chunk_ref(ch);
+	r->bytes += ch->len;
 }
 
 /* ---- publishing ------------------------------------------------------- */
 
+/*
+ * One event for the views in the mask views, with the same data: each
+ * view numbers it in its own sequence, so each gets its own framing (the
+ * JSON is written once).  A view no one has subscribed to yet only
+ * counts it: no one can resume from that view's ids before its first
+ * snapshot, which says where it starts.
+ */
 static void
 channel_emit(struct channel *c, unsigned views, const char *event,
     const json_t *data)
 {
 	struct stream *s = c->s;
-	struct chunk *ch;
+	struct chunk *ch[VIEWS] = { NULL, NULL, NULL };
+	char *json = NULL, id[STREAM_ID_MAX];
 
-	c->seq++;
-	ch = frame(c->epoch, c->seq, event, data);
-	ring_push(c, c->seq, views, ch);
+	for (int v = 0; v < VIEWS; v++) {
+		if (!(views & (1u << v)))
+			continue;
+		c->seq[v]++;
+		if (!(c->watched & (1u << v))) {
+			c->ring[v].evicted_upto = c->seq[v];
+			continue;
+		}
+		if (json == NULL)
+			json = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
+		event_id(c, (enum viewer)v, c->seq[v], id);
+		ch[v] = frame_text(id, event, json ? json : "{}");
+		ring_push(c, (enum viewer)v, ch[v]);
+	}
+	free(json);
 	for (struct subscriber *sub = c->subs; sub != NULL; sub = sub->next)
-		if (views & (1u << sub->viewer))
-			subscriber_push(sub, ch);
-	chunk_unref(ch);
+		if (ch[sub->viewer] != NULL)
+			subscriber_push(sub, ch[sub->viewer]);
+	for (int v = 0; v < VIEWS; v++)
+		chunk_unref(ch[v]);
 	metric_series_add(metric_series(s->m_events, (const char *[]){
 	    event }), 1);
 }
@@ -437,6 +494,24 @@ channel_emit_views(struct channel *c, const char *event, json_t *data[VIEWS])
 }
 
 /*
+ * Emits each view's delta, if any (takes the references in patch).  An
+ * empty patch is none: sent, it would tell the view that something it
+ * cannot see had changed.
+ */
+static void
+channel_emit_deltas(struct channel *c, json_t *patch[VIEWS])
+{
+	for (int v = 0; v < VIEWS; v++) {
+		if (json_is_object(patch[v]) &&
+		    json_object_size(patch[v]) == 0) {
+			json_decref(patch[v]);
+			patch[v] = NULL;
+		}
+	}
+	channel_emit_views(c, "delta", patch);
+}
+
+/*
  * Each view's delta.  With a source that tracks changes, the patches come
  * from it and are merged into the documents kept for snapshots; the GM's
  * is always kept (the round event reads it), the others once someone has
@@ -456,7 +531,7 @@ channel_publish_views(struct channel *c)
 		for (int v = 0; v < VIEWS; v++)
 			if (patch[v] != NULL)
 				patch_merge(c->base[v], patch[v]);
-		channel_emit_views(c, "delta", patch);
+		channel_emit_deltas(c, patch);
 		return;
 	}
 	for (int v = 0; v < VIEWS; v++) {
@@ -468,7 +543,7 @@ channel_publish_views(struct channel *c)
 		}
 		c->base[v] = doc;
 	}
-	channel_emit_views(c, "delta", patch);
+	channel_emit_deltas(c, patch);
 }
 
 static void
@@ -614,7 +689,7 @@ void
 channel_private(struct channel *c, int member, const char *event,
     const json_t *data)
 {
-	struct chunk *ch = frame(c->epoch, 0, event, data);
+	struct chunk *ch = frame(NULL, event, data);
 
 	for (struct subscriber *sub = c->subs; sub != NULL; sub = sub->next)
 		if (sub->member == member)
@@ -723,9 +798,11 @@ channel_free(struct channel *c)
 	}
 	json_decref(c->last_round);
 	json_decref(c->last_presence);
-	while (c->ring_len > 0)
-		ring_evict_one(c);
-	free(c->ring);
+	for (int v = 0; v < VIEWS; v++) {
+		while (c->ring[v].len > 0)
+			ring_evict_one(&c->ring[v]);
+		free(c->ring[v].ev);
+	}
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -738,22 +815,47 @@ channel_free(struct channel *c)
 
 /* ---- subscribers ------------------------------------------------------------ */
 
-/* "EPOCH-SEQ" -> whether it names an event still in this channel's ring. */
-static int
-channel_can_replay(const struct channel *c, const char *last_event_id,
-    uint64_t *after)
+/*
+ * A decimal number of 1 to 19 digits (below 10^19 < 2^64: no overflow),
+ * no sign or space; returns where it ends, or NULL.
+ */
+static const char *
+parse_number(const char *p, uint64_t *out)
 {
-	char *end;
-	long long epoch;
-	unsigned long long seq;
+	uint64_t n = 0;
+	int digits = 0;
 
-	if (last_event_id == NULL || *last_event_id == '\0')
+	while (*p >= '0' && *p <= '9' && digits < 19) {
+		n = n * 10 + (uint64_t)(*p++ - '0');
+		digits++;
+	}
+	if (digits == 0 || (*p >= '0' && *p <= '9'))
+		return NULL;
+	*out = n;
+	return p;
+}
+
+/*
+ * Whether last_event_id ("EPOCH-V-SEQ") is an id of viewer's stream in
+ * this channel's epoch after which every event is still in the view's
+ * ring; *after is then its SEQ.  Anything else (another epoch, another
+ * view, a SEQ not sent yet or evicted, a malformed id) is not: the
+ * subscriber gets a snapshot, never another view's events.
+ */
+static int
+channel_can_replay(const struct channel *c, enum viewer viewer,
+    const char *last_event_id, uint64_t *after)
+{
+	const struct ring *r = &c->ring[viewer];
+	const char *p = last_event_id;
+	uint64_t epoch, seq;
+
+	if (p == NULL || (p = parse_number(p, &epoch)) == NULL ||
+	    epoch != (uint64_t)c->epoch || p[0] != '-' ||
+	    p[1] != view_tags[viewer] || p[2] != '-' ||
+	    (p = parse_number(p + 3, &seq)) == NULL || *p != '\0')
 		return 0;
-	epoch = strtoll(last_event_id, &end, 10);
-	if (*end != '-' || epoch != c->epoch)
-		return 0;
-	seq = strtoull(end + 1, &end, 10);
-	if (*end != '\0' || seq > c->seq || seq < c->evicted_upto)
+	if (seq > c->seq[viewer] || seq < r->evicted_upto)
 		return 0;
 	*after = seq;
 	return 1;
@@ -765,6 +867,7 @@ subscriber_snapshot(struct subscriber *sub)
 	struct channel *c = sub->c;
 	struct stream *s = c->s;
 	json_t **base = &c->base[sub->viewer];
+	char id[STREAM_ID_MAX];
 	struct chunk *ch;
 	json_t *data;
 
@@ -772,11 +875,12 @@ subscriber_snapshot(struct subscriber *sub)
 		*base = c->src.document(c->src.arg, sub->viewer);
 	data = json_copy(*base);
 	json_object_set_new(data, "now", json_integer(stream_wall_ms(s)));
-	/* Nothing published yet: an id of 0 would be left out. */
-	if (c->seq == 0)
-		c->seq++;
-	/* The id is that of the last event: resuming from it is exact. */
-	ch = frame(c->epoch, c->seq, "snapshot", data);
+	/*
+	 * The id is that of the view's last event (0 before its first):
+	 * resuming from it is exact.
+	 */
+	event_id(c, sub->viewer, c->seq[sub->viewer], id);
+	ch = frame(id, "snapshot", data);
 	json_decref(data);
 	metric_observe(s->m_snapshot_bytes, (double)ch->len);
 	if ((double)ch->len > s->snapshot_max) {
@@ -792,18 +896,14 @@ subscriber_snapshot(struct subscriber *sub)
 	chunk_unref(ch);
 }
 
+/* The view's events after id after, all in its ring (can_replay said). */
 static void
 subscriber_replay(struct subscriber *sub, uint64_t after)
 {
-	struct channel *c = sub->c;
+	const struct ring *r = &sub->c->ring[sub->viewer];
 
-	for (size_t i = 0; i < c->ring_len; i++) {
-		struct ring_entry *e = &c->ring[(c->ring_head + i) %
-		    c->ring_cap];
-
-		if (e->seq > after && (e->views & (1u << sub->viewer)))
-			subscriber_push(sub, e->chunk);
-	}
+	for (size_t i = (size_t)(after - r->evicted_upto); i < r->len; i++)
+		subscriber_push(sub, r->ev[(r->head + i) % r->cap]);
 }
 
 struct subscriber *
@@ -841,7 +941,8 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 	    "\n\n", s->opts.retry_ms, s->opts.heartbeat_s * 1000,
 	    stream_wall_ms(s), s->opts.retry_ms);
 	subscriber_push_text(sub, hello);
-	if (channel_can_replay(c, last_event_id, &after)) {
+	c->watched |= 1u << viewer;
+	if (channel_can_replay(c, viewer, last_event_id, &after)) {
 		subscriber_replay(sub, after);
 		metric_add(s->m_replays, 1);
 	} else {
@@ -851,7 +952,7 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 		 * change says otherwise (the others hear of it then).
 		 */
 		here = channel_presence(c);
-		ch = frame(c->epoch, 0, "presence", here);
+		ch = frame(NULL, "presence", here);
 		subscriber_push(sub, ch);
 		chunk_unref(ch);
 		json_decref(here);

@@ -8,10 +8,17 @@
  * source what changed since the last publish (a JSON Merge Patch,
  * "delta"), filters the new log entries ("log"), and notes round
  * and presence changes ("round", "presence").  Each event is framed once
- * ("id: EPOCH-SEQ", "event:", "data:") and the same bytes go to every
- * subscriber of that view; they also go into the channel's replay ring,
- * from which a subscriber resuming with Last-Event-ID gets exactly what it
- * missed (else a fresh "snapshot").
+ * per view ("id: EPOCH-V-SEQ", "event:", "data:") and the same bytes go
+ * to every subscriber of that view; they also go into the view's replay
+ * ring, from which a subscriber resuming with Last-Event-ID gets exactly
+ * what it missed (else a fresh "snapshot").
+ *
+ * Ids reveal nothing a view does not show: each view (V: g for the GM, c
+ * for the crew, s for spectators) numbers its own events, SEQ growing by
+ * one per event that view is sent, so that a change only another view
+ * sees leaves no gap; EPOCH is the daemon's run (battles.h), so ids stay
+ * unique across restarts, and an id of another run, of another view, not
+ * yet sent or malformed gets a snapshot.
  *
  * Every stream opens with a "hello" event (no id): the heartbeat period,
  * the retry hint and the server's wall clock ("now", Unix ms), which
@@ -115,7 +122,8 @@ void stream_drain(struct stream *s);
 
 /*
  * A channel for one battle, reading it through source (copied).  The
- * epoch prefixes every event id.
+ * epoch prefixes every event id: a new one for each run of the daemon,
+ * since the rings do not outlive it.
  */
 struct channel *channel_new(struct stream *s, const char *battle_id,
     int64_t epoch, const struct channel_source *source);

@@ -4,8 +4,12 @@
  * snapshot and merge-patch deltas, and after every step it must equal GET
  * of the battle for the same token.  Also: secrecy of hidden ships in the
  * crew's and spectators' bytes, gzip streams carrying the same events as
- * plain ones, resume with Last-Event-ID (replay, or a snapshot for an old
- * epoch), heartbeats on a silent stream, and presence when a client goes.
+ * plain ones, ids that count each view's own events one by one (the GM
+ * moving a ship the crew cannot see leaves no gap in the crew's), resume
+ * with Last-Event-ID over HTTP/1.1 and HTTP/2 (exactly the missed events;
+ * a snapshot for the GM's id on a crew stream, an old epoch's, one not
+ * sent yet or a malformed one), heartbeats on a silent stream, and
+ * presence when a client goes.
  * Usage: events BASE_URL (the daemon runs with --heartbeat 1)
  */
 #include "config.h"
@@ -26,6 +30,7 @@ struct sse {
 	const char *name;
 	char token[64];
 	int gzip;
+	int h2;			/* over HTTP/2 (prior knowledge) */
 	int secret;		/* must never see the hidden ship */
 	CURL *easy;
 	struct curl_slist *headers;
@@ -176,6 +181,16 @@ sse_open(struct sse *s, const char *last_id)
 	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
 	if (s->gzip)
 		curl_easy_setopt(s->easy, CURLOPT_ACCEPT_ENCODING, "gzip");
+	if (s->h2) {
+		curl_easy_setopt(s->easy, CURLOPT_HTTP_VERSION,
+		    (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+		/*
+		 * Closed with the stream: an HTTP/2 connection left idle in
+		 * curl's cache would keep the stream (and the player's
+		 * presence) open on the server.
+		 */
+		curl_easy_setopt(s->easy, CURLOPT_FORBID_REUSE, 1L);
+	}
 	s->headers = curl_slist_append(NULL, "Accept: text/event-stream");
 	if (last_id != NULL) {
 		snprintf(hdr, sizeof(hdr), "Last-Event-ID: %s", last_id);
@@ -358,13 +373,104 @@ event_by_id(const struct sse *s, const char *eid)
 	return NULL;
 }
 
-/* The SEQ of "EPOCH-SEQ". */
+/* The SEQ of "EPOCH-V-SEQ". */
 static unsigned long long
 seq_of(const char *eid)
 {
-	const char *dash = strchr(eid, '-');
+	const char *dash = strrchr(eid, '-');
 
 	return dash ? strtoull(dash + 1, NULL, 10) : 0;
+}
+
+/* Whether two ids are of one sequence: the same "EPOCH-V-". */
+static int
+same_sequence(const char *a, const char *b)
+{
+	const char *da = strrchr(a, '-'), *db = strrchr(b, '-');
+
+	return da != NULL && db != NULL && da - a == db - b &&
+	    strncmp(a, b, (size_t)(da - a)) == 0;
+}
+
+/*
+ * The ids of a stream that never reconnected: all of one sequence, each
+ * one more than the one before (the first is its snapshot's).  An id tells
+ * the view nothing but how many events it was sent.
+ */
+static void
+dense_ids(const struct sse *s, char view)
+{
+	const char *prev = NULL, *dash;
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(s->events, i, e) {
+		const char *eid = json_string_value(json_array_get(e, 0));
+
+		if (*eid == '\0')
+			continue;
+		if (prev != NULL && (!same_sequence(prev, eid) ||
+		    seq_of(eid) != seq_of(prev) + 1)) {
+			fprintf(stderr, "%s: id %s after %s\n", s->name, eid,
+			    prev);
+			die("event ids with a gap");
+		}
+		prev = eid;
+	}
+	if (prev == NULL)
+		die("a stream without ids");
+	/* "EPOCH-V-SEQ", V the view's letter. */
+	dash = strchr(prev, '-');
+	if (dash == NULL || dash[1] != view || dash[2] != '-') {
+		fprintf(stderr, "%s: id %s, not of view %c\n", s->name, prev,
+		    view);
+		die("an event id of another view");
+	}
+}
+
+/*
+ * The GM moves the ship the crew does not detect, n times: the GM's
+ * stream shows each move, the crew's and spectators' nothing, and their
+ * next event's id is the one after their last.
+ */
+static void
+hidden_moves(struct sse *g, struct sse *crew, struct sse *watcher, int n)
+{
+	char crew_last[64], watcher_last[64];
+	size_t crew_n = json_array_size(crew->events);
+	size_t watcher_n = json_array_size(watcher->events);
+	int gm_deltas = g->deltas;
+
+	snprintf(crew_last, sizeof(crew_last), "%s", crew->last_id);
+	snprintf(watcher_last, sizeof(watcher_last), "%s", watcher->last_id);
+	for (int i = 0; i < n; i++) {
+		char body[32];
+
+		snprintf(body, sizeof(body), "{\"x\":%d}", 600 + 7 * i);
+		act("PATCH", "/ships/3", gm, body, 200);
+		pump(60);	/* past the debounce window: one delta each */
+	}
+	converge("after the hidden ship's moves");
+	if (g->deltas < gm_deltas + 2)
+		die("the GM's stream did not show the hidden ship's moves");
+	if (json_array_size(crew->events) != crew_n ||
+	    json_array_size(watcher->events) != watcher_n ||
+	    strcmp(crew->last_id, crew_last) != 0 ||
+	    strcmp(watcher->last_id, watcher_last) != 0)
+		die("the crew or spectators heard of a ship they cannot see");
+	/* Something everyone sees: the next id is the next number. */
+	act("POST", "/narration", gm, "{\"text\":\"Quiet.\"}", 200);
+	converge("after a narration");
+	for (int i = 0; i < 100 && (strcmp(crew->last_id, crew_last) == 0 ||
+	    strcmp(watcher->last_id, watcher_last) == 0); i++)
+		pump(50);
+	if (!same_sequence(crew->last_id, crew_last) ||
+	    seq_of(crew->last_id) != seq_of(crew_last) + 1 ||
+	    seq_of(watcher->last_id) != seq_of(watcher_last) + 1) {
+		fprintf(stderr, "crew %s after %s, spectator %s after %s\n",
+		    crew->last_id, crew_last, watcher->last_id, watcher_last);
+		die("the GM's hidden moves left a gap in the crew's ids");
+	}
 }
 
 /*
@@ -432,31 +538,115 @@ secrecy(void)
 	}
 }
 
+/*
+ * s reconnects with its last id, over HTTP/2 if h2, after changes it
+ * could see and one it could not: it gets exactly the events its twin
+ * (the same view, still open) got after that id, no snapshot.
+ */
 static void
-resume(struct sse *s)
+resume_from_ring(struct sse *s, const struct sse *twin, int h2)
 {
 	char last[64];
 	int snaps = s->snapshots;
+	size_t mark, i, k = 0;
+	json_t *e, *missed = json_array();
 
 	sse_close(s);
 	snprintf(last, sizeof(last), "%s", s->last_id);
-	act("PATCH", "/ships/2", gm, "{\"y\":260}", 200);
+	act("PATCH", "/ships/2", gm, h2 ? "{\"y\":270}" : "{\"y\":260}",
+	    200);
+	act("PATCH", "/ships/3", gm, h2 ? "{\"y\":710}" : "{\"y\":700}",
+	    200);
 	act("POST", "/narration", gm, "{\"text\":\"While you were away.\"}",
 	    200);
 	pump(200);
+	mark = json_array_size(s->events);
+	s->h2 = h2;
 	sse_open(s, last);
 	converge("after a resume");
 	pump(300);
 	if (s->snapshots != snaps)
 		die("a resume within the ring got a snapshot, not a replay");
-	/* An id from another epoch: a fresh snapshot. */
+	json_array_foreach(twin->events, i, e) {
+		const char *eid = json_string_value(json_array_get(e, 0));
+
+		if (*eid != '\0' && same_sequence(eid, last) &&
+		    seq_of(eid) > seq_of(last))
+			json_array_append(missed, e);
+	}
+	for (i = mark; i < json_array_size(s->events); i++) {
+		e = json_array_get(s->events, i);
+		if (*json_string_value(json_array_get(e, 0)) == '\0')
+			continue;
+		if (!json_equal(e, json_array_get(missed, k++))) {
+			char *got = json_dumps(e, 0);
+
+			fprintf(stderr, "%s: replayed %.200s\n", s->name, got);
+			free(got);
+			die("a replay that is not exactly the missed events");
+		}
+	}
+	/* The ship's move and the narration, at least. */
+	if (k != json_array_size(missed) || k < 2) {
+		fprintf(stderr, "%s: %zu events replayed, %zu missed\n",
+		    s->name, k, json_array_size(missed));
+		die("a replay that missed events");
+	}
+	json_decref(missed);
+	s->h2 = 0;
+}
+
+/*
+ * s reconnects with last_event_id: it gets a snapshot, and every id it
+ * gets after is of its own view's sequence.
+ */
+static void
+resume_snapshot(struct sse *s, const char *last_event_id, const char *what)
+{
+	int snaps = s->snapshots;
+	char own[64];
+	size_t mark;
+
+	snprintf(own, sizeof(own), "%s", s->last_id);
 	sse_close(s);
-	sse_open(s, "0-1");
+	mark = json_array_size(s->events);
+	sse_open(s, last_event_id);
 	for (int i = 0; i < 200 && s->snapshots == snaps; i++)
 		pump(50);
-	if (s->snapshots != snaps + 1)
-		die("an old epoch's id did not get a snapshot");
-	converge("after a resume from an old epoch");
+	if (s->snapshots != snaps + 1) {
+		fprintf(stderr, "%s: Last-Event-ID %s\n", s->name,
+		    last_event_id);
+		die(what);
+	}
+	converge("after a resume that got a snapshot");
+	for (size_t i = mark; i < json_array_size(s->events); i++) {
+		const char *eid = json_string_value(json_array_get(
+		    json_array_get(s->events, i), 0));
+
+		if (*eid != '\0' && !same_sequence(eid, own)) {
+			fprintf(stderr, "%s: id %s after %s\n", s->name, eid,
+			    last_event_id);
+			die("a resume got an id of another view's sequence");
+		}
+	}
+}
+
+static void
+resume(struct sse *s, const struct sse *twin, const struct sse *g)
+{
+	char future[64];
+
+	resume_from_ring(s, twin, 0);
+	resume_from_ring(s, twin, 1);
+	/* The GM's last id on a crew stream: a snapshot, not GM events. */
+	resume_snapshot(s, g->last_id,
+	    "the GM's id on a crew stream did not get a snapshot");
+	resume_snapshot(s, "0-1", "an old epoch's id did not get a snapshot");
+	snprintf(future, sizeof(future), "%.*s%llu",
+	    (int)(strrchr(s->last_id, '-') + 1 - s->last_id), s->last_id,
+	    seq_of(s->last_id) + 1000);
+	resume_snapshot(s, future, "an id not sent yet did not get a snapshot");
+	resume_snapshot(s, "7-c-1x", "a malformed id did not get a snapshot");
 }
 
 int
@@ -484,9 +674,21 @@ main(int argc, char **argv)
 	if (crew->accepted != 3 || watcher->accepted != 0)
 		die("private 'accepted' events went astray");
 	secrecy();
+	dense_ids(g, 'g');
+	dense_ids(gz, 'g');
+	dense_ids(crew, 'c');
+	dense_ids(crewgz, 'c');
+	dense_ids(watcher, 's');
+	hidden_moves(g, crew, watcher, 10);
+	dense_ids(crew, 'c');
+	dense_ids(watcher, 's');
+	dense_ids(g, 'g');
+	secrecy();
 	printf("events: gm %d deltas, crew %d, spectator %d\n", g->deltas,
 	    crew->deltas, watcher->deltas);
-	resume(crew);
+	resume(crew, crewgz, g);
+	/* For test_events.sh: a resume after a restart. */
+	printf("events: resume %s %s %s %s\n", id, gm, p1, crew->last_id);
 
 	/* Nothing happens for 3 s: heartbeats (--heartbeat 1) arrive. */
 	beats = watcher->heartbeats;

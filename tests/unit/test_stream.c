@@ -6,6 +6,9 @@
  * gzip is compressed once per event and shared: a subscriber that joins
  * late, or resumes from the ring, still gets a stream that inflates, and
  * a drain ends every gzip stream with a trailer whose CRC checks.
+ * Event ids: each view numbers its own events densely, so a change only
+ * the GM sees leaves no trace in the crew's ids; resuming replays exactly
+ * what was missed, and an id that is not the view's own gets a snapshot.
  */
 #include "config.h"
 
@@ -25,10 +28,15 @@
 #include "patch.h"
 #include "stream.h"
 
-/* The fake battle: a counter that every view sees, and a GM secret. */
+/*
+ * The fake battle: a counter that every view sees, a GM secret, and a
+ * hidden ship that only the GM sees (its x).
+ */
 struct fake {
 	int counter;
 	int published;		/* the counter at the last patches() */
+	int hidden_x;
+	int hidden_published;	/* hidden_x at the last patches() */
 	char pad[2048];
 };
 
@@ -40,8 +48,10 @@ fake_document(void *arg, enum viewer viewer)
 	json_t *doc = json_pack("{s:i, s:s}", "counter", f->counter, "pad",
 	    f->pad);
 
-	if (viewer == VIEWER_GM)
+	if (viewer == VIEWER_GM) {
 		json_object_set_new(doc, "secret", json_integer(f->counter * 7));
+		json_object_set_new(doc, "hidden_x", json_integer(f->hidden_x));
+	}
 	return doc;
 }
 
@@ -50,7 +60,7 @@ static void
 fake_patches(void *arg, unsigned views, json_t *patch[VIEWER_COUNT])
 {
 	struct fake *f = arg;
-	int now = f->counter;
+	int now = f->counter, hidden_now = f->hidden_x;
 
 	for (int v = 0; v < VIEWER_COUNT; v++) {
 		json_t *was, *cur;
@@ -58,14 +68,17 @@ fake_patches(void *arg, unsigned views, json_t *patch[VIEWER_COUNT])
 		if (!(views & (1u << v)))
 			continue;
 		f->counter = f->published;
+		f->hidden_x = f->hidden_published;
 		was = fake_document(f, (enum viewer)v);
 		f->counter = now;
+		f->hidden_x = hidden_now;
 		cur = fake_document(f, (enum viewer)v);
 		patch[v] = patch_diff(was, cur);
 		json_decref(was);
 		json_decref(cur);
 	}
 	f->published = now;
+	f->hidden_published = hidden_now;
 }
 
 static json_t *
@@ -584,6 +597,283 @@ test_tracked_source(void **state)
 	loop_free(loop);
 }
 
+/* A channel over the change-tracking fake. */
+static struct channel *
+tracked_channel(struct stream *s, struct fake *f)
+{
+	struct channel_source src = {
+		.document = fake_document, .log_entry = fake_log_entry,
+		.patches = fake_patches, .arg = f,
+	};
+
+	memset(f->pad, 'p', sizeof(f->pad) - 1);
+	return channel_new(s, "b1", 7, &src);
+}
+
+/* The GM moves the hidden ship: a change no one but the GM sees. */
+static void
+hidden_move(struct loop *loop, struct channel *c, struct fake *f)
+{
+	json_t *none = json_array();
+
+	f->hidden_x++;
+	channel_changed(c, (const json_t *[VIEWER_COUNT]){ none }, 1);
+	json_decref(none);
+	assert_int_equal(loop_run_once(loop, 50), 0);
+}
+
+/*
+ * The SEQs of every id in text ("id: " lines, "EPOCH-V-SEQ"), in order;
+ * returns how many.  All but the SEQ must be the same in each (one
+ * stream, one sequence): prefix gets it.
+ */
+static int
+ids_of(const char *text, unsigned long long *seqs, int max,
+    char prefix[16])
+{
+	char first[64] = "";
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, "\nid: ")) != NULL; p++) {
+		const char *dash, *start = p + 5;
+		char *end;
+
+		assert_true(n < max);
+		for (dash = start; *dash != '\n'; dash++)
+			;
+		while (dash > start && dash[-1] != '-')
+			dash--;
+		if (n == 0)
+			snprintf(first, sizeof(first), "%.*s",
+			    (int)(dash - start), start);
+		if ((size_t)(dash - start) != strlen(first) ||
+		    strncmp(start, first, strlen(first)) != 0) {
+			fprintf(stderr, "id %.20s after ids %s...\n", start,
+			    first);
+			fail();
+		}
+		seqs[n++] = strtoull(dash, &end, 10);
+		assert_true(*end == '\n');
+	}
+	snprintf(prefix, 16, "%s", first);
+	return n;
+}
+
+/* The ids are "EPOCH-V-": the channel's epoch, and the view's tag. */
+static void
+assert_ids_of_view(const char *prefix, char tag)
+{
+	char want[16];
+
+	snprintf(want, sizeof(want), "7-%c-", tag);
+	if (strcmp(prefix, want) != 0) {
+		fprintf(stderr, "ids %s..., not %s...\n", prefix, want);
+		fail();
+	}
+}
+
+/* Each id is the one before plus one: the view missed no number. */
+static void
+assert_dense(const unsigned long long *seqs, int n)
+{
+	for (int i = 1; i < n; i++) {
+		if (seqs[i] != seqs[i - 1] + 1) {
+			fprintf(stderr, "id %llu follows id %llu\n", seqs[i],
+			    seqs[i - 1]);
+			fail();
+		}
+	}
+}
+
+/* The last id in text ("" if none). */
+static void
+last_id_of(const char *text, char out[64])
+{
+	out[0] = '\0';
+	for (const char *p = text; (p = strstr(p, "\nid: ")) != NULL; p++)
+		sscanf(p, "\nid: %63s", out);
+}
+
+/*
+ * Ids leak nothing: while the GM moves a ship the crew does not see, the
+ * crew's stream gets no event and its ids no gap; each view numbers its
+ * own events, one by one, GM's included.
+ */
+static void
+test_ids_dense_per_view(void **state)
+{
+	struct loop *loop;
+	struct stream *s;
+	struct fake f = { 0 };
+	struct channel *c;
+	struct sink crew = { .reading = 1 }, gm = { .reading = 1 };
+	struct sink spec = { .reading = 1 };
+	unsigned long long seqs[64];
+	char prefix[16];
+	int n, before;
+
+	assert_int_equal(loop_new(&loop), 0);
+	s = stream_new(loop, NULL, &opts);
+	c = tracked_channel(s, &f);
+	watch(&crew, c, VIEWER_CREW, 1, 0, NULL);
+	watch(&gm, c, VIEWER_GM, 0, 0, NULL);
+	watch(&spec, c, VIEWER_SPECTATOR, -1, 0, NULL);
+	for (int i = 0; i < 2; i++)
+		change(loop, c, &f);
+	before = ids_of(crew.bytes, seqs, 64, prefix);
+	for (int i = 0; i < 5; i++)
+		hidden_move(loop, c, &f);
+	/* Nothing at all for the crew or spectators... */
+	assert_int_equal(ids_of(crew.bytes, seqs, 64, prefix), before);
+	assert_null(strstr(crew.bytes, "hidden_x"));
+	assert_null(strstr(spec.bytes, "hidden_x"));
+	/* ...five deltas for the GM. */
+	assert_non_null(strstr(gm.bytes, "\"hidden_x\":5"));
+	change(loop, c, &f);
+
+	n = ids_of(crew.bytes, seqs, 64, prefix);
+	assert_true(n > before);
+	assert_dense(seqs, n);
+	assert_ids_of_view(prefix, 'c');
+	n = ids_of(spec.bytes, seqs, 64, prefix);
+	assert_true(n >= 3);
+	assert_dense(seqs, n);
+	assert_ids_of_view(prefix, 's');
+	n = ids_of(gm.bytes, seqs, 64, prefix);
+	assert_true(n >= 9);
+	assert_dense(seqs, n);
+	assert_ids_of_view(prefix, 'g');
+
+	subscriber_free(crew.sub);
+	subscriber_free(gm.sub);
+	subscriber_free(spec.sub);
+	free(crew.bytes);
+	free(gm.bytes);
+	free(spec.bytes);
+	channel_free(c);
+	stream_free(s);
+	loop_free(loop);
+}
+
+/*
+ * Resuming replays exactly what the view missed, byte for byte, however
+ * much the GM did meanwhile that the view cannot see: the crew's ring is
+ * its own, so GM events do not push the crew's out (whether a resume is
+ * a replay or a snapshot would tell of them too).
+ */
+static void
+test_resume_replays_exactly(void **state)
+{
+	struct loop *loop;
+	struct stream *s;
+	struct fake f = { 0 };
+	struct channel *c;
+	struct sink live = { .reading = 1 }, gm = { .reading = 1 };
+	char last[64];
+	const char *tail;
+
+	assert_int_equal(loop_new(&loop), 0);
+	s = stream_new(loop, NULL, &opts);
+	c = tracked_channel(s, &f);
+	watch(&live, c, VIEWER_CREW, 1, 0, NULL);
+	watch(&gm, c, VIEWER_GM, 0, 0, NULL);
+	change(loop, c, &f);
+	last_id_of(live.bytes, last);
+	assert_true(last[0] != '\0');
+	/* Far more than the ring's 8 events for the GM, 2 for the crew. */
+	for (int i = 0; i < 20; i++)
+		hidden_move(loop, c, &f);
+	change(loop, c, &f);
+
+	/* The crew resumes: exactly the bytes the live stream got since. */
+	{
+		struct sink back = { .reading = 1 };
+		char line[80];
+
+		watch(&back, c, VIEWER_CREW, 2, 0, last);
+		assert_null(strstr(back.bytes, "event: snapshot"));
+		snprintf(line, sizeof(line), "id: %s\n", last);
+		tail = strstr(live.bytes, line);
+		assert_non_null(tail);
+		tail = strstr(tail, "\n\n") + 2;
+		assert_non_null(strstr(tail, "event: delta"));
+		/* After the opening (retry, hello), only the replay. */
+		assert_string_equal(strstr(strstr(back.bytes, "event: hello"),
+		    "\n\n") + 2, tail);
+		subscriber_free(back.sub);
+		free(back.bytes);
+	}
+
+	subscriber_free(live.sub);
+	subscriber_free(gm.sub);
+	free(live.bytes);
+	free(gm.bytes);
+	channel_free(c);
+	stream_free(s);
+	loop_free(loop);
+}
+
+/*
+ * Any id that is not one of this view's stream in this run (the GM's,
+ * from another epoch, not yet sent, malformed) gets a snapshot and
+ * nothing of another view.
+ */
+static void
+test_forged_ids_get_snapshot(void **state)
+{
+	static const char *const forged[] = {
+		"", "7", "7-c", "7-c-", "7-c-1x", " 7-c-1", "7-c- 1", "+7-c-1",
+		"7-C-1", "7-c--1", "7--1", "7-1", "6-c-1", "8-c-1", "7-c-999",
+		"7-c-18446744073709551617", "7-c-99999999999999999999",
+		"7-g-1", "7-s-1", "x-c-1", "7-c-1\n",
+	};
+	struct loop *loop;
+	struct stream *s;
+	struct fake f = { 0 };
+	struct channel *c;
+	struct sink live = { .reading = 1 }, gm = { .reading = 1 };
+	char gm_last[64];
+
+	assert_int_equal(loop_new(&loop), 0);
+	s = stream_new(loop, NULL, &opts);
+	c = tracked_channel(s, &f);
+	watch(&live, c, VIEWER_CREW, 1, 0, NULL);
+	watch(&gm, c, VIEWER_GM, 0, 0, NULL);
+	for (int i = 0; i < 2; i++) {
+		change(loop, c, &f);
+		hidden_move(loop, c, &f);
+	}
+
+	/* The GM's own last id on a crew stream first, then the others. */
+	last_id_of(gm.bytes, gm_last);
+	assert_true(gm_last[0] != '\0');
+	for (size_t i = 0; i <= sizeof(forged) / sizeof(forged[0]); i++) {
+		struct sink k = { .reading = 1 };
+		const char *id = i == 0 ? gm_last : forged[i - 1];
+
+		watch(&k, c, VIEWER_CREW, 2, 0, id);
+		if (count(k.bytes, "event: snapshot") != 1) {
+			fprintf(stderr, "Last-Event-ID \"%s\": no snapshot\n",
+			    id);
+			fail();
+		}
+		assert_int_equal(count(k.bytes, "event: delta"), 0);
+		assert_null(strstr(k.bytes, "hidden_x"));
+		assert_null(strstr(k.bytes, "secret"));
+		assert_null(strstr(k.bytes, "id: 7-g-"));
+		subscriber_free(k.sub);
+		free(k.bytes);
+	}
+
+	subscriber_free(live.sub);
+	subscriber_free(gm.sub);
+	free(live.bytes);
+	free(gm.bytes);
+	channel_free(c);
+	stream_free(s);
+	loop_free(loop);
+}
+
 int
 main(void)
 {
@@ -594,6 +884,9 @@ main(void)
 		cmocka_unit_test(test_gzip_shared_late_join_replay_and_drain),
 		cmocka_unit_test(test_first_change_at_once_then_coalesced),
 		cmocka_unit_test(test_tracked_source),
+		cmocka_unit_test(test_ids_dense_per_view),
+		cmocka_unit_test(test_resume_replays_exactly),
+		cmocka_unit_test(test_forged_ids_get_snapshot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,6 +92,37 @@ static nghttp2_mem h2_mem = {
 	NULL, h2_malloc, h2_free, h2_calloc, h2_realloc,
 };
 
+int
+h2_conn_log_first(struct h2_conn *c, unsigned cause)
+{
+	if (c->logged & cause)
+		return 0;
+	c->logged |= cause;
+	return 1;
+}
+
+/*
+ * Only request progress counts: a client that sends nothing but PING,
+ * SETTINGS, WINDOW_UPDATE or PRIORITY does not keep its connection (and
+ * whatever its streams hold) past the idle timeout.
+ */
+void
+h2_conn_progress(struct h2_conn *c)
+{
+	c->last_progress_us = loop_now_us(c->h2->loop);
+}
+
+/* Answer bytes moving count as progress too. */
+static int
+h2_on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
+    void *user_data)
+{
+	if (frame->hd.type == NGHTTP2_HEADERS ||
+	    (frame->hd.type == NGHTTP2_DATA && frame->hd.length > 0))
+		h2_conn_progress(user_data);
+	return 0;
+}
+
 /* Whether the connection may have one more control frame now. */
 int
 h2_conn_control_allowed(struct h2_conn *c)
@@ -266,7 +297,6 @@ h2_conn_flush(struct h2_conn *c)
 			if (n <= 0)
 				return -1;
 			c->out_off += (size_t)n;
-			c->last_progress_us = loop_now_us(h2->loop);
 		}
 		c->out_off = c->out_len = 0;
 		while (c->out_len < H2_OUT_HIGH) {
@@ -374,7 +404,6 @@ h2_conn_read(struct h2_conn *c)
 		if (n <= 0)
 			return -1;
 		total += (size_t)n;
-		c->last_progress_us = loop_now_us(c->h2->loop);
 		rv = nghttp2_session_mem_recv(c->session, buf, (size_t)n);
 		if (rv < 0) {
 			log_debug("http2: %s: %s", c->remote,
@@ -455,6 +484,9 @@ h2_conn_new(struct http2 *h2, int fd, const struct sockaddr *addr)
 		  (uint32_t)h2->opts.max_streams },
 		{ NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
 		  (uint32_t)h2->opts.max_header_list },
+		/* No stream may send past the body cap unanswered. */
+		{ NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE,
+		  (uint32_t)h2->opts.max_body + 1 },
 	};
 
 	c->h2 = h2;
@@ -472,6 +504,13 @@ h2_conn_new(struct http2 *h2, int fd, const struct sockaddr *addr)
 	    h2->option, &h2_mem);
 	nghttp2_submit_settings(c->session, NGHTTP2_FLAG_NONE, settings,
 	    sizeof(settings) / sizeof(settings[0]));
+	/*
+	 * The connection's window is twice its body budget: nghttp2 gives
+	 * consumed bytes back once half the window is consumed, so with
+	 * the budget at half, every admitted stream can always finish.
+	 */
+	nghttp2_session_set_local_window_size(c->session, NGHTTP2_FLAG_NONE,
+	    0, (int32_t)(2 * h2->conn_body));
 	c->next = h2->conns;
 	if (h2->conns != NULL)
 		h2->conns->prev = c;
@@ -593,10 +632,18 @@ http2_new(struct http2 **out, struct loop *loop, struct router *router,
 	h2->loop = loop;
 	h2->router = router;
 	h2->opts = *opts;
+	/* One body of the largest size always fits. */
+	h2->conn_body = (size_t)opts->conn_body;
+	if (h2->conn_body < (size_t)opts->max_body + 1)
+		h2->conn_body = (size_t)opts->max_body + 1;
 	nghttp2_session_callbacks_new(&cb);
 	h2_stream_callbacks(cb);
+	nghttp2_session_callbacks_set_on_frame_send_callback(cb,
+	    h2_on_frame_send);
 	h2->callbacks = cb;
 	nghttp2_option_new(&h2->option);
+	/* Bytes go back to the client's windows when we let go of them. */
+	nghttp2_option_set_no_auto_window_update(h2->option, 1);
 	nghttp2_option_set_no_closed_streams(h2->option, 1);
 	nghttp2_option_set_max_outbound_ack(h2->option, H2_MAX_OUTBOUND_ACK);
 	nghttp2_option_set_max_settings(h2->option, 32);

@@ -49,6 +49,9 @@ struct h2_stream {
 	struct buf body;
 	int too_large;
 	size_t discarded;	/* body bytes dropped after an early answer */
+	size_t reserved;	/* body budget held (h2_body_reserve()) */
+	size_t unconsumed;	/* buffered bytes not yet given back to the
+				   connection's flow-control window */
 	struct response *resp;	/* its body is being sent */
 	size_t sent;
 	struct subscriber *sub;
@@ -75,6 +78,8 @@ struct h2_conn {
 	struct h2_stream *streams;
 	size_t nstreams;
 	size_t nclosing;	/* event streams told to close */
+	size_t body_reserved;	/* sum of its streams' reserved */
+	unsigned logged;	/* H2_LOG_* causes already logged */
 	double control_tokens;
 	uint64_t control_us;
 	int goaway;		/* GOAWAY submitted */
@@ -93,6 +98,8 @@ struct http2 {
 	struct h2_conn *conns;
 	size_t nconns;
 	size_t nstreams;
+	size_t conn_body;	/* body bytes reservable per connection */
+	size_t body_reserved;	/* reserved by all connections */
 	struct metric_series *conns_open;
 	struct metric_series *conns_total;
 	struct metric_series *streams_open;
@@ -122,6 +129,22 @@ void h2_stream_set_target(struct h2_stream *st, const char *target,
 void h2_stream_dispatch(struct h2_stream *st);
 
 /* ---- http2.c ---- */
+
+/* Causes a connection logs once (h2_conn_log_first()). */
+#define H2_LOG_CONTROL	0x1u	/* control-frame flood */
+#define H2_LOG_PROTOCOL	0x2u	/* nghttp2's protocol errors */
+#define H2_LOG_REFUSED	0x4u	/* over its body budget */
+#define H2_LOG_BUSY	0x8u	/* over the process's body budget */
+#define H2_LOG_RECV	0x10u	/* nghttp2_session_mem_recv() failed */
+
+/*
+ * Whether this is the first time the connection logs cause: a flood of
+ * bad frames from one client then costs one log line, not one each.
+ */
+int h2_conn_log_first(struct h2_conn *c, unsigned cause);
+
+/* The client made request progress: restarts the idle timeout. */
+void h2_conn_progress(struct h2_conn *c);
 
 /* Queues a service pass (flush, close if done) after this iteration. */
 void h2_conn_schedule(struct h2_conn *c);

@@ -37,6 +37,32 @@ enum h2_stream_state {
 	H2S_DONE,		/* answered without body, or given up */
 };
 
+/* What http2_check.c remembers of the client's frames. */
+#define H2_CHECK_RING 32
+
+struct h2_opened {
+	int32_t id;
+	uint8_t ended;		/* the client sent END_STREAM */
+	uint8_t reset;		/* 1: the client reset it; 2: answered */
+};
+
+struct h2_check {
+	size_t skip;		/* preface or payload bytes to pass over */
+	uint8_t hd[9];		/* a frame header being gathered */
+	size_t hd_len;
+	int done;		/* a connection error was found: stop */
+	int32_t max_id;		/* the highest stream id opened */
+	struct h2_opened opened[H2_CHECK_RING];	/* the last ids opened */
+	size_t nopened, next;
+};
+
+enum h2_check_verdict {
+	H2_CHECK_PASS,			/* nghttp2 handles it */
+	H2_CHECK_RESET,			/* RST_STREAM STREAM_CLOSED */
+	H2_CHECK_STREAM_CLOSED,		/* GOAWAY STREAM_CLOSED */
+	H2_CHECK_PROTOCOL_ERROR,	/* GOAWAY PROTOCOL_ERROR */
+};
+
 struct h2_conn;
 
 struct h2_stream {
@@ -80,6 +106,7 @@ struct h2_conn {
 	size_t nclosing;	/* event streams told to close */
 	size_t body_reserved;	/* sum of its streams' reserved */
 	unsigned logged;	/* H2_LOG_* causes already logged */
+	struct h2_check check;	/* RFC 9113 section 5.1 (http2_check.c) */
 	double control_tokens;
 	uint64_t control_us;
 	int goaway;		/* GOAWAY submitted */
@@ -128,6 +155,26 @@ void h2_stream_set_target(struct h2_stream *st, const char *target,
 /* The request is complete: to the router (or 431). */
 void h2_stream_dispatch(struct h2_stream *st);
 
+/* ---- http2_check.c ---- */
+
+/* Starts checking a connection; preface: its 24 bytes come first. */
+void h2_check_init(struct h2_check *k, int preface);
+
+/* Stream 1 was opened (and ended) by an HTTP/1.1 Upgrade. */
+void h2_check_upgraded(struct h2_check *k);
+
+/*
+ * Scans len bytes of the client's input.  Returns how many it looked
+ * at: all of them, or up to the header of the first frame that breaks
+ * the rules, whose verdict and stream id it then sets, with *start the
+ * offset in data where that frame begins (0 when it began in an earlier
+ * call).  *verdict is H2_CHECK_PASS when there was none.  After a
+ * connection error (H2_CHECK_STREAM_CLOSED, H2_CHECK_PROTOCOL_ERROR) it
+ * looks at nothing more.
+ */
+size_t h2_check_scan(struct h2_check *k, const uint8_t *data, size_t len,
+    enum h2_check_verdict *verdict, int32_t *id, size_t *start);
+
 /* ---- http2.c ---- */
 
 /* Causes a connection logs once (h2_conn_log_first()). */
@@ -136,6 +183,7 @@ void h2_stream_dispatch(struct h2_stream *st);
 #define H2_LOG_REFUSED	0x4u	/* over its body budget */
 #define H2_LOG_BUSY	0x8u	/* over the process's body budget */
 #define H2_LOG_RECV	0x10u	/* nghttp2_session_mem_recv() failed */
+#define H2_LOG_STATE	0x20u	/* frames on closed or unused streams */
 
 /*
  * Whether this is the first time the connection logs cause: a flood of

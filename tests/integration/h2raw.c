@@ -402,6 +402,9 @@ stream_add(struct rconn *c, int32_t id)
 	return s;
 }
 
+/* Body bytes sent so far, on every connection. */
+static size_t body_sent;
+
 /* Sends what the windows let through of the wanted bytes; 1 if more. */
 static int
 send_bodies(struct rconn *c, size_t want)
@@ -428,6 +431,7 @@ send_bodies(struct rconn *c, size_t want)
 		    (size_t)n) != 0)
 			break;
 		s->sent += (size_t)n;
+		body_sent += (size_t)n;
 		s->window -= n;
 		c->window -= n;
 	}
@@ -439,7 +443,8 @@ run_bodies(const char *base, int nconns, int nstreams, size_t bytes,
     int seconds)
 {
 	static struct rconn conns[MAX_CONNS];
-	double start = now_s(), last_ping = start, stalled_since = 0;
+	double start = now_s(), last_ping = start, last_sent = start;
+	size_t sent_before = 0;
 	int holding = 0, open = nconns, failed = 0;
 
 	if (nconns > MAX_CONNS || nstreams > MAX_STREAMS)
@@ -469,11 +474,13 @@ run_bodies(const char *base, int nconns, int nstreams, size_t bytes,
 			open++;
 			more |= send_bodies(c, bytes);
 		}
+		if (body_sent != sent_before) {
+			sent_before = body_sent;
+			last_sent = now_s();
+		}
 		if (!holding) {
 			/* Sent all that the windows allow, for a while. */
-			if (more && stalled_since == 0)
-				stalled_since = now_s();
-			if (!more || now_s() - stalled_since > 0.5) {
+			if (!more || now_s() - last_sent > 0.5) {
 				holding = 1;
 				printf("holding\n");
 				fflush(stdout);
@@ -605,6 +612,28 @@ run_case(const char *base, const char *name)
 			send_frame(c, F_DATA, 0, 1, body, sizeof(body));
 		else
 			send_request(c, 1, "GET", "/healthz", 1);
+	} else if (strcmp(name, "priority-flood") == 0 ||
+	    strcmp(name, "bad-priority-flood") == 0) {
+		/* PRIORITY frames need no answer: only our limit stops
+		 * them, and it must say so in the log once, not per frame.
+		 * A stream that depends on itself is a stream error for
+		 * nghttp2 (RST_STREAM each), reported to us each time. */
+		static uint8_t flood[4000 * 14];
+		int bad = name[0] == 'b';
+		size_t n = 0;
+
+		for (uint32_t i = 0; i < 4000; i++) {
+			uint32_t sid = 2 * i + 1, dep = bad ? sid : 0;
+			uint8_t f[14] = { 0, 0, 5, F_PRIORITY, 0,
+			    (uint8_t)(sid >> 24), (uint8_t)(sid >> 16),
+			    (uint8_t)(sid >> 8), (uint8_t)sid,
+			    (uint8_t)(dep >> 24), (uint8_t)(dep >> 16),
+			    (uint8_t)(dep >> 8), (uint8_t)dep, 15 };
+
+			memcpy(flood + n, f, sizeof(f));
+			n += sizeof(f);
+		}
+		send_all(c, flood, n);
 	} else if (strcmp(name, "lower-id") == 0) {
 		/* 5.1.1: a new stream id below one already used. */
 		stream_add(c, 5);

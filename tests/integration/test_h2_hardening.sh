@@ -61,13 +61,18 @@ http POST "$BASE_URL/v1/battles" --http2-prior-knowledge \
     -H 'Content-Type: application/json' -d '{"name":"After the hold"}'
 expect_status 201 "a POST over HTTP/2 once the held bodies are gone"
 
-# --- a paced PING flood (each ACK read, so only our own limit stops it):
-# one log line for the connection
+# --- control-frame floods: one log line per connection ------------------
+# PRIORITY frames need no answer, so only our own limit stops them, and
+# 4,000 of them arrive in one read.
+"$H2RAW" "$BASE_URL" case priority-flood >"$TMP/flood.out" 2>&1 ||
+    fail "priority-flood: h2raw failed: $(cat "$TMP/flood.out")"
+grep -q '^GOAWAY ENHANCE_YOUR_CALM' "$TMP/flood.out" ||
+    fail "a PRIORITY flood was not cut off: $(cat "$TMP/flood.out")"
 "$H2FLOOD" "$BASE_URL" slowping >"$TMP/flood.out" 2>&1 ||
     fail "the paced PING flood was not cut off: $(cat "$TMP/flood.out")"
 n=$(grep -c 'too many control frames' "$DAEMON_LOG" || true)
-[ "$n" -eq 1 ] ||
-    fail "a paced PING flood from one connection logged $n lines (want 1)"
+[ "$n" -eq 2 ] ||
+    fail "two control-frame floods, one connection each, logged $n lines (want 2)"
 
 # --- RFC 9113 stream states, one case each --------------------------------
 # case NAME WANT WHAT: runs h2raw's case NAME; its output must match WANT.

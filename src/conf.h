@@ -53,6 +53,8 @@ struct config {
 	int write_timeout_s;
 	long h2_max_streams;	/* HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS */
 	long h2_max_header_list;	/* HTTP/2 request header list, bytes */
+	long h2_conn_body;	/* HTTP/2 body bytes buffered per connection */
+	long h2_body_total;	/* HTTP/2 body bytes buffered in all */
 	char *tls_cert;		/* PEM certificate chain, or NULL: no TLS */
 	char *tls_key;		/* PEM private key; set with tls_cert */
 };

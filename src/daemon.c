@@ -386,6 +386,8 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 		.max_body = cfg->max_body,
 		.max_streams = cfg->h2_max_streams,
 		.max_header_list = cfg->h2_max_header_list,
+		.conn_body = cfg->h2_conn_body,
+		.body_total = cfg->h2_body_total,
 		.idle_timeout_s = cfg->idle_timeout_s,
 	};
 	struct daemon *d;

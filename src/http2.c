@@ -92,6 +92,37 @@ static nghttp2_mem h2_mem = {
 	NULL, h2_malloc, h2_free, h2_calloc, h2_realloc,
 };
 
+int
+h2_conn_log_first(struct h2_conn *c, unsigned cause)
+{
+	if (c->logged & cause)
+		return 0;
+	c->logged |= cause;
+	return 1;
+}
+
+/*
+ * Only request progress counts: a client that sends nothing but PING,
+ * SETTINGS, WINDOW_UPDATE or PRIORITY does not keep its connection (and
+ * whatever its streams hold) past the idle timeout.
+ */
+void
+h2_conn_progress(struct h2_conn *c)
+{
+	c->last_progress_us = loop_now_us(c->h2->loop);
+}
+
+/* Answer bytes moving count as progress too. */
+static int
+h2_on_frame_send(nghttp2_session *session, const nghttp2_frame *frame,
+    void *user_data)
+{
+	if (frame->hd.type == NGHTTP2_HEADERS ||
+	    (frame->hd.type == NGHTTP2_DATA && frame->hd.length > 0))
+		h2_conn_progress(user_data);
+	return 0;
+}
+
 /* Whether the connection may have one more control frame now. */
 int
 h2_conn_control_allowed(struct h2_conn *c)
@@ -266,7 +297,6 @@ h2_conn_flush(struct h2_conn *c)
 			if (n <= 0)
 				return -1;
 			c->out_off += (size_t)n;
-			c->last_progress_us = loop_now_us(h2->loop);
 		}
 		c->out_off = c->out_len = 0;
 		while (c->out_len < H2_OUT_HIGH) {
@@ -323,6 +353,71 @@ close:
 
 static int h2_conn_read(struct h2_conn *c);
 
+/* Acts on a frame that http2_check.c found breaking RFC 9113 5.1. */
+static void
+h2_conn_refuse_frame(struct h2_conn *c, enum h2_check_verdict verdict,
+    int32_t id)
+{
+	if (h2_conn_log_first(c, H2_LOG_STATE))
+		log_debug("http2: %s: a frame on stream %d, %s", c->remote,
+		    (int)id, verdict == H2_CHECK_PROTOCOL_ERROR ?
+		    "below an id already used" : "which is closed");
+	if (verdict == H2_CHECK_RESET)
+		nghttp2_submit_rst_stream(c->session, NGHTTP2_FLAG_NONE, id,
+		    NGHTTP2_STREAM_CLOSED);
+	else
+		nghttp2_session_terminate_session(c->session,
+		    verdict == H2_CHECK_STREAM_CLOSED ?
+		    NGHTTP2_STREAM_CLOSED : NGHTTP2_PROTOCOL_ERROR);
+}
+
+/*
+ * Gives nghttp2 n bytes from the client, stopping before each frame
+ * that http2_check.c refuses to answer it first.  Returns 0, or -1 to
+ * close.
+ */
+static int
+h2_conn_feed(struct h2_conn *c, const uint8_t *data, size_t n)
+{
+	size_t pos = 0, fed = 0;
+	ssize_t rv;
+
+	while (pos < n) {
+		enum h2_check_verdict verdict;
+		int32_t id = 0;
+		size_t from = pos, start = 0;
+
+		pos += h2_check_scan(&c->check, data + from, n - from,
+		    &verdict, &id, &start);
+		if (verdict == H2_CHECK_PASS)
+			continue;
+		/* Everything before that frame first, as it came. */
+		start += from;
+		if (start > fed) {
+			rv = nghttp2_session_mem_recv(c->session, data + fed,
+			    start - fed);
+			if (rv < 0)
+				goto fail;
+			fed = start;
+		}
+		h2_conn_refuse_frame(c, verdict, id);
+	}
+	rv = nghttp2_session_mem_recv(c->session, data + fed, n - fed);
+	if (rv >= 0)
+		return 0;
+fail:
+	if (h2_conn_log_first(c, H2_LOG_RECV))
+		log_debug("http2: %s: %s", c->remote,
+		    nghttp2_strerror((int)rv));
+	if (rv == NGHTTP2_ERR_BAD_CLIENT_MAGIC) {
+		/* RFC 9113 section 3.4: a PROTOCOL_ERROR, said if we can. */
+		nghttp2_session_terminate_session(c->session,
+		    NGHTTP2_PROTOCOL_ERROR);
+		h2_conn_flush(c);
+	}
+	return -1;
+}
+
 static void
 h2_conn_service(struct loop *loop, void *arg)
 {
@@ -365,7 +460,7 @@ h2_conn_read(struct h2_conn *c)
 	size_t total = 0;
 
 	while (total < H2_READ_MAX) {
-		ssize_t n = c->io->recv(c->io_ctx, buf, sizeof(buf)), rv;
+		ssize_t n = c->io->recv(c->io_ctx, buf, sizeof(buf));
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -374,13 +469,8 @@ h2_conn_read(struct h2_conn *c)
 		if (n <= 0)
 			return -1;
 		total += (size_t)n;
-		c->last_progress_us = loop_now_us(c->h2->loop);
-		rv = nghttp2_session_mem_recv(c->session, buf, (size_t)n);
-		if (rv < 0) {
-			log_debug("http2: %s: %s", c->remote,
-			    nghttp2_strerror((int)rv));
+		if (h2_conn_feed(c, buf, (size_t)n) != 0)
 			return -1;
-		}
 		/* A short read empties a socket, not a TLS session. */
 		if ((size_t)n < sizeof(buf) && !c->io->buffered)
 			return 0;
@@ -455,6 +545,9 @@ h2_conn_new(struct http2 *h2, int fd, const struct sockaddr *addr)
 		  (uint32_t)h2->opts.max_streams },
 		{ NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
 		  (uint32_t)h2->opts.max_header_list },
+		/* No stream may send past the body cap unanswered. */
+		{ NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE,
+		  (uint32_t)h2->opts.max_body + 1 },
 	};
 
 	c->h2 = h2;
@@ -468,10 +561,18 @@ h2_conn_new(struct http2 *h2, int fd, const struct sockaddr *addr)
 	c->last_progress_us = loop_now_us(h2->loop);
 	c->control_us = c->last_progress_us;
 	c->control_tokens = H2_CONTROL_BURST;
+	h2_check_init(&c->check, 1);
 	nghttp2_session_server_new3(&c->session, h2->callbacks, c,
 	    h2->option, &h2_mem);
 	nghttp2_submit_settings(c->session, NGHTTP2_FLAG_NONE, settings,
 	    sizeof(settings) / sizeof(settings[0]));
+	/*
+	 * The connection's window is twice its body budget: nghttp2 gives
+	 * consumed bytes back once half the window is consumed, so with
+	 * the budget at half, every admitted stream can always finish.
+	 */
+	nghttp2_session_set_local_window_size(c->session, NGHTTP2_FLAG_NONE,
+	    0, (int32_t)(2 * h2->conn_body));
 	c->next = h2->conns;
 	if (h2->conns != NULL)
 		h2->conns->prev = c;
@@ -565,6 +666,7 @@ http2_try_upgrade(struct http2 *h2, int fd, const struct sockaddr *addr,
 		h2_conn_close(c);
 		return 1;
 	}
+	h2_check_upgraded(&c->check);
 	st = h2_stream_new(c, 1);
 	nghttp2_session_set_stream_user_data(c->session, 1, st);
 	h2_stream_set_method(st, u.method);
@@ -593,10 +695,18 @@ http2_new(struct http2 **out, struct loop *loop, struct router *router,
 	h2->loop = loop;
 	h2->router = router;
 	h2->opts = *opts;
+	/* One body of the largest size always fits. */
+	h2->conn_body = (size_t)opts->conn_body;
+	if (h2->conn_body < (size_t)opts->max_body + 1)
+		h2->conn_body = (size_t)opts->max_body + 1;
 	nghttp2_session_callbacks_new(&cb);
 	h2_stream_callbacks(cb);
+	nghttp2_session_callbacks_set_on_frame_send_callback(cb,
+	    h2_on_frame_send);
 	h2->callbacks = cb;
 	nghttp2_option_new(&h2->option);
+	/* Bytes go back to the client's windows when we let go of them. */
+	nghttp2_option_set_no_auto_window_update(h2->option, 1);
 	nghttp2_option_set_no_closed_streams(h2->option, 1);
 	nghttp2_option_set_max_outbound_ack(h2->option, H2_MAX_OUTBOUND_ACK);
 	nghttp2_option_set_max_settings(h2->option, 32);

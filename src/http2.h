@@ -33,6 +33,8 @@ struct http2_options {
 	long max_body;		/* request body cap in bytes */
 	long max_streams;	/* SETTINGS_MAX_CONCURRENT_STREAMS */
 	long max_header_list;	/* SETTINGS_MAX_HEADER_LIST_SIZE, enforced */
+	long conn_body;		/* request body bytes buffered per connection */
+	long body_total;	/* ... and by all connections together */
 	int idle_timeout_s;	/* no progress this long: closed */
 	/* Families labelled by protocol, or NULL for no metrics. */
 	struct metric *conns_open;

@@ -37,6 +37,32 @@ enum h2_stream_state {
 	H2S_DONE,		/* answered without body, or given up */
 };
 
+/* What http2_check.c remembers of the client's frames. */
+#define H2_CHECK_RING 32
+
+struct h2_opened {
+	int32_t id;
+	uint8_t ended;		/* the client sent END_STREAM */
+	uint8_t reset;		/* 1: the client reset it; 2: answered */
+};
+
+struct h2_check {
+	size_t skip;		/* preface or payload bytes to pass over */
+	uint8_t hd[9];		/* a frame header being gathered */
+	size_t hd_len;
+	int done;		/* a connection error was found: stop */
+	int32_t max_id;		/* the highest stream id opened */
+	struct h2_opened opened[H2_CHECK_RING];	/* the last ids opened */
+	size_t nopened, next;
+};
+
+enum h2_check_verdict {
+	H2_CHECK_PASS,			/* nghttp2 handles it */
+	H2_CHECK_RESET,			/* RST_STREAM STREAM_CLOSED */
+	H2_CHECK_STREAM_CLOSED,		/* GOAWAY STREAM_CLOSED */
+	H2_CHECK_PROTOCOL_ERROR,	/* GOAWAY PROTOCOL_ERROR */
+};
+
 struct h2_conn;
 
 struct h2_stream {
@@ -49,6 +75,9 @@ struct h2_stream {
 	struct buf body;
 	int too_large;
 	size_t discarded;	/* body bytes dropped after an early answer */
+	size_t reserved;	/* body budget held (h2_body_reserve()) */
+	size_t unconsumed;	/* buffered bytes not yet given back to the
+				   connection's flow-control window */
 	struct response *resp;	/* its body is being sent */
 	size_t sent;
 	struct subscriber *sub;
@@ -75,6 +104,9 @@ struct h2_conn {
 	struct h2_stream *streams;
 	size_t nstreams;
 	size_t nclosing;	/* event streams told to close */
+	size_t body_reserved;	/* sum of its streams' reserved */
+	unsigned logged;	/* H2_LOG_* causes already logged */
+	struct h2_check check;	/* RFC 9113 section 5.1 (http2_check.c) */
 	double control_tokens;
 	uint64_t control_us;
 	int goaway;		/* GOAWAY submitted */
@@ -93,6 +125,8 @@ struct http2 {
 	struct h2_conn *conns;
 	size_t nconns;
 	size_t nstreams;
+	size_t conn_body;	/* body bytes reservable per connection */
+	size_t body_reserved;	/* reserved by all connections */
 	struct metric_series *conns_open;
 	struct metric_series *conns_total;
 	struct metric_series *streams_open;
@@ -121,7 +155,44 @@ void h2_stream_set_target(struct h2_stream *st, const char *target,
 /* The request is complete: to the router (or 431). */
 void h2_stream_dispatch(struct h2_stream *st);
 
+/* ---- http2_check.c ---- */
+
+/* Starts checking a connection; preface: its 24 bytes come first. */
+void h2_check_init(struct h2_check *k, int preface);
+
+/* Stream 1 was opened (and ended) by an HTTP/1.1 Upgrade. */
+void h2_check_upgraded(struct h2_check *k);
+
+/*
+ * Scans len bytes of the client's input.  Returns how many it looked
+ * at: all of them, or up to the header of the first frame that breaks
+ * the rules, whose verdict and stream id it then sets, with *start the
+ * offset in data where that frame begins (0 when it began in an earlier
+ * call).  *verdict is H2_CHECK_PASS when there was none.  After a
+ * connection error (H2_CHECK_STREAM_CLOSED, H2_CHECK_PROTOCOL_ERROR) it
+ * looks at nothing more.
+ */
+size_t h2_check_scan(struct h2_check *k, const uint8_t *data, size_t len,
+    enum h2_check_verdict *verdict, int32_t *id, size_t *start);
+
 /* ---- http2.c ---- */
+
+/* Causes a connection logs once (h2_conn_log_first()). */
+#define H2_LOG_CONTROL	0x1u	/* control-frame flood */
+#define H2_LOG_PROTOCOL	0x2u	/* nghttp2's protocol errors */
+#define H2_LOG_REFUSED	0x4u	/* over its body budget */
+#define H2_LOG_BUSY	0x8u	/* over the process's body budget */
+#define H2_LOG_RECV	0x10u	/* nghttp2_session_mem_recv() failed */
+#define H2_LOG_STATE	0x20u	/* frames on closed or unused streams */
+
+/*
+ * Whether this is the first time the connection logs cause: a flood of
+ * bad frames from one client then costs one log line, not one each.
+ */
+int h2_conn_log_first(struct h2_conn *c, unsigned cause);
+
+/* The client made request progress: restarts the idle timeout. */
+void h2_conn_progress(struct h2_conn *c);
 
 /* Queues a service pass (flush, close if done) after this iteration. */
 void h2_conn_schedule(struct h2_conn *c);

@@ -33,6 +33,24 @@ static const struct request_transport h2_transport = {
 
 /* ---- streams ----------------------------------------------------------- */
 
+/*
+ * Gives a stream's body budget back, and its buffered bytes back to the
+ * connection's flow-control window (a WINDOW_UPDATE follows once half
+ * the window is given back).
+ */
+static void
+h2_body_release(struct h2_stream *st)
+{
+	struct h2_conn *c = st->c;
+
+	c->body_reserved -= st->reserved;
+	c->h2->body_reserved -= st->reserved;
+	st->reserved = 0;
+	if (st->unconsumed > 0)
+		nghttp2_session_consume_connection(c->session, st->unconsumed);
+	st->unconsumed = 0;
+}
+
 static void
 h2_metrics_streams(struct http2 *h2)
 {
@@ -82,6 +100,7 @@ h2_stream_free(struct h2_stream *st)
 	h2_metrics_streams(c->h2);
 	if (st->sse_closing)
 		c->nclosing--;
+	h2_body_release(st);
 	if (st->req != NULL) {
 		if (st->state == H2S_HANDLER || st->state == H2S_RECV)
 			request_abort(st->req);
@@ -417,9 +436,13 @@ h2_on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t id,
 	    id);
 	size_t bound;
 
-	if (st == NULL)
+	if (st == NULL) {
+		nghttp2_session_consume(session, id, len);
 		return 0;
+	}
+	h2_conn_progress(st->c);
 	if (st->state != H2S_RECV) {
+		nghttp2_session_consume(session, id, len);
 		/*
 		 * Answered early (413, 431): the rest is read and dropped, as
 		 * on HTTP/1.1, so that clients which only read the answer
@@ -439,8 +462,15 @@ h2_on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t id,
 	if (buf_append(&st->body, data, len) != 0) {
 		st->too_large = 1;
 		buf_free(&st->body);
+		/* Dropped from now on: the client may send on (as above). */
+		nghttp2_session_consume_stream(session, id, st->unconsumed);
+		h2_body_release(st);
+		nghttp2_session_consume(session, id, len);
 		h2_too_large(st);
+		return 0;
 	}
+	/* Held against the windows until the stream is freed. */
+	st->unconsumed += len;
 	return 0;
 }
 
@@ -453,6 +483,56 @@ h2_declared_too_large(struct h2_stream *st)
 
 	return cl != NULL && strtoull(cl, NULL, 10) >
 	    (unsigned long long)st->c->h2->opts.max_body;
+}
+
+/*
+ * A request with a body holds part of the connection's and the process's
+ * body budget until its stream is freed: its declared length, or one byte
+ * over the cap when it declares none (so that an oversize body shows).
+ * Buffered bytes are given back to the connection's flow-control window
+ * only when the stream is freed, and a stream's own window is the cap
+ * plus one, so a client cannot send more than it was granted
+ * (http2.c sets the windows).  A stream that does not fit in its
+ * connection's budget is refused (REFUSED_STREAM: safe to retry, RFC
+ * 9113 section 8.7); one that does not fit in the process's gets 503.
+ */
+static void
+h2_body_reserve(struct h2_stream *st)
+{
+	struct h2_conn *c = st->c;
+	struct http2 *h2 = c->h2;
+	const char *cl = request_header(st->req, "content-length");
+	size_t want = (size_t)h2->opts.max_body + 1;
+
+	/* nghttp2 checked that it is a number; the cap, that it is small. */
+	if (cl != NULL)
+		want = (size_t)strtoull(cl, NULL, 10);
+	if (c->body_reserved + want > h2->conn_body) {
+		if (h2_conn_log_first(c, H2_LOG_REFUSED))
+			log_info("http2: %s: request bodies over "
+			    "--h2-conn-body, refusing streams", c->remote);
+		st->state = H2S_DONE;
+		st->rst_sent = 1;
+		nghttp2_submit_rst_stream(c->session, NGHTTP2_FLAG_NONE,
+		    st->id, NGHTTP2_REFUSED_STREAM);
+		h2_conn_schedule(c);
+		return;
+	}
+	if (h2->body_reserved + want > (size_t)h2->opts.body_total) {
+		struct response *resp = response_problem(503, "busy",
+		    "Server busy", "The server holds as many request bodies "
+		    "as it may; retry shortly.");
+
+		if (h2_conn_log_first(c, H2_LOG_BUSY))
+			log_warn("http2: request bodies over --h2-body-total, "
+			    "answering %s 503", c->remote);
+		response_add_header(resp, "Retry-After", "1");
+		h2_refuse(st, resp);
+		return;
+	}
+	st->reserved = want;
+	c->body_reserved += want;
+	h2->body_reserved += want;
 }
 
 static int
@@ -482,7 +562,11 @@ h2_on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
 	}
 	st = nghttp2_session_get_stream_user_data(session,
 	    frame->hd.stream_id);
-	if (st == NULL || st->state != H2S_RECV)
+	if (st == NULL)
+		return 0;
+	/* Request progress, unlike control frames, keeps it open. */
+	h2_conn_progress(c);
+	if (st->state != H2S_RECV)
 		return 0;
 	if (end)
 		h2_stream_dispatch(st);
@@ -492,12 +576,14 @@ h2_on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame,
 	    h2_declared_too_large(st)) {
 		st->too_large = 1;
 		h2_too_large(st);
-	}
+	} else if (frame->hd.type == NGHTTP2_HEADERS)
+		h2_body_reserve(st);
 	return 0;
 control:
 	if (!h2_conn_control_allowed(c)) {
-		log_info("http2: %s sends too many control frames, closing",
-		    c->remote);
+		if (h2_conn_log_first(c, H2_LOG_CONTROL))
+			log_info("http2: %s sends too many control frames, "
+			    "closing", c->remote);
 		nghttp2_session_terminate_session(session,
 		    NGHTTP2_ENHANCE_YOUR_CALM);
 	}
@@ -524,7 +610,9 @@ h2_on_error(nghttp2_session *session, int code, const char *msg,
 {
 	struct h2_conn *c = user_data;
 
-	log_debug("http2: %s: %.*s", c->remote, (int)len, msg);
+	/* A client repeating one mistake says it once in the log. */
+	if (h2_conn_log_first(c, H2_LOG_PROTOCOL))
+		log_debug("http2: %s: %.*s", c->remote, (int)len, msg);
 	return 0;
 }
 

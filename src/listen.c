@@ -23,6 +23,12 @@
 
 static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #define H2_PREFACE_LEN (sizeof(h2_preface) - 1)
+/*
+ * Its first line, "PRI * HTTP/2.0": a client that sends it means HTTP/2,
+ * and a wrong rest is HTTP/2's to refuse (RFC 9113 section 3.4: GOAWAY
+ * PROTOCOL_ERROR), not libmicrohttpd's.
+ */
+#define H2_PRI_LINE_LEN 16
 /* A TLS record's content type for handshake messages (RFC 8446 5.1). */
 #define TLS_HANDSHAKE_RECORD 0x16
 
@@ -187,7 +193,8 @@ sniff_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 		sniff_hand_off(s, l->handlers.tls);
 		return;
 	}
-	if (memcmp(peek, h2_preface, (size_t)n) != 0) {
+	if (memcmp(peek, h2_preface, (size_t)n < H2_PRI_LINE_LEN ?
+	    (size_t)n : H2_PRI_LINE_LEN) != 0) {
 		sniff_hand_off(s, l->handlers.http1);
 		return;
 	}

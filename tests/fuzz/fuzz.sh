@@ -10,7 +10,8 @@
 # Make passes, in the environment: FUZZ_CC, FUZZ_CFLAGS (sanitizers,
 # optimisation), FUZZ_CPPFLAGS (include paths, defines), FUZZ_LIBS, the
 # library's FUZZ_SOURCES (relative to FUZZ_SRCDIR), FUZZ_TARGETS, FUZZ_DIR
-# and FUZZ_SECONDS.  With FUZZ_BUILD_ONLY=1 it only builds.
+# and FUZZ_SECONDS.  With FUZZ_BUILD_ONLY=1, or FUZZ_SECONDS=0 (which
+# libFuzzer would take as no limit), it only builds.
 set -eu
 
 : "${FUZZ_CC:=clang}" "${FUZZ_SECONDS:=60}" "${FUZZ_BUILD_ONLY:=0}"
@@ -55,7 +56,9 @@ for t in $FUZZ_TARGETS; do
 	    "$FUZZ_SRCDIR/tests/fuzz/fuzz_support.c" $extra \
 	    "$FUZZ_DIR/libbroadside.a" $FUZZ_LIBS
 done
-[ "$FUZZ_BUILD_ONLY" = 1 ] && exit 0
+if [ "$FUZZ_BUILD_ONLY" = 1 ] || [ "$FUZZ_SECONDS" -le 0 ]; then
+	exit 0
+fi
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

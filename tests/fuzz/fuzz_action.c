@@ -1,11 +1,14 @@
 /*
  * Fuzz target: every action body the API takes, through the rules engine
  * (src/api/body.c, src/action.c, src/game/).  The input is up to 16
- * records separated by NUL bytes; each is a kind byte (enum action_kind),
- * an actor byte (the GM, player 1, player 2, a spectator), a flags byte
- * (bit 0: the body is a form, not JSON; bit 1: resolve the round after)
- * and the body.  The first record's flags bit 2 picks the starting
- * battle: a duel already planning round 1, else the same in the lobby.
+ * records separated by NUL bytes; each is three characters and the body:
+ * the kind, a letter from 'a' (enum action_kind: 'a' join, 'i' order,
+ * 'k' end, 'r' orders); the actor, a digit ('0' the GM, '1' player 1,
+ * '2' player 2, '3' a spectator); flags, a digit (bit 0: the body is a
+ * form, not JSON; bit 1: resolve the round after); then the body.  The
+ * first record's flags bit 2 picks the starting battle: a duel already
+ * planning round 1, else the same in the lobby.  Other bytes count
+ * modulo, so every input means something.
  *
  * Each body is parsed as the API parses it (api_body_object()) and
  * applied with action_apply() to one battle, in order.  After each record
@@ -116,8 +119,10 @@ check_codec(const struct battle *b)
 	size_t len, len2;
 	char *saved = codec_save(b, &len), *saved2;
 
-	if (codec_load(&again, saved, len) != 0)
+	if (codec_load(&again, saved, len) != 0) {
+		fprintf(stderr, "%s\n", saved);
 		fail("a saved battle does not load");
+	}
 	saved2 = codec_save(again, &len2);
 	if (len != len2 || memcmp(saved, saved2, len) != 0)
 		fail("save, load, save gives other bytes");
@@ -173,14 +178,14 @@ apply_record(struct battle *b, const uint8_t *rec, size_t len)
 
 	if (len < 3)
 		return;
-	kind = (enum action_kind)(rec[0] % ACTION_COUNT);
-	flags = rec[2];
+	kind = (enum action_kind)((uint8_t)(rec[0] - 'a') % ACTION_COUNT);
+	flags = (uint8_t)(rec[2] - '0');
 	body = parse_body(rec + 3, len - 3, flags & 1);
 	if (body == NULL)
 		return;
 	before = battle_copy(b);
 	log = json_array();
-	if (action_apply(b, kind, &actors[rec[1] % 4], body, log, &why,
+	if (action_apply(b, kind, &actors[(uint8_t)(rec[1] - '0') % 4], body, log, &why,
 	    &result) == 0) {
 		if (flags & 2)
 			resolve_round(b, log);
@@ -203,7 +208,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 3)
 		return 0;
-	b = battle_copy(data[2] & 4 ? duel : lobby);
+	b = battle_copy((uint8_t)(data[2] - '0') & 4 ? duel : lobby);
 	while (data != NULL && n++ < FUZZ_ACTION_MAX_RECORDS) {
 		const uint8_t *rec, *rest;
 		size_t rlen, restlen;

@@ -423,7 +423,10 @@ load_battle(const json_t *root, struct battle *b)
 		return BS_ERR_INVALID;
 	b->next_seq = (uint64_t)seq;
 	b->spectators = spectators;
-	if ((b->phase == PHASE_LOBBY) != (b->round == 0))
+	/* The GM may end a battle in the lobby: ended at round 0. */
+	if ((b->phase == PHASE_LOBBY && b->round != 0) ||
+	    ((b->phase == PHASE_PLANNING || b->phase == PHASE_RESOLVING) &&
+	    b->round == 0))
 		return BS_ERR_INVALID;
 	if (load_players(json_object_get(root, "players"), b) < 0 ||
 	    load_stations(root, b) < 0 ||

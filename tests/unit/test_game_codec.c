@@ -282,6 +282,31 @@ test_round_trip_every_phase(void **state)
 	battle_free(b);
 }
 
+/*
+ * A battle the GM ends in the lobby (round 0) saves and loads again: its
+ * snapshot is what a restart restores it from (found by fuzz_action).
+ */
+static void
+test_round_trip_ended_in_lobby(void **state)
+{
+	struct battle *b = tg_battle(5), *loaded = NULL;
+	struct refusal why;
+	char *one, *two;
+
+	(void)state;
+	assert_int_equal(battle_end(b, &tg_gm, NULL, &why), 0);
+	one = codec_save(b, NULL);
+	assert_int_equal(codec_load(&loaded, one, strlen(one)), 0);
+	two = codec_save(loaded, NULL);
+	assert_string_equal(one, two);
+	assert_int_equal(battle_phase(loaded), PHASE_ENDED);
+	assert_int_equal(battle_round(loaded), 0);
+	free(one);
+	free(two);
+	battle_free(loaded);
+	battle_free(b);
+}
+
 /* The same dice to come: resolve a battle and its reloaded copy. */
 static void
 test_restore_continues_the_dice(void **state)
@@ -404,6 +429,7 @@ main(void)
 		cmocka_unit_test(test_scripted_battle_is_fixed),
 		cmocka_unit_test(test_restore_midway_ends_identically),
 		cmocka_unit_test(test_round_trip_every_phase),
+		cmocka_unit_test(test_round_trip_ended_in_lobby),
 		cmocka_unit_test(test_restore_continues_the_dice),
 		cmocka_unit_test(test_bad_blobs_refused),
 		cmocka_unit_test(test_hash_tracks_state),

@@ -129,6 +129,7 @@ struct stream {
 	struct metric *m_snapshots, *m_dropped, *m_snapshot_bytes;
 	struct metric *m_snapshot_max, *m_publish_delay;
 	double snapshot_max;
+	int draining;		/* stream_drain() was called */
 };
 
 static const char *const view_names[VIEWS] = { "gm", "crew", "spectator" };
@@ -906,6 +907,8 @@ subscriber_replay(struct subscriber *sub, uint64_t after)
 		subscriber_push(sub, r->ev[(r->head + i) % r->cap]);
 }
 
+static void subscriber_send_off(struct subscriber *);
+
 struct subscriber *
 subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
     const char *last_event_id)
@@ -961,6 +964,13 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 	}
 	/* Someone came: presence is published with the next window. */
 	channel_dirty(c);
+	/*
+	 * A stream that comes while the daemon drains gets its snapshot and
+	 * the short retry: at once; held open, it would keep the drain
+	 * waiting for its grace.
+	 */
+	if (s->draining)
+		subscriber_send_off(sub);
 	return sub;
 }
 
@@ -1141,23 +1151,33 @@ subscriber_gzip_end(struct subscriber *sub)
 		sub->t->kick(sub->ctx);
 }
 
+/* A drain's last words to a subscriber: come back in a second, elsewhere. */
+static void
+subscriber_send_off(struct subscriber *sub)
+{
+	static const char retry[] = "retry: 1000\n\n";
+	struct chunk *ch;
+
+	if (sub->closing)
+		return;
+	ch = chunk_new(retry, sizeof(retry) - 1);
+	subscriber_push(sub, ch);
+	chunk_unref(ch);
+	if (sub->gzip && !sub->closing)
+		subscriber_gzip_end(sub);
+	subscriber_close(sub, NULL);
+}
+
 void
 stream_drain(struct stream *s)
 {
-	struct chunk *retry = chunk_new("retry: 1000\n\n", 13);
-
+	s->draining = 1;
 	for (struct channel *c = s->channels; c != NULL; c = c->next) {
 		struct subscriber *sub, *next;
 
 		for (sub = c->subs; sub != NULL; sub = next) {
 			next = sub->next;
-			if (sub->closing)
-				continue;
-			subscriber_push(sub, retry);
-			if (sub->gzip && !sub->closing)
-				subscriber_gzip_end(sub);
-			subscriber_close(sub, NULL);
+			subscriber_send_off(sub);
 		}
 	}
-	chunk_unref(retry);
 }

@@ -114,7 +114,9 @@ void stream_free(struct stream *s);
 
 /*
  * The drain: every subscriber gets a final "retry:" and is closed once
- * its queue is written (or at once when the transport cannot wait).
+ * its queue is written (or at once when the transport cannot wait); a
+ * subscriber that comes after it gets its first events and the same
+ * "retry:", and is closed as soon as they are written.
  */
 void stream_drain(struct stream *s);
 

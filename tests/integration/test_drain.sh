@@ -130,6 +130,37 @@ wait_exit "$DAEMON_PID" $((DELAY + GRACE + 5))
 note "exited 0 after $(( $(now_ms) - t0 )) ms"
 DAEMON_PID=
 
+# An event stream that connects during the drain delay gets its snapshot
+# and a short retry: and is closed at once: it must not hold the exit for
+# the whole grace.
+GRACE=20
+start_daemon --drain-delay "$DELAY" --drain-grace "$GRACE"
+http POST "$BASE_URL/v1/battles" -d '{"name":"Drain"}'
+expect_status 201 "create a battle to stream"
+ID=$(json_string id) GM=$(json_string gm_token)
+t0=$(now_ms)
+kill -TERM "$DAEMON_PID"
+wait_until "$DELAY" "/readyz to stop answering 200" readyz_not 200 ||
+    fail "/readyz still 200 ${DELAY} s after SIGTERM"
+"$CURL" -sN --max-time 15 -H "Authorization: Bearer $GM" \
+    "$BASE_URL/v1/battles/$ID/events" >"$TMP/late.sse" 2>"$TMP/late.err" &
+late_pid=$!
+track_client "$late_pid"
+wait_exit "$late_pid" 5
+[ "$EXIT_STATUS" -ne 124 ] ||
+    fail "an event stream opened during the drain delay was still open 5 s later"
+grep -q '^event: snapshot' "$TMP/late.sse" ||
+    fail "the stream opened during the drain got no snapshot: $(head -c 400 "$TMP/late.sse")"
+tail -n 3 "$TMP/late.sse" | grep -q '^retry: 1000' ||
+    fail "the stream opened during the drain did not end with retry: 1000: $(tail -c 200 "$TMP/late.sse")"
+wait_exit "$DAEMON_PID" $((DELAY + 5))
+[ "$EXIT_STATUS" -ne 124 ] ||
+    fail "still running $((DELAY + 5)) s after SIGTERM with a stream opened during the drain (grace $GRACE s)"
+[ "$EXIT_STATUS" -eq 0 ] ||
+    fail "exit status $EXIT_STATUS after SIGTERM with a late stream"
+note "a stream opened during the drain delay was sent off; exit after $(( $(now_ms) - t0 )) ms"
+DAEMON_PID=
+
 # SIGINT drains the same way.  (Started from a script, the daemon inherits
 # SIGINT ignored, as every background job does; it must set its own
 # disposition rather than keep that one.)

@@ -51,6 +51,7 @@ struct config {
 	long h2_max_header_list;	/* HTTP/2 request header list, bytes */
 	char *tls_cert;		/* PEM certificate chain, or NULL: no TLS */
 	char *tls_key;		/* PEM private key; set with tls_cert */
+	char *tls_priority;	/* GnuTLS priority string */
 };
 
 /* The outcome of config_parse_args() besides errors. */

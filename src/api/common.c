@@ -97,7 +97,8 @@ api_battle_caller(struct request *req, const struct api_ctx *api,
 	token = api_request_token(req);
 	if (token == NULL) {
 		unauthorized(req, "Send your battle token as "
-		    "'Authorization: Bearer TOKEN' (or ?access_token=TOKEN).");
+		    "'Authorization: Bearer TOKEN' (an event stream may take "
+		    "?access_token=TOKEN instead).");
 		return -1;
 	}
 	if (live_battle_authenticate(*lb, token, who) != 0) {

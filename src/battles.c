@@ -241,17 +241,20 @@ battles_epoch(const struct battles *reg)
 
 /* ---- creating ---------------------------------------------------------------- */
 
+/*
+ * The dice's seed: 64 random bits, straight from the source.  (Reading
+ * them back out of an id's characters lost bits: their ASCII codes & 31
+ * gave 24 values, not 32, and the top four bits were always 0.)  The
+ * clock only stands in if getrandom fails.
+ */
 static uint64_t
 random_seed(void)
 {
-	char hex[17];
-	uint64_t seed = 0;
+	uint64_t seed;
 
-	/* token_id's alphabet is 32 letters: 5 bits each, 60 bits here. */
-	if (token_id(hex, 12) == 0)
-		for (int i = 0; i < 12; i++)
-			seed = seed << 5 | (uint64_t)(hex[i] & 31);
-	return seed ^ (uint64_t)battles_wall_ms();
+	if (token_random(&seed, sizeof(seed)) != 0)
+		seed = (uint64_t)battles_wall_ms() * 0x9e3779b97f4a7c15ULL;
+	return seed;
 }
 
 /* A fresh lobby with the server's limits and the GM's settings. */

@@ -17,6 +17,7 @@
 #include "cidr.h"
 #include "error.h"
 #include "listen.h"
+#include "tls.h"
 
 enum option_kind {
 	OPT_STRING,
@@ -140,6 +141,8 @@ static const struct option_spec options[] = {
 	  "PEM certificate (chain): the port speaks TLS too (with --tls-key)" },
 	{ "tls-key", OPT_STRING, OFF(tls_key), 0, 0, "FILE", NULL,
 	  "PEM private key of --tls-cert" },
+	{ "tls-priority", OPT_STRING, OFF(tls_priority), 0, 0, "STRING",
+	  TLS_PRIORITY, "GnuTLS priority string: TLS versions and ciphers" },
 	{ "help", OPT_ACTION, CONFIG_HELP, 0, 0, NULL, NULL,
 	  "print this help and exit" },
 	{ "version", OPT_ACTION, CONFIG_VERSION, 0, 0, NULL, NULL,
@@ -179,6 +182,7 @@ config_free(struct config *cfg)
 	free(cfg->config_file);
 	free(cfg->tls_cert);
 	free(cfg->tls_key);
+	free(cfg->tls_priority);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

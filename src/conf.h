@@ -57,6 +57,7 @@ struct config {
 	long h2_body_total;	/* HTTP/2 body bytes buffered in all */
 	char *tls_cert;		/* PEM certificate chain, or NULL: no TLS */
 	char *tls_key;		/* PEM private key; set with tls_cert */
+	char *tls_priority;	/* GnuTLS priority string */
 };
 
 /* The outcome of config_parse_args() besides errors. */

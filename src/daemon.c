@@ -338,6 +338,7 @@ daemon_start_tls(struct daemon *d, char *err, size_t errlen)
 	struct tls_options to = {
 		.cert_file = d->cfg->tls_cert,
 		.key_file = d->cfg->tls_key,
+		.priority = d->cfg->tls_priority,
 		.handshake_timeout_s = d->cfg->sniff_timeout_s,
 		.linger_timeout_s = d->cfg->idle_timeout_s,
 		.metrics = d->metrics,

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -259,6 +260,29 @@ response_json(int status, json_t *json)
 	return response_json_typed(status, "application/json", json);
 }
 
+/*
+ * Replaces each byte that does not start a well-formed UTF-8 sequence
+ * with '?', in place: a detail quoting what a client sent (a path
+ * segment, a form name, a cut at the buffer's end) must not make jansson
+ * refuse the whole problem document.
+ */
+static void
+utf8_scrub(char *s)
+{
+	size_t len = strlen(s);
+
+	while (len > 0) {
+		size_t n = utf8_sequence(s, len);
+
+		if (n == 0) {
+			*s = '?';
+			n = 1;
+		}
+		s += n;
+		len -= n;
+	}
+}
+
 struct response *
 response_problem(int status, const char *slug, const char *title,
     const char *detail_fmt, ...)
@@ -271,6 +295,7 @@ response_problem(int status, const char *slug, const char *title,
 	va_start(ap, detail_fmt);
 	vsnprintf(detail, sizeof(detail), detail_fmt, ap);
 	va_end(ap);
+	utf8_scrub(detail);
 	snprintf(type, sizeof(type), "urn:broadside:problem:%s", slug);
 	obj = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title,
 	    "status", status, "detail", detail);
@@ -358,4 +383,50 @@ url_decode(const char *s, size_t len, int plus_is_space)
 bad:
 	free(out);
 	return NULL;
+}
+
+size_t
+utf8_sequence(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp;
+	size_t n;
+
+	if (u[0] < 0x80)
+		return 1;
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		n = 2, cp = u[0] & 0x1fu;
+	else if (u[0] >= 0xe0 && u[0] <= 0xef)
+		n = 3, cp = u[0] & 0x0fu;
+	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+		n = 4, cp = u[0] & 0x07u;
+	else
+		return 0;	/* a continuation byte, 0xc0/0xc1, 0xf5... */
+	if (n > len)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (u[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+int
+utf8_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	while (len > 0) {
+		size_t n = utf8_sequence(s, len);
+
+		if (n == 0)
+			return 0;
+		s += n;
+		len -= n;
+	}
+	return 1;
 }

@@ -201,4 +201,15 @@ void http_methods_format(unsigned methods, char *out, size_t outlen);
  */
 char *url_decode(const char *s, size_t len, int plus_is_space);
 
+/*
+ * The length of the well-formed UTF-8 sequence at s (1 to 4 bytes, at
+ * most len), or 0 when the bytes there are not one (a stray or missing
+ * continuation byte, an overlong form, a surrogate, past U+10FFFF):
+ * what jansson refuses in a JSON string.  len must be at least 1.
+ */
+size_t utf8_sequence(const char *s, size_t len);
+
+/* Whether the NUL-terminated s is well-formed UTF-8: 1 or 0. */
+int utf8_valid(const char *s);
+
 #endif

@@ -163,6 +163,46 @@ router_streams(const struct router *router, const char *method,
 	return streams;
 }
 
+/*
+ * Path parameters are ids and names, UTF-8 text: a segment that is not,
+ * once %-decoded, is refused here, before any handler quotes it in a
+ * JSON document.  Returns 1, or 0 having answered 400.
+ */
+static int
+router_params_valid(struct request *req)
+{
+	for (size_t i = 0; i < REQUEST_MAX_PARAMS; i++) {
+		if (req->params[i] != NULL && !utf8_valid(req->params[i])) {
+			request_respond(req, response_problem(400, "bad-path",
+			    "Malformed path", "A segment of the path is not "
+			    "UTF-8 text once its %%-escapes are decoded; ids "
+			    "and names are UTF-8, %%-encoded byte by byte."));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* ROUTE_QUERY_TOKEN.  Returns 1, or 0 having answered 400. */
+static int
+router_query_token_allowed(struct request *req, const struct route *route)
+{
+	char *token;
+
+	if ((route->flags & ROUTE_QUERY_TOKEN) &&
+	    (req->method == HTTP_GET || req->method == HTTP_HEAD))
+		return 1;
+	token = request_query_param(req, "access_token");
+	if (token == NULL)
+		return 1;
+	free(token);
+	request_respond(req, response_problem(400, "token-in-query",
+	    "Token in the URL", "?access_token= is read only on GET of an "
+	    "event stream or of /dashboard, which browsers open without "
+	    "headers; send 'Authorization: Bearer TOKEN' instead."));
+	return 0;
+}
+
 void
 router_each(const struct router *router,
     void (*fn)(const struct route *route, void *arg), void *arg)
@@ -184,7 +224,9 @@ router_dispatch(struct router *router, struct request *req)
 	    req->params, &allowed)) {
 	case ROUTE_MATCHED:
 		req->route_name = route->name;
-		route->handler(req, router->ctx);
+		if (router_params_valid(req) &&
+		    router_query_token_allowed(req, route))
+			route->handler(req, router->ctx);
 		return;
 	case ROUTE_BAD_METHOD:
 		req->route_name = "unmatched";

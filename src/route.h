@@ -25,10 +25,15 @@ typedef void (*route_handler)(struct request *req, void *ctx);
  * Route flags.  ROUTE_STREAMS: the handler answers with an event stream
  * (response.stream), which lives as long as the connection; transports
  * that keep such connections apart ask router_streams() before the
- * request is parsed.
+ * request is parsed.  ROUTE_QUERY_TOKEN: a GET or HEAD may carry its
+ * bearer token as ?access_token= (RFC 6750), for the browser's
+ * EventSource and pages opened from a link, which cannot send headers;
+ * any other request that carries one is refused with 400, so that tokens
+ * stay out of the URLs (and logs) of requests that can use the header.
  */
 enum {
 	ROUTE_STREAMS = 1 << 0,
+	ROUTE_QUERY_TOKEN = 1 << 1,
 };
 
 struct route {

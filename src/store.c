@@ -15,12 +15,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "error.h"
@@ -339,6 +341,49 @@ make_parent_dirs(const char *path)
 	free(dir);
 }
 
+/*
+ * The database holds join codes, GM notes and hidden state: only its
+ * owner may read it.  SQLite creates a missing file 0644 (less the
+ * umask), and gives the -wal and -shm files it makes the database's own
+ * mode, so the file is created here first, 0600; files that an earlier
+ * version (or a copy) left readable by others are tightened, and said so.
+ * Errors are left to sqlite3_open_v2(), which names the file.
+ */
+static void
+protect_files(const char *path)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	struct stat st;
+
+	/* Not files: SQLite's in-memory and temporary databases. */
+	if (path[0] == '\0' || strcmp(path, ":memory:") == 0)
+		return;
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		char *name = xasprintf("%s%s", path, suffixes[i]);
+
+		if (stat(name, &st) != 0) {
+			int fd;
+
+			if (errno == ENOENT && i == 0 && (fd = open(name,
+			    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			    0600)) >= 0)
+				close(fd);
+		} else if (S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
+			if (chmod(name, st.st_mode & 0700) == 0)
+				log_warn("store: %s was readable by others "
+				    "(mode %03o): now %03o", name,
+				    (unsigned)(st.st_mode & 0777),
+				    (unsigned)(st.st_mode & 0700));
+			else
+				log_warn("store: %s is readable by others "
+				    "(mode %03o) and chmod failed: %s", name,
+				    (unsigned)(st.st_mode & 0777),
+				    strerror(errno));
+		}
+		free(name);
+	}
+}
+
 int
 store_open(struct store **out, struct loop *loop, const char *path,
     const char *sql_dir, enum store_durability durability,
@@ -358,6 +403,7 @@ store_open(struct store **out, struct loop *loop, const char *path,
 	pthread_mutex_init(&store->lock, NULL);
 	pthread_cond_init(&store->cond, NULL);
 	make_parent_dirs(path);
+	protect_files(path);
 	if (sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
 	    sqlite3_exec(store->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {

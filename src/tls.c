@@ -408,6 +408,31 @@ tls_read_file(const char *option, const char *path, gnutls_datum_t *out,
 	return 0;
 }
 
+/*
+ * The system's default priority would offer TLS 1.0 and 1.1 and static
+ * RSA key exchange (no forward secrecy): the string is always ours.
+ * Returns 0, or a GnuTLS error with err naming where the string is wrong.
+ */
+static int
+tls_priority_init(struct tls *tls, const char *priority, char *err,
+    size_t errlen)
+{
+	const char *where = NULL;
+	int grv;
+
+	grv = gnutls_priority_init2(&tls->priority, priority, &where, 0);
+	if (grv < 0) {
+		tls->priority = NULL;
+		if (grv == GNUTLS_E_INVALID_REQUEST && where != NULL)
+			snprintf(err, errlen, "--tls-priority: GnuTLS does not "
+			    "understand '%.80s' in '%.200s'", where, priority);
+		else
+			snprintf(err, errlen, "--tls-priority '%.200s': %s",
+			    priority, gnutls_strerror(grv));
+	}
+	return grv;
+}
+
 static void
 tls_add_metrics(struct tls *tls, struct metrics *m)
 {
@@ -464,10 +489,9 @@ tls_new(struct tls **out, struct loop *loop, const struct tls_options *opts,
 		    opts->cert_file, opts->key_file, gnutls_strerror(grv));
 		goto out;
 	}
-	if ((grv = gnutls_priority_init(&tls->priority, NULL, NULL)) < 0) {
-		snprintf(err, errlen, "TLS: %s", gnutls_strerror(grv));
+	if ((grv = tls_priority_init(tls, opts->priority != NULL ?
+	    opts->priority : TLS_PRIORITY, err, errlen)) < 0)
 		goto out;
-	}
 	if (opts->metrics != NULL)
 		tls_add_metrics(tls, opts->metrics);
 	rv = 0;

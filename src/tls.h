@@ -51,9 +51,21 @@ struct tls_handlers {
 	void *arg;
 };
 
+/*
+ * The default priority: TLS 1.3 and 1.2 only, and only key exchanges
+ * with forward secrecy (no static RSA); the server's order of preference.
+ */
+#define TLS_PRIORITY "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" \
+	"-RSA:-VERS-SSL3.0:%SERVER_PRECEDENCE"
+
 struct tls_options {
 	const char *cert_file;		/* PEM: the chain, leaf first */
 	const char *key_file;		/* PEM */
+	/*
+	 * A GnuTLS priority string (gnutls_priority_init(3)): the protocol
+	 * versions, key exchanges and ciphers offered.  NULL: TLS_PRIORITY.
+	 */
+	const char *priority;
 	int handshake_timeout_s;
 	/*
 	 * Once libmicrohttpd has closed a bridged connection, the client has
@@ -66,7 +78,8 @@ struct tls_options {
 /*
  * Loads the certificate and key and prepares the sessions' settings.
  * Returns 0, or BS_ERR_INVALID with one line in err naming the file and
- * the problem (unreadable, not PEM, key not matching the certificate).
+ * the problem (unreadable, not PEM, key not matching the certificate), or
+ * --tls-priority and the part of it GnuTLS does not understand.
  * The loop must outlive the module.
  */
 int tls_new(struct tls **out, struct loop *loop,

@@ -89,6 +89,12 @@ token_id(char *out, size_t len)
 	return random_string(out, len, "abcdefghijkmnpqrstuvwxyz23456789");
 }
 
+int
+token_random(void *out, size_t len)
+{
+	return random_bytes(out, len);
+}
+
 void
 token_hash(const char *token, unsigned char hash[TOKEN_HASH_LEN])
 {

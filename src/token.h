@@ -27,8 +27,14 @@ int token_new(char out[TOKEN_LEN + 1]);
  */
 int token_code(char *out, size_t len);
 
-/* A random id of len lowercase letters and digits (len + 1 bytes). */
+/*
+ * A random id of len lowercase letters and digits (len + 1 bytes), each
+ * drawn uniformly from 32: 5 bits per character.  0 or BS_ERR_IO.
+ */
 int token_id(char *out, size_t len);
+
+/* len random bytes from getrandom(2) into out.  0 or BS_ERR_IO. */
+int token_random(void *out, size_t len);
 
 /* The SHA-256 of a token string. */
 void token_hash(const char *token, unsigned char hash[TOKEN_HASH_LEN]);

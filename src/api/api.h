@@ -27,9 +27,10 @@ void api_healthz(struct request *req, void *ctx);
 void api_readyz(struct request *req, void *ctx);
 
 /*
- * metrics.c: GET /metrics in the Prometheus text format (the operator, or
- * an address of --metrics-allow), and GET /metrics/events, the
- * dashboard's figures as an event stream (the operator).
+ * metrics.c: GET /metrics in the Prometheus text format, and GET
+ * /metrics/events, the dashboard's figures as an event stream, both for
+ * the operator (api_require_operator(): the admin token, or an address
+ * of --metrics-allow).
  */
 void api_metrics(struct request *req, void *ctx);
 void api_metrics_events(struct request *req, void *ctx);
@@ -289,10 +290,12 @@ void api_refuse_change(struct request *req, int err,
 /* ---- auth.c: tokens and the operator's rule ------------------------------ */
 
 /*
- * The operator's rule, for the dashboard, its figures and /metrics: the
- * server runs with --dev, or the request carries the admin token.
- * Returns 1, or 0 after answering 401 (no or another token; with
- * WWW-Authenticate) or 403 (no admin token configured at all).
+ * The operator's rule, one for the dashboard's page, its figures
+ * (/metrics/events) and /metrics: the server runs with --dev, or the
+ * request comes from an address of --metrics-allow (the scrapers), or it
+ * carries the admin token.  Returns 1, or 0 after answering 401 (no or
+ * another token; with WWW-Authenticate) or 403 (no admin token
+ * configured at all).
  */
 int api_require_operator(struct request *req, const struct api_ctx *api);
 

@@ -1,9 +1,10 @@
 /*
  * Who is asking: the bearer token of a request (RFC 6750), from the
  * Authorization header or the access_token query parameter for
- * EventSource and plain links, which cannot set headers; the admin token;
- * the scrape addresses of --metrics-allow; and the operator's rule, which
- * the dashboard, its figures and /metrics share.
+ * EventSource and plain links, which cannot set headers (the router
+ * refuses it elsewhere: ROUTE_QUERY_TOKEN); the admin token; the scrape
+ * addresses of --metrics-allow; and the operator's rule, one for the
+ * dashboard, its figures and /metrics.
  */
 #include "config.h"
 
@@ -64,7 +65,8 @@ api_require_operator(struct request *req, const struct api_ctx *api)
 {
 	struct response *resp;
 
-	if (api->cfg->dev || api_is_admin(api, req))
+	if (api->cfg->dev || api_metrics_allowed(api, req) ||
+	    api_is_admin(api, req))
 		return 1;
 	if (api->admin_token == NULL) {
 		request_respond(req, response_problem(403, "forbidden",
@@ -73,8 +75,9 @@ api_require_operator(struct request *req, const struct api_ctx *api)
 		return 0;
 	}
 	resp = response_problem(401, "unauthorized", "Admin token required",
-	    "Send the admin token as a Bearer token, or as "
-	    "?access_token=YOUR_ADMIN_TOKEN.");
+	    "Send the admin token as a Bearer token (or, to open "
+	    "/dashboard, as ?access_token=YOUR_ADMIN_TOKEN), or ask the "
+	    "operator to add your address to --metrics-allow.");
 	response_add_header(resp, "WWW-Authenticate",
 	    "Bearer realm=\"broadside\"");
 	request_respond(req, resp);

@@ -23,8 +23,14 @@ content_type_is(const char *ct, const char *type)
 	    (ct[len] == '\0' || ct[len] == ';' || ct[len] == ' ');
 }
 
+/*
+ * The form as a JSON object of strings.  NULL on a malformed pair, or,
+ * with *dup set to the name (a new string), on a name given twice: JSON
+ * bodies refuse duplicate members, and so do forms, rather than keep
+ * one of the two silently.
+ */
 static json_t *
-parse_form(struct request *req)
+parse_form(struct request *req, char **dup)
 {
 	json_t *obj = json_object();
 	const char *p = req->body;
@@ -43,6 +49,10 @@ parse_form(struct request *req)
 		key = url_decode(p, (size_t)((eq ? eq : stop) - p), 1);
 		value = eq ? url_decode(eq + 1, (size_t)(stop - eq - 1), 1)
 			   : xstrdup("");
+		if (key != NULL && json_object_get(obj, key) != NULL) {
+			*dup = key;
+			key = NULL;
+		}
 		if (key == NULL || value == NULL || *key == '\0' ||
 		    json_object_set_new(obj, key, json_string(value)) != 0) {
 			free(key);
@@ -71,12 +81,19 @@ api_body_object(struct request *req)
 		return json_object();
 	if (ct != NULL && content_type_is(ct, "application/x-www-form-urlencoded")
 	    && req->body[i] != '{') {
-		obj = parse_form(req);
-		if (obj == NULL)
+		char *dup = NULL;
+
+		obj = parse_form(req, &dup);
+		if (obj == NULL && dup != NULL)
+			request_respond(req, response_problem(400, "bad-form",
+			    "Malformed form body", "The form body names '%.64s' "
+			    "more than once; send each name once.", dup));
+		else if (obj == NULL)
 			request_respond(req, response_problem(400, "bad-form",
 			    "Malformed form body", "The form body has an empty "
 			    "name, a malformed %%-escape or bad UTF-8; send "
 			    "name=value pairs joined by &."));
+		free(dup);
 		return obj;
 	}
 	/*

@@ -176,7 +176,8 @@ api_battle_caller(struct request *req, const struct api_ctx *api,
 	token = api_request_token(req);
 	if (token == NULL) {
 		unauthorized(req, "Send your battle token as "
-		    "'Authorization: Bearer TOKEN' (or ?access_token=TOKEN).");
+		    "'Authorization: Bearer TOKEN' (an event stream may take "
+		    "?access_token=TOKEN instead).");
 		return -1;
 	}
 	well_formed = token_well_formed(token, strlen(token));

@@ -1,9 +1,9 @@
 /*
- * GET /metrics: the registry in the Prometheus text format 0.0.4, for the
- * operator (--dev, or the admin token) and for the scrape addresses of
- * --metrics-allow (loopback by default), which Prometheus reads from
- * without a token.  GET /metrics/events: the dashboard's figures
- * (figures.h) as an event stream, for the operator.
+ * GET /metrics: the registry in the Prometheus text format 0.0.4.  GET
+ * /metrics/events: the dashboard's figures (figures.h) as an event
+ * stream.  Both for the operator, under one rule (api_require_operator():
+ * --dev, the admin token, or the scrape addresses of --metrics-allow,
+ * loopback by default, which read without a token).
  */
 #include "config.h"
 
@@ -25,7 +25,7 @@ api_metrics(struct request *req, void *ctx)
 	char *text;
 	size_t len;
 
-	if (!api_metrics_allowed(api, req) && !api_require_operator(req, api))
+	if (!api_require_operator(req, api))
 		return;
 	buf_init(&out, API_METRICS_MAX);
 	if (metrics_render(api->metrics, &out) != 0) {

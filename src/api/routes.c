@@ -1,6 +1,7 @@
 /*
  * The route table: every path the daemon serves, in matching order.
- * ROUTE_STREAMS marks the routes that answer with an event stream.
+ * ROUTE_STREAMS marks the routes that answer with an event stream,
+ * ROUTE_QUERY_TOKEN those that read ?access_token= (route.h).
  */
 #include "config.h"
 
@@ -11,7 +12,7 @@ const struct route api_routes[] = {
 	{ "/readyz", HTTP_GET | HTTP_HEAD, api_readyz, "readyz", 0 },
 	{ "/metrics", HTTP_GET | HTTP_HEAD, api_metrics, "metrics", 0 },
 	{ "/metrics/events", HTTP_GET, api_metrics_events,
-	  "metrics_events", ROUTE_STREAMS },
+	  "metrics_events", ROUTE_STREAMS | ROUTE_QUERY_TOKEN },
 	{ "/v1/battles", HTTP_POST, api_battles_create, "battles", 0 },
 	{ "/v1/battles", HTTP_GET | HTTP_HEAD, api_battles_list, "battles", 0 },
 	{ "/v1/battles/{id}", HTTP_GET | HTTP_HEAD, api_battle_get,
@@ -33,7 +34,7 @@ const struct route api_routes[] = {
 	{ "/v1/battles/{id}/log", HTTP_GET | HTTP_HEAD, api_battle_log,
 	  "log", 0 },
 	{ "/v1/battles/{id}/events", HTTP_GET, api_battle_events,
-	  "events", ROUTE_STREAMS },
+	  "events", ROUTE_STREAMS | ROUTE_QUERY_TOKEN },
 	{ "/v1/battles/{id}/players", HTTP_POST, api_players_join,
 	  "players", 0 },
 	{ "/v1/battles/{id}/players/{player}", HTTP_PATCH, api_player_edit,
@@ -49,7 +50,12 @@ const struct route api_routes[] = {
 	  "ship", 0 },
 	{ "/v1/battles/{id}/orders", HTTP_POST, api_orders_submit,
 	  "orders", 0 },
-	/* Last: the browser pages and their assets. */
+	/*
+	 * Last: the browser pages and their assets.  The dashboard's page
+	 * is opened as /dashboard?access_token=ADMIN_TOKEN.
+	 */
+	{ "/dashboard", HTTP_GET | HTTP_HEAD, api_static, "static",
+	  ROUTE_QUERY_TOKEN },
 	{ "/{*}", HTTP_GET | HTTP_HEAD, api_static, "static", 0 },
 };
 

@@ -27,7 +27,9 @@ rm -f "$SHOTS"/dashboard-*.png
 TOKEN=dashboard-test-token-$$-0123456789
 printf '%s\n' "$TOKEN" >"$TMP/admin.token"
 chmod 600 "$TMP/admin.token"
-start_daemon --heartbeat 1 --drain-delay 0 --admin-token-file "$TMP/admin.token"
+# (Loopback out of --metrics-allow, whose addresses need no token.)
+start_daemon --heartbeat 1 --drain-delay 0 --admin-token-file "$TMP/admin.token" \
+    --metrics-allow 192.0.2.0/24
 TOKEN_URL=$BASE_URL TOKEN_PID=$DAEMON_PID TOKEN_LOG=$DAEMON_LOG
 http GET "$TOKEN_URL/dashboard"
 expect_status 401 "the dashboard without the admin token"

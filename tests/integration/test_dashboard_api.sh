@@ -1,26 +1,40 @@
 #!/bin/sh
-# What the dashboard relies on: /metrics for the operator and the scrape
-# addresses of --metrics-allow only; /metrics/events, the figures as a
-# live event stream (snapshot, then a delta a second that names a new
-# battle), for the operator only.  curl and jq.
+# What the dashboard relies on: one rule for /metrics, /metrics/events
+# (the figures as a live event stream: snapshot, then a delta a second
+# that names a new battle) and the dashboard's page: the admin token, or
+# an address of --metrics-allow.  curl and jq.
 . "$(dirname "$0")/lib.sh"
 
 need_tool jq jq jq
 ADMIN=admin-token-for-the-dashboard-0123456789
 echo "$ADMIN" >"$TMP/token"
 
-# Loopback is a scrape address by default: /metrics is open to it, the
-# figures' stream is not.
+# stream_status URL [CURL ARGS...]: the status line of a stream read
+# for 2 s, in $TMP/stream.headers; sets SSTATUS (200, 401...).
+stream_status() {
+	u=$1
+	shift
+	"$CURL" -sS -N --max-time 2 -D "$TMP/stream.headers" "$@" "$u" \
+	    >"$TMP/stream.body" 2>/dev/null || true
+	SSTATUS=$(sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' \
+	    "$TMP/stream.headers")
+}
+
+# Loopback is a scrape address by default: /metrics, the figures' stream
+# and the page are open to it, by the same rule.
 start_daemon --drain-delay 0 --admin-token-file "$TMP/token"
 http GET "$BASE_URL/metrics"
 expect_status 200 "GET /metrics from loopback (the default --metrics-allow)"
-http GET "$BASE_URL/metrics/events"
-expect_problem 401 unauthorized "GET /metrics/events without a token"
-http GET "$BASE_URL/metrics/events" -H "Authorization: Bearer nope-nope-nope"
-expect_problem 401 unauthorized "GET /metrics/events with a wrong token"
+stream_status "$BASE_URL/metrics/events"
+[ "$SSTATUS" = 200 ] ||
+    fail "GET /metrics/events from loopback (the default --metrics-allow): $SSTATUS"
+grep -q '^event: snapshot' "$TMP/stream.body" ||
+    fail "no snapshot on /metrics/events from a scrape address"
+http GET "$BASE_URL/dashboard"
+expect_status 200 "GET /dashboard from loopback (the default --metrics-allow)"
 stop_daemon
 
-# A list without loopback: the token is needed for /metrics too.
+# A list without loopback: the token is needed for all three.
 start_daemon --drain-delay 0 --admin-token-file "$TMP/token" \
     --metrics-allow '10.0.0.0/8, fd00::/8'
 http GET "$BASE_URL/metrics"
@@ -28,6 +42,14 @@ expect_problem 401 unauthorized "GET /metrics from outside --metrics-allow"
 http GET "$BASE_URL/metrics" -H "Authorization: Bearer $ADMIN"
 expect_status 200 "GET /metrics with the admin token"
 grep -q '^broadside_battles' "$TMP/body" || fail "no metrics in the answer"
+http GET "$BASE_URL/metrics/events"
+expect_problem 401 unauthorized "GET /metrics/events from outside --metrics-allow"
+http GET "$BASE_URL/metrics/events" -H "Authorization: Bearer nope-nope-nope"
+expect_problem 401 unauthorized "GET /metrics/events with a wrong token"
+stream_status "$BASE_URL/metrics/events" -H "Authorization: Bearer $ADMIN"
+[ "$SSTATUS" = 200 ] || fail "GET /metrics/events with the admin token: $SSTATUS"
+http GET "$BASE_URL/dashboard"
+expect_problem 401 unauthorized "GET /dashboard from outside --metrics-allow"
 
 # The figures: a snapshot with the metrics and the battles, then deltas.
 "$CURL" -sN --max-time 20 "$BASE_URL/metrics/events?access_token=$ADMIN" \

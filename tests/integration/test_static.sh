@@ -39,7 +39,10 @@ TOKEN="adm-token-$$-Qx7vLp2-for-the-dashboard"
 printf '%s\nsecond-line-is-not-the-token\n' "$TOKEN" >"$TMP/token"
 
 DAEMON_WWW=$WWW
-start_daemon --admin-token-file "$TMP/token" --log-level debug
+# (Loopback out of --metrics-allow: else its rule opens the dashboard
+# to this test without a token.)
+start_daemon --admin-token-file "$TMP/token" --log-level debug \
+    --metrics-allow 192.0.2.0/24
 
 # same_body FILE WHAT: the last response body is exactly FILE.
 same_body() {
@@ -301,9 +304,10 @@ grep -q '"name":"Listed"' "$TMP/body" ||
     fail "GET /v1/battles with --dev does not list the battle: $(cat "$TMP/body")"
 stop_daemon
 
-# Neither --dev nor a token file: nothing opens it.  (401, or 403 since
+# Neither --dev nor a token file, and loopback out of --metrics-allow:
+# nothing opens it.  (401, or 403 since
 # no credentials could help: either, as a problem.)
-start_daemon
+start_daemon --metrics-allow 192.0.2.0/24
 for auth in '' 'Authorization: Bearer ' 'Authorization: Bearer x'; do
 	for q in '' '?access_token=' '?access_token=x'; do
 		http GET "$BASE_URL/dashboard$q" ${auth:+-H "$auth"}

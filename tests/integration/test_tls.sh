@@ -6,7 +6,9 @@
 # get their snapshot and an event, a garbage handshake and a handshake
 # that never finishes are closed without harming others, the connection
 # limit counts handshakes, /metrics counts TLS connections, and the daemon
-# drains and exits 0 with TLS streams open.
+# drains and exits 0 with TLS streams open; TLS 1.0, 1.1 and static-RSA
+# key exchange are refused, TLS 1.3 is chosen, and --tls-priority changes
+# that (gnutls-cli).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tlslib.sh"
 
@@ -207,4 +209,46 @@ wait_until 3 "the two handshakes to connect" tcp_clients_ge 2 "$DAEMON_PORT" ||
 http GET "$BASE_URL/healthz"
 expect_status 503 "a third connection while two TLS handshakes hold the limit"
 stop_daemon TERM 15
-note "TLS: h2 and HTTP/1.1 through ALPN, streams, bad handshakes, limit, drain"
+
+# --- the priority: TLS 1.2 and 1.3 only, and forward secrecy only -----------------
+# An RSA certificate, so that a static-RSA key exchange could be chosen
+# if the server allowed it (with ECDSA it never can).
+need_tool gnutls-cli gnutls-cli gnutls-bin
+expect_tls_error "--tls-priority" --tls-cert "$CERT" --tls-key "$KEY" \
+    --tls-priority 'NORMAL:+NO-SUCH-THING'
+make_test_certs rsa
+start_daemon --tls-cert "$CERT" --tls-key "$KEY"
+# handshake PRIORITY: gnutls-cli with that client priority; sets HS (its
+# exit status) and leaves its output in $TMP/cli.out.
+handshake() {
+	HS=0
+	gnutls-cli --x509cafile "$CA" --port "$DAEMON_PORT" --priority "$1" \
+	    127.0.0.1 </dev/null >"$TMP/cli.out" 2>&1 || HS=$?
+}
+# refused PRIORITY WHAT: the handshake fails.
+refused() {
+	handshake "$1"
+	[ "$HS" -ne 0 ] ||
+	    fail "$2 was accepted: $(grep -m 1 'Description:' "$TMP/cli.out")"
+}
+refused NORMAL:-VERS-ALL:+VERS-TLS1.1 "TLS 1.1"
+refused NORMAL:-VERS-ALL:+VERS-TLS1.0 "TLS 1.0"
+refused NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+RSA \
+    "static RSA key exchange (TLS 1.2, kx RSA only)"
+handshake NORMAL
+[ "$HS" -eq 0 ] || fail "a NORMAL client could not connect: $(tail -n 3 "$TMP/cli.out")"
+grep -q 'Description: (TLS1.3-' "$TMP/cli.out" ||
+    fail "a NORMAL client did not get TLS 1.3: $(grep -m 1 'Description:' "$TMP/cli.out")"
+handshake NORMAL:-VERS-ALL:+VERS-TLS1.2
+[ "$HS" -eq 0 ] || fail "a TLS 1.2 client could not connect: $(tail -n 3 "$TMP/cli.out")"
+grep -q 'Description: (TLS1.2-X.509)-(ECDHE-' "$TMP/cli.out" ||
+    fail "TLS 1.2 without ECDHE: $(grep -m 1 'Description:' "$TMP/cli.out")"
+stop_daemon TERM 15
+# The operator may choose otherwise.
+start_daemon --tls-cert "$CERT" --tls-key "$KEY" \
+    --tls-priority 'NORMAL:-VERS-ALL:+VERS-TLS1.2'
+handshake NORMAL
+grep -q 'Description: (TLS1.2-' "$TMP/cli.out" ||
+    fail "--tls-priority with TLS 1.2 only: $(grep -m 1 'Description:' "$TMP/cli.out") $(tail -n 3 "$TMP/cli.out")"
+stop_daemon TERM 15
+note "TLS: h2 and HTTP/1.1 through ALPN, streams, bad handshakes, limit, drain, priority"

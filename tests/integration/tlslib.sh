@@ -1,10 +1,13 @@
 # TLS helpers for the integration and browser tests (sourced after
 # lib.sh, never run on its own).
 #
-# make_test_certs: a test CA and a certificate for 127.0.0.1 and
-# localhost signed by it, made with certtool (Debian gnutls-bin, which
-# ./bootstrap installs).  Sets CA, CERT and KEY (PEM files in $TMP).
+# make_test_certs [KEY TYPE]: a test CA and a certificate for 127.0.0.1
+# and localhost signed by it, made with certtool (Debian gnutls-bin, which
+# ./bootstrap installs); the server's key is ECDSA unless KEY TYPE says
+# otherwise (rsa: static RSA key exchange becomes possible).  Sets CA,
+# CERT and KEY (PEM files in $TMP).
 make_test_certs() {
+	key_type=${1:-ecdsa}
 	need_tool certtool certtool gnutls-bin
 	cat >"$TMP/ca.tmpl" <<'TMPL'
 cn = "Broadside test CA"
@@ -26,7 +29,7 @@ TMPL
 	certtool --generate-self-signed --load-privkey "$TMP/ca.key" \
 	    --template "$TMP/ca.tmpl" --outfile "$TMP/ca.pem" \
 	    >>"$TMP/certtool.log" 2>&1 &&
-	certtool --generate-privkey --key-type=ecdsa \
+	certtool --generate-privkey --key-type="$key_type" \
 	    --outfile "$TMP/server.key" >>"$TMP/certtool.log" 2>&1 &&
 	certtool --generate-certificate --load-privkey "$TMP/server.key" \
 	    --load-ca-certificate "$TMP/ca.pem" \

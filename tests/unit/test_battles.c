@@ -3,8 +3,8 @@
  * parts), on the real store (a SQLite file in a temporary directory) and
  * no event stream: a change is acknowledged only after its commit, what
  * readers see is the committed state, refusals change nothing, joining
- * and its limits, the barrier, delete, log reads, a failed write, and a
- * restore that ends in the same state.
+ * and its limits, the barrier, delete, log reads, a failed write, a
+ * restore that ends in the same state, and dice seeds with 64 random bits.
  */
 #include "config.h"
 
@@ -23,6 +23,7 @@
 
 #include "battles.h"
 #include "error.h"
+#include "game/game.h"
 #include "loop.h"
 #include "persist.h"
 #include "store.h"
@@ -446,6 +447,65 @@ test_delete(void **state)
 	assert_int_equal(count_rows("battles", id), 0);
 }
 
+/*
+ * The low 63 bits of the seed battle_new() got: the dice's stream is
+ * seed ^ 0x9e3779b97f4a7c15 (src/game/battle.c), saved as inc =
+ * stream << 1 | 1 (PCG32).
+ */
+static uint64_t
+dice_seed(const struct live_battle *lb)
+{
+	size_t len;
+	char *blob = codec_save(live_battle_game(lb), &len);
+	json_t *root = json_loadb(blob, len, 0, NULL);
+	const char *inc_hex;
+	uint64_t inc;
+
+	assert_non_null(root);
+	inc_hex = json_string_value(json_array_get(json_object_get(root,
+	    "rng"), 1));
+	assert_non_null(inc_hex);
+	inc = strtoull(inc_hex, NULL, 16);
+	json_decref(root);
+	free(blob);
+	return ((inc >> 1) ^ 0x9e3779b97f4a7c15ULL) & (UINT64_MAX >> 1);
+}
+
+/*
+ * Every bit of the dice's seed is random: over 64 battles each of the 63
+ * bits that can be read back is 1 in some and 0 in others (chance of a
+ * false failure: 63 * 2^-63).  Seeds once read back from an id's
+ * characters had their top bits always 0.
+ */
+static void
+test_seed_bits(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t ones = 0, zeros = 0;
+	char gm[TOKEN_LEN + 1];
+
+	for (int round = 0; round < 16; round++) {
+		struct live_battle *lbs[4];
+
+		for (size_t i = 0; i < 4; i++) {
+			uint64_t seed;
+
+			lbs[i] = create(f, gm);
+			seed = dice_seed(lbs[i]);
+			ones |= seed;
+			zeros |= ~seed;
+		}
+		for (size_t i = 0; i < 4; i++) {
+			struct done d = { 0 };
+
+			live_battle_delete(lbs[i], on_done, &d);
+			run_until(f, &d);
+		}
+	}
+	assert_int_equal(ones, UINT64_MAX >> 1);
+	assert_int_equal(zeros & (UINT64_MAX >> 1), UINT64_MAX >> 1);
+}
+
 /* Makes the next write fail: a second row for player 1. */
 static void
 fail_next(void *ctx, battles_done_fn done, void *arg, struct persist_write *w,
@@ -578,6 +638,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_read_log, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seed_bits, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_failed_write, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_restore, setup, teardown),

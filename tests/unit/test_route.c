@@ -236,6 +236,43 @@ test_url_decode(void **state)
 	assert_null(url_decode("%00", 3, 0));
 }
 
+/* What jansson takes in a string is what passes; anything else does not. */
+static void
+test_utf8_valid(void **state)
+{
+	static const char *const good[] = {
+		"", "abc", "\xc3\xa9t\xc3\xa9", "\xe2\x82\xac",
+		"\xf0\x9f\x9a\xa2", "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf",
+	};
+	static const char *const bad[] = {
+		"\xff", "\xfe", "\x80", "a\xc3", "\xc3(", "\xc0\xaf",
+		"\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+		"\xf8\x88\x80\x80\x80", "\xe2\x82",
+	};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(utf8_valid(good[i]), 1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(utf8_valid(bad[i]), 0);
+	assert_int_equal(utf8_sequence("\xe2\x82\xac", 3), 3);
+	assert_int_equal(utf8_sequence("\xe2\x82\xac", 2), 0);
+}
+
+/* A detail that is not UTF-8 still makes a whole problem document. */
+static void
+test_problem_scrubbed(void **state)
+{
+	struct response *r = response_problem(404, "x", "X", "id '%s'",
+	    "a\xff\xc3");
+	json_t *doc = json_loadb(r->body, r->body_len, 0, NULL);
+
+	assert_non_null(doc);
+	assert_string_equal(json_string_value(json_object_get(doc,
+	    "detail")), "id 'a?" "?'");
+	json_decref(doc);
+	response_free(r);
+}
+
 static int
 teardown(void **state)
 {
@@ -255,6 +292,8 @@ main(void)
 		cmocka_unit_test(test_streams),
 		cmocka_unit_test(test_query_params_and_gzip),
 		cmocka_unit_test(test_url_decode),
+		cmocka_unit_test(test_utf8_valid),
+		cmocka_unit_test(test_problem_scrubbed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

@@ -1,0 +1,42 @@
+#!/bin/sh
+# The database file holds join codes, GM notes and hidden state: the
+# daemon creates it, and SQLite its -wal and -shm files, readable by
+# their owner only (0600) whatever the umask; files an earlier run left
+# readable by others are tightened at start-up, with a warning in the log.
+. "$(dirname "$0")/lib.sh"
+
+# The common umask, under which SQLite on its own makes 0644 files.
+umask 022
+DAEMON_DB=$TMP/state/broadside.db
+
+# modes_are MODE WHAT: the database and its -wal and -shm files all exist
+# with MODE (octal, as stat -c %a prints it).
+modes_are() {
+	for f in "$DAEMON_DB" "$DAEMON_DB-wal" "$DAEMON_DB-shm"; do
+		[ -f "$f" ] || fail "$2: no $f"
+		m=$(stat -c %a "$f")
+		[ "$m" = "$1" ] || fail "$2: $f has mode $m, expected $1"
+	done
+}
+
+start_daemon --drain-delay 0
+http POST "$BASE_URL/v1/battles" -d name=Private
+expect_status 201 "create a battle"
+ID=$(json_string id)
+GM=$(json_string gm_token)
+modes_are 600 "a new database"
+stop_daemon
+
+# Files left readable by others (an older version, a copy, a restore).
+chmod 644 "$DAEMON_DB"
+: >"$DAEMON_DB-wal"
+: >"$DAEMON_DB-shm"
+chmod 644 "$DAEMON_DB-wal" "$DAEMON_DB-shm"
+start_daemon --drain-delay 0
+modes_are 600 "a database that was 0644"
+grep -q "readable by others (mode 644)" "$DAEMON_LOG" ||
+    fail "no warning in the log about the 0644 database: $(cat "$DAEMON_LOG")"
+http GET "$BASE_URL/v1/battles/$ID" -H "Authorization: Bearer $GM"
+expect_status 200 "the battle, after the modes were tightened"
+stop_daemon
+note "ok"

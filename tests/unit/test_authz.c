@@ -101,6 +101,9 @@ static const char *const cred_names[CRED_COUNT] = {
  *
  *   none  malformed  other GM  other player  other spect.
  *   player  spectator  GM  admin  GM in ?access_token=
+ *
+ * A token in the query is read only where a browser cannot send a header
+ * (GET of an event stream or of /dashboard); anywhere else it is a 400.
  */
 struct authz_row {
 	unsigned methods;
@@ -115,75 +118,80 @@ struct authz_row {
 static const struct authz_row authz_table[] = {
 	/* Open to anyone. */
 	{ GH, "/healthz", NULL,
-	  { A, A, A, A, A, A, A, A, A, A } },
+	  { A, A, A, A, A, A, A, A, A, 400 } },
 	{ GH, "/readyz", NULL,
-	  { A, A, A, A, A, A, A, A, A, A } },
+	  { A, A, A, A, A, A, A, A, A, 400 } },
 	{ GH, "/{*}", NULL,
-	  { A, A, A, A, A, A, A, A, A, A } },
+	  { A, A, A, A, A, A, A, A, A, 400 } },
 	/* Creating a battle needs nobody's token. */
 	{ HTTP_POST, "/v1/battles", "{\"name\":\"Matrix\"}",
-	  { A, A, A, A, A, A, A, A, A, A } },
+	  { A, A, A, A, A, A, A, A, A, 400 } },
 	/* Joining needs the join code, not a token. */
 	{ HTTP_POST, "/v1/battles/{id}/players",
 	  "{\"join_code\":\"{join_code}\",\"name\":\"Zed\"}",
-	  { A, A, A, A, A, A, A, A, A, A } },
+	  { A, A, A, A, A, A, A, A, A, 400 } },
 
-	/* The operator: the admin token (a battle's token is just wrong). */
+	/*
+	 * The operator: the admin token, or an address of --metrics-allow
+	 * (this test's is not); a battle's token is just wrong.
+	 */
 	{ GH, "/metrics", NULL,
-	  { 401, 401, 401, 401, 401, 401, 401, 401, A, 401 } },
+	  { 401, 401, 401, 401, 401, 401, 401, 401, A, 400 } },
 	{ HTTP_GET, "/metrics/events", NULL,
 	  { 401, 401, 401, 401, 401, 401, 401, 401, A, 401 } },
+	{ GH, "/dashboard", NULL,
+	  { 401, 401, 401, 401, 401, 401, 401, 401, A, 401 } },
 	{ GH, "/v1/battles", NULL,
-	  { 401, 401, 403, 403, 403, 403, 403, 403, A, 403 } },
+	  { 401, 401, 403, 403, 403, 403, 403, 403, A, 400 } },
 
 	/* Any member of the battle reads it, each in its own view. */
 	{ GH, "/v1/battles/{id}", NULL,
-	  { 401, 401, 403, 403, 403, A, A, A, A, A } },
+	  { 401, 401, 403, 403, 403, A, A, A, A, 400 } },
 	{ GH, "/v1/battles/{id}/me", NULL,
-	  { 401, 401, 403, 403, 403, A, A, A, A, A } },
+	  { 401, 401, 403, 403, 403, A, A, A, A, 400 } },
 	{ GH, "/v1/battles/{id}/log", NULL,
-	  { 401, 401, 403, 403, 403, A, A, A, A, A } },
+	  { 401, 401, 403, 403, 403, A, A, A, A, 400 } },
 	{ HTTP_GET, "/v1/battles/{id}/events", NULL,
 	  { 401, 401, 403, 403, 403, A, A, A, A, A } },
 
 	/* The crew acts at its stations; a spectator only watches. */
 	{ HTTP_PUT, "/v1/battles/{id}/stations/{station}",
 	  "{\"player\":{player}}",
-	  { 401, 401, 403, 403, 403, A, 403, A, A, A } },
+	  { 401, 401, 403, 403, 403, A, 403, A, A, 400 } },
 	{ HTTP_DELETE, "/v1/battles/{id}/stations/{station}", NULL,
-	  { 401, 401, 403, 403, 403, A, 403, A, A, A } },
+	  { 401, 401, 403, 403, 403, A, 403, A, A, 400 } },
 	{ HTTP_POST, "/v1/battles/{id}/orders",
 	  "{\"round\":1,\"station\":\"captain\",\"type\":\"tactics\"}",
-	  { 401, 401, 403, 403, 403, A, 403, A, A, A } },
+	  { 401, 401, 403, 403, 403, A, 403, A, A, 400 } },
 
 	/* The GM's alone (the admin token counts as the GM). */
 	{ HTTP_PATCH, "/v1/battles/{id}", "{\"round_seconds\":90}",
-	  { 401, 401, 403, 403, 403, 403, 403, A, A, A } },
+	  { 401, 401, 403, 403, 403, 403, 403, A, A, 400 } },
 	{ HTTP_DELETE, "/v1/battles/{id}", NULL,
-	  { 401, 401, 403, 403, 403, 403, 403, A, A, A } },
+	  { 401, 401, 403, 403, 403, 403, 403, A, A, 400 } },
 	{ HTTP_POST, "/v1/battles/{id}/start", NULL,
-	  { 401, 401, 403, 403, 403, 403, 403, A, A, A } },
+	  { 401, 401, 403, 403, 403, 403, 403, A, A, 400 } },
 	{ HTTP_POST, "/v1/battles/{id}/end", NULL,
-	  { 401, 401, 403, 403, 403, 403, 403, A, A, A } },
+	  { 401, 401, 403, 403, 403, 403, 403, A, A, 400 } },
 	{ HTTP_POST, "/v1/battles/{id}/resolve", NULL,
-	  { 401, 401, 403, 403, 403, 403, 403, A, A, A } },
+	  { 401, 401, 403, 403, 403, 403, 403, A, A, 400 } },
 	{ HTTP_POST, "/v1/battles/{id}/narration", "{\"text\":\"Fog.\"}",
-	  { 401, 401, 403, 403, 403, 403, 403, A, A, A } },
+	  { 401, 401, 403, 403, 403, 403, 403, A, A, 400 } },
 	{ HTTP_POST, "/v1/battles/{id}/pause", NULL,
-	  { 401, 401, 403, 403, 403, 403, 403, A, A, A } },
+	  { 401, 401, 403, 403, 403, 403, 403, A, A, 400 } },
 	{ HTTP_POST, "/v1/battles/{id}/resume", NULL,
-	  { 401, 401, 403, 403, 403, 403, 403, A, A, A } },
+	  { 401, 401, 403, 403, 403, 403, 403, A, A, 400 } },
 	{ HTTP_POST, "/v1/battles/{id}/extend", "{\"seconds\":30}",
-	  { 401, 401, 403, 403, 403, 403, 403, A, A, A } },
+	  { 401, 401, 403, 403, 403, 403, 403, A, A, 400 } },
 	{ HTTP_PATCH, "/v1/battles/{id}/players/{player}", "{\"skill\":2}",
-	  { 401, 401, 403, 403, 403, 403, 403, A, A, A } },
+	  { 401, 401, 403, 403, 403, 403, 403, A, A, 400 } },
 	{ HTTP_POST, "/v1/battles/{id}/ships",
 	  "{\"class\":\"scout\",\"side\":\"hostile\",\"x\":400,\"y\":400}",
-	  { 401, 401, 403, 403, 403, 403, 403, A, A, A } },
+	  { 401, 401, 403, 403, 403, 403, 403, A, A, 400 } },
 	{ HTTP_PATCH, "/v1/battles/{id}/ships/{ship}", "{\"x\":420}",
-	  { 401, 401, 403, 403, 403, 403, 403, A, A, A } },
+	  { 401, 401, 403, 403, 403, 403, 403, A, A, 400 } },
 	{ HTTP_DELETE, "/v1/battles/{id}/ships/{ship}", NULL,
-	  { 401, 401, 403, 403, 403, 403, 403, A, A, A } },
+	  { 401, 401, 403, 403, 403, 403, 403, A, A, 400 } },
 };
 
 #undef A

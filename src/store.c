@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,7 @@ struct store_queue {
 
 struct store {
 	sqlite3 *db;
+	int lock_fd;		/* holds the database file's flock, or -1 */
 	struct loop *loop;
 	struct loop_wake *wake;
 	pthread_t thread;
@@ -384,6 +386,37 @@ protect_files(const char *path)
 	}
 }
 
+/*
+ * One daemon per database file: a second one on the same file would keep
+ * its own copy of every battle and write over the first one's.  flock()
+ * is separate from the POSIX locks SQLite takes on the same file (Linux
+ * keeps the two apart), so it neither disturbs SQLite nor stops a reader
+ * such as the sqlite3 shell; the kernel drops it when the process dies,
+ * however it dies.  A path that cannot be opened is left to SQLite, which
+ * names it in its error.
+ */
+static int
+lock_database(struct store *store, const char *path, char *err,
+    size_t errlen)
+{
+	if (path[0] == '\0' || strcmp(path, ":memory:") == 0)
+		return 0;
+	store->lock_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (store->lock_fd < 0)
+		return 0;
+	if (flock(store->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno == EWOULDBLOCK)
+		snprintf(err, errlen, "the database %s is in use by another "
+		    "process (another broadsided?); one daemon per database "
+		    "file: stop the other one or give this one another --db",
+		    path);
+	else
+		snprintf(err, errlen, "cannot lock the database %s: %s", path,
+		    strerror(errno));
+	return BS_ERR_IO;
+}
+
 int
 store_open(struct store **out, struct loop *loop, const char *path,
     const char *sql_dir, enum store_durability durability,
@@ -400,10 +433,13 @@ store_open(struct store **out, struct loop *loop, const char *path,
 
 	store = xcalloc(1, sizeof(*store));
 	store->loop = loop;
+	store->lock_fd = -1;
 	pthread_mutex_init(&store->lock, NULL);
 	pthread_cond_init(&store->cond, NULL);
 	make_parent_dirs(path);
 	protect_files(path);
+	if ((rv = lock_database(store, path, err, errlen)) != 0)
+		goto fail;
 	if (sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
 	    sqlite3_exec(store->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
@@ -507,6 +543,8 @@ store_close(struct store *store)
 			sqlite3_finalize(st);
 	}
 	sqlite3_close(store->db);
+	if (store->lock_fd >= 0)
+		close(store->lock_fd);	/* and with it the flock */
 	pthread_cond_destroy(&store->cond);
 	pthread_mutex_destroy(&store->lock);
 	free(store);

@@ -48,7 +48,9 @@ typedef void (*store_done_fn)(void *arg, int status);
 /*
  * Opens (creating if needed) the database at path, sets WAL mode and the
  * durability, and applies the migrations found in sql_dir (files named
- * NNN_name.sql, applied in order above PRAGMA user_version).  Returns 0,
+ * NNN_name.sql, applied in order above PRAGMA user_version).  The file
+ * is locked (flock) until store_close(): a second store_open() of it, in
+ * this process or another, fails with BS_ERR_IO and says so.  Returns 0,
  * or BS_ERR_IO / BS_ERR_INVALID with one sentence in err.  metrics may be
  * NULL.
  */

@@ -3,6 +3,7 @@
 # daemon creates it, and SQLite its -wal and -shm files, readable by
 # their owner only (0600) whatever the umask; files an earlier run left
 # readable by others are tightened at start-up, with a warning in the log.
+# A second daemon on the same file refuses to start.
 . "$(dirname "$0")/lib.sh"
 
 # The common umask, under which SQLite on its own makes 0644 files.
@@ -38,5 +39,24 @@ grep -q "readable by others (mode 644)" "$DAEMON_LOG" ||
     fail "no warning in the log about the 0644 database: $(cat "$DAEMON_LOG")"
 http GET "$BASE_URL/v1/battles/$ID" -H "Authorization: Bearer $GM"
 expect_status 200 "the battle, after the modes were tightened"
+
+# One daemon per database file: a second one on the same file refuses to
+# start, naming the file, and the first one goes on serving.
+FIRST_PID=$DAEMON_PID FIRST_URL=$BASE_URL
+"$BROADSIDED" --listen 127.0.0.1:0 --db "$DAEMON_DB" \
+    ${DAEMON_SQL:+--sql-dir "$DAEMON_SQL"} ${DAEMON_WWW:+--www "$DAEMON_WWW"} \
+    </dev/null >/dev/null 2>"$TMP/second.log" &
+second_pid=$!
+track_client "$second_pid"
+wait_exit "$second_pid" 10
+[ "$EXIT_STATUS" -ne 124 ] ||
+    fail "a second daemon on $DAEMON_DB still runs 10 s later"
+[ "$EXIT_STATUS" -ne 0 ] ||
+    fail "a second daemon on $DAEMON_DB exited 0: $(cat "$TMP/second.log")"
+grep -q "database $DAEMON_DB is in use" "$TMP/second.log" ||
+    fail "the second daemon did not say the database is in use: $(cat "$TMP/second.log")"
+DAEMON_PID=$FIRST_PID BASE_URL=$FIRST_URL
+http GET "$BASE_URL/v1/battles/$ID" -H "Authorization: Bearer $GM"
+expect_status 200 "the battle from the first daemon, after a second one was refused"
 stop_daemon
 note "ok"

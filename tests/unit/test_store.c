@@ -199,6 +199,29 @@ test_open_errors(void **state)
 	loop_free(loop);
 }
 
+/* One store per database file: a second open is refused, naming it. */
+static void
+test_one_owner(void **state)
+{
+	struct loop *loop;
+	struct store *first, *second;
+	char err[256];
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(store_open(&first, loop, dbpath, sqldir,
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), 0);
+	assert_int_equal(store_open(&second, loop, dbpath, sqldir,
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), BS_ERR_IO);
+	assert_non_null(strstr(err, dbpath));
+	assert_non_null(strstr(err, "in use"));
+	store_close(first);
+	/* Closed, the file is free again. */
+	assert_int_equal(store_open(&second, loop, dbpath, sqldir,
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), 0);
+	store_close(second);
+	loop_free(loop);
+}
+
 int
 main(void)
 {
@@ -208,6 +231,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrations_apply_once,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_one_owner, setup,
 		    teardown),
 	};
 

@@ -372,6 +372,7 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 		.max_connections = cfg->max_connections,
 		.per_ip_connections = cfg->per_ip_connections,
 		.idle_timeout_s = cfg->idle_timeout_s,
+		.head_timeout_s = cfg->head_timeout_s,
 		.conn_memory = cfg->conn_memory,
 	};
 	struct http2_options h2o = {

@@ -46,6 +46,15 @@
 /* How much of an oversize body is read (in units of the cap) to answer 413. */
 #define H1_DISCARD_FACTOR 16
 
+/*
+ * libmicrohttpd touches the whole pool of every connection, so a held
+ * event stream costs its pool in resident memory for as long as it is
+ * open.  The streams instance keeps a small one; a stream whose head
+ * would not fit comfortably in it goes to the other instance instead.
+ */
+#define H1_STREAM_POOL 8192
+#define H1_STREAM_HEAD_MAX (H1_STREAM_POOL / 4)
+
 static void h1_respond(struct request *req, struct response *resp);
 
 static const struct request_transport h1_transport = {
@@ -463,7 +472,7 @@ h1_on_access(void *cls, struct MHD_Connection *conn, const char *url,
 /* ---- the transport ------------------------------------------------------ */
 
 static struct MHD_Daemon *
-h1_start(struct http1 *h1, const struct http1_options *opts)
+h1_start(struct http1 *h1, const struct http1_options *opts, size_t pool)
 {
 	unsigned limit = (unsigned)opts->max_connections + 16;
 
@@ -473,7 +482,7 @@ h1_start(struct http1 *h1, const struct http1_options *opts)
 	    MHD_OPTION_EXTERNAL_LOGGER, h1_on_log, h1,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opts->idle_timeout_s,
 	    MHD_OPTION_CONNECTION_LIMIT, limit,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)opts->conn_memory,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
 	    MHD_OPTION_STRICT_FOR_CLIENT, 1,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned)opts->per_ip_connections,
@@ -512,7 +521,9 @@ http1_new(struct http1 **out, struct loop *loop, struct router *router,
 	h1->peek = xmalloc(h1->head_max + 1);
 	h1->timer = loop_timer_add(loop, 60000, h1_timer, h1);
 	for (int i = 0; i < H1_INSTANCES; i++) {
-		h1->mhd[i] = h1_start(h1, opts);
+		h1->mhd[i] = h1_start(h1, opts, i == H1_STREAMS &&
+		    opts->conn_memory > H1_STREAM_POOL ? H1_STREAM_POOL :
+		    (size_t)opts->conn_memory);
 		info = h1->mhd[i] ? MHD_get_daemon_info(h1->mhd[i],
 		    MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 		h1->watch[i] = info ? loop_watch_add(loop, info->epoll_fd,
@@ -572,8 +583,8 @@ int
 h1_hand_to_mhd(struct http1 *h1, int fd, const struct sockaddr *addr,
     socklen_t addrlen, const char *head, size_t len)
 {
-	int which = h1_starts_with_stream(h1, head, len) ? H1_STREAMS :
-	    H1_REQUESTS;
+	int which = len <= H1_STREAM_HEAD_MAX &&
+	    h1_starts_with_stream(h1, head, len) ? H1_STREAMS : H1_REQUESTS;
 
 	if (MHD_add_connection(h1->mhd[which], fd, addr, addrlen) != MHD_YES) {
 		/* libmicrohttpd closed the socket. */

@@ -31,6 +31,7 @@ struct config {
 	long per_ip_connections;	/* 0: no per-address cap */
 	int idle_timeout_s;	/* HTTP/1.1 idle connection timeout */
 	int sniff_timeout_s;	/* time for a new client's first bytes */
+	int head_timeout_s;	/* time for a whole HTTP/1.1 request head */
 	long conn_memory;	/* libmicrohttpd memory per connection */
 	long max_battles;
 	int create_per_hour;	/* battles created per address; 0: no cap */

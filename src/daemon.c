@@ -381,6 +381,7 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 		.max_body = cfg->max_body,
 		.max_connections = cfg->max_connections,
 		.idle_timeout_s = cfg->idle_timeout_s,
+		.head_timeout_s = cfg->head_timeout_s,
 		.conn_memory = cfg->conn_memory,
 	};
 	struct http2_options h2o = {

@@ -11,6 +11,11 @@
  * libmicrohttpd's URL unescaping is switched off: routes see the raw path
  * and decode each segment themselves, so "%2F" can never split a segment.
  *
+ * Request heads are held to a deadline and to the strict rules of RFC
+ * 9112 (http1_admit.c, http1_head.c): a new connection's first head is
+ * checked on its raw bytes before libmicrohttpd reads it, and every
+ * head's fields again here, as libmicrohttpd parsed them.
+ *
  * An event stream's socket is taken over by our loop once its headers
  * are out (http1_stream.c).  A connection whose first request line the
  * router says streams (router_streams()) goes to a libmicrohttpd instance
@@ -29,6 +34,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "error.h"
+#include "http1_head.h"
 #include "http1_impl.h"
 #include "listen.h"
 #include "log.h"
@@ -39,6 +45,15 @@
 
 /* How much of an oversize body is read (in units of the cap) to answer 413. */
 #define H1_DISCARD_FACTOR 16
+
+/*
+ * libmicrohttpd touches the whole pool of every connection, so a held
+ * event stream costs its pool in resident memory for as long as it is
+ * open.  The streams instance keeps a small one; a stream whose head
+ * would not fit comfortably in it goes to the other instance instead.
+ */
+#define H1_STREAM_POOL 8192
+#define H1_STREAM_HEAD_MAX (H1_STREAM_POOL / 4)
 
 static void h1_respond(struct request *req, struct response *resp);
 
@@ -121,9 +136,16 @@ h1_on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct http1 *h1 = cls;
 	struct h1_request *hr = xcalloc(1, sizeof(*hr));
+	const union MHD_ConnectionInfo *ci;
 
 	hr->h1 = h1;
 	hr->conn = conn;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	hr->c = ci != NULL ? ci->socket_context : NULL;
+	/* The request line is in: the rest of the head comes in time. */
+	if (hr->c != NULL)
+		h1_conn_head_expected(hr->c,
+		    (int64_t)h1->opts.head_timeout_s * 1000);
 	hr->uri = xstrdup(uri);
 	buf_init(&hr->body, (size_t)h1->opts.max_body);
 	h1->in_flight++;
@@ -163,6 +185,13 @@ h1_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (hr == NULL)
 		return;
 	*con_cls = NULL;
+	/*
+	 * A kept-alive connection waits for its next request: idle up to
+	 * the idle timeout (libmicrohttpd's), then its head in time.
+	 */
+	if (hr->c != NULL)
+		h1_conn_head_expected(hr->c, ((int64_t)h1->opts.idle_timeout_s +
+		    h1->opts.head_timeout_s) * 1000);
 	h1_stream_completed(hr);
 	h1_suspended_unlink(hr);
 	if (hr->req != NULL) {
@@ -183,9 +212,13 @@ h1_on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 	struct http1 *h1 = cls;
 
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		/* Its first head is whole already (http1_admit.c). */
+		*socket_ctx = h1_conn_new(h1, conn);
 		h1->connections++;
 		metric_series_add(h1->conns_total, 1);
 	} else {
+		h1_conn_free(*socket_ctx);
+		*socket_ctx = NULL;
 		h1->connections--;
 	}
 	metric_series_set(h1->conns_open, (double)h1->connections);
@@ -292,6 +325,46 @@ h1_build_request(struct h1_request *hr, const char *method)
 }
 
 static enum MHD_Result
+h1_check_field(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
+{
+	http1_fields_add(cls, key, key_size, value != NULL ? value : "",
+	    value != NULL ? value_size : 0);
+	return MHD_YES;
+}
+
+/*
+ * The framing rules of RFC 9112 on the fields libmicrohttpd parsed (it
+ * accepts, among others, Transfer-Encoding with Content-Length, and
+ * Content-Lengths that disagree).  A refusal is plain text, and the
+ * connection closes after it.  Returns 0 or the status queued.
+ */
+static int
+h1_check_fields(struct h1_request *hr, const char *version,
+    enum MHD_Result *rv)
+{
+	struct http1_fields f;
+	const char *reason;
+	struct response *resp;
+	int status;
+
+	http1_fields_init(&f, strcmp(version, MHD_HTTP_VERSION_1_0) != 0);
+	MHD_get_connection_values_n(hr->conn, MHD_HEADER_KIND,
+	    h1_check_field, &f);
+	status = http1_fields_verdict(&f, &reason);
+	if (status == 0)
+		return 0;
+	log_debug("http1: refused a request with %d: %s", status, reason);
+	resp = response_new(status);
+	response_set_body(resp, "text/plain; charset=utf-8", xstrdup(reason),
+	    strlen(reason));
+	response_add_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	hr->resp = resp;
+	*rv = h1_queue(hr);
+	return status;
+}
+
+static enum MHD_Result
 h1_too_large(struct h1_request *hr)
 {
 	hr->resp = response_problem(413, "body-too-large",
@@ -323,6 +396,7 @@ h1_on_access(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct http1 *h1 = cls;
 	struct h1_request *hr = *con_cls;
+	enum MHD_Result rv;
 	const char *cl;
 
 	if (hr == NULL)		/* no URI callback: cannot happen */
@@ -334,8 +408,12 @@ h1_on_access(void *cls, struct MHD_Connection *conn, const char *url,
 		return h1->stopping ? MHD_NO : MHD_YES;
 	}
 	if (!hr->headers_seen) {
-		/* The first call has the headers only: check the size. */
+		/* The first call has the headers only: check them. */
 		hr->headers_seen = 1;
+		if (hr->c != NULL)
+			h1_conn_head_arrived(hr->c);
+		if (h1_check_fields(hr, version, &rv) != 0)
+			return rv;
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) >
@@ -394,7 +472,7 @@ h1_on_access(void *cls, struct MHD_Connection *conn, const char *url,
 /* ---- the transport ------------------------------------------------------ */
 
 static struct MHD_Daemon *
-h1_start(struct http1 *h1, const struct http1_options *opts)
+h1_start(struct http1 *h1, const struct http1_options *opts, size_t pool)
 {
 	unsigned limit = (unsigned)opts->max_connections + 16;
 
@@ -404,7 +482,8 @@ h1_start(struct http1 *h1, const struct http1_options *opts)
 	    MHD_OPTION_EXTERNAL_LOGGER, h1_on_log, h1,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)opts->idle_timeout_s,
 	    MHD_OPTION_CONNECTION_LIMIT, limit,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)opts->conn_memory,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
+	    MHD_OPTION_STRICT_FOR_CLIENT, 1,
 	    MHD_OPTION_URI_LOG_CALLBACK, h1_on_uri, h1,
 	    MHD_OPTION_NOTIFY_COMPLETED, h1_on_completed, h1,
 	    MHD_OPTION_NOTIFY_CONNECTION, h1_on_connection, h1,
@@ -421,6 +500,7 @@ h1_stop(struct http1 *h1)
 			MHD_stop_daemon(h1->mhd[i]);
 	}
 	loop_timer_cancel(h1->timer);
+	free(h1->peek);
 	free(h1);
 }
 
@@ -435,9 +515,13 @@ http1_new(struct http1 **out, struct loop *loop, struct router *router,
 	h1->loop = loop;
 	h1->router = router;
 	h1->opts = *opts;
+	h1->head_max = (size_t)opts->conn_memory / 2;
+	h1->peek = xmalloc(h1->head_max + 1);
 	h1->timer = loop_timer_add(loop, 60000, h1_timer, h1);
 	for (int i = 0; i < H1_INSTANCES; i++) {
-		h1->mhd[i] = h1_start(h1, opts);
+		h1->mhd[i] = h1_start(h1, opts, i == H1_STREAMS &&
+		    opts->conn_memory > H1_STREAM_POOL ? H1_STREAM_POOL :
+		    (size_t)opts->conn_memory);
 		info = h1->mhd[i] ? MHD_get_daemon_info(h1->mhd[i],
 		    MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 		h1->watch[i] = info ? loop_watch_add(loop, info->epoll_fd,
@@ -460,20 +544,19 @@ http1_new(struct http1 **out, struct loop *loop, struct router *router,
 #define H1_PEEK_MAX 512
 
 /*
- * Whether the request line already waiting on a new connection is one the
- * router streams (router_streams()).  A peek: nothing is read.  When the
- * line is not there as far as the end of its path, the answer is no (the
- * connection then simply shares the other instance).
+ * Whether the first request head of a new connection (its bytes, as they
+ * wait in the socket) is one the router streams (router_streams()).
+ * When the line is not there as far as the end of its path, the answer
+ * is no (the connection then simply shares the other instance).
  */
 static int
-h1_starts_with_stream(struct http1 *h1, int fd)
+h1_starts_with_stream(struct http1 *h1, const char *head, size_t len)
 {
 	char line[H1_PEEK_MAX + 1];
-	ssize_t n = recv(fd, line, H1_PEEK_MAX, MSG_PEEK | MSG_DONTWAIT);
+	size_t n = len < H1_PEEK_MAX ? len : H1_PEEK_MAX;
 	char *target, *end;
 
-	if (n <= 0)
-		return 0;
+	memcpy(line, head, n);
 	line[n] = '\0';
 	target = strchr(line, ' ');
 	if (target == NULL)
@@ -491,7 +574,15 @@ int
 http1_add_connection(struct http1 *h1, int fd, const struct sockaddr *addr,
     socklen_t addrlen)
 {
-	int which = h1_starts_with_stream(h1, fd) ? H1_STREAMS : H1_REQUESTS;
+	return h1_admit(h1, fd, addr, addrlen);
+}
+
+int
+h1_hand_to_mhd(struct http1 *h1, int fd, const struct sockaddr *addr,
+    socklen_t addrlen, const char *head, size_t len)
+{
+	int which = len <= H1_STREAM_HEAD_MAX &&
+	    h1_starts_with_stream(h1, head, len) ? H1_STREAMS : H1_REQUESTS;
 
 	if (MHD_add_connection(h1->mhd[which], fd, addr, addrlen) != MHD_YES) {
 		/* libmicrohttpd closed the socket. */
@@ -512,7 +603,7 @@ http1_set_draining(struct http1 *h1)
 size_t
 http1_connections(const struct http1 *h1)
 {
-	return h1->connections;
+	return h1->connections + h1->npending;
 }
 
 size_t
@@ -527,6 +618,7 @@ http1_free(struct http1 *h1)
 	if (h1 == NULL)
 		return;
 	h1->stopping = 1;
+	h1_admit_close_all(h1);
 	h1_stream_close_all(h1);
 	/*
 	 * Every suspended connection must be resumed before

@@ -24,7 +24,9 @@ struct http1_options {
 	long max_body;		/* request body cap in bytes */
 	long max_connections;
 	int idle_timeout_s;
-	long conn_memory;	/* libmicrohttpd pool per connection */
+	int head_timeout_s;	/* for a whole request head */
+	long conn_memory;	/* libmicrohttpd pool per connection; a request
+				   head may take half of it */
 	/* Families labelled by protocol, or NULL for no metrics. */
 	struct metric *conns_open;
 	struct metric *conns_total;
@@ -39,7 +41,9 @@ int http1_new(struct http1 **out, struct loop *loop, struct router *router,
 
 /*
  * Adds an accepted socket; the transport owns it afterwards (closed on
- * failure too).  Returns 0, or BS_ERR_LIMIT when libmicrohttpd refuses it.
+ * failure too).  Its first request head is checked (and waited for, up
+ * to head_timeout_s) before libmicrohttpd gets the socket.  Returns 0,
+ * BS_ERR_LIMIT when libmicrohttpd refuses it, or BS_ERR_IO.
  */
 int http1_add_connection(struct http1 *h1, int fd,
     const struct sockaddr *addr, socklen_t addrlen);
@@ -47,7 +51,10 @@ int http1_add_connection(struct http1 *h1, int fd,
 /* From now on every response closes its connection (the drain). */
 void http1_set_draining(struct http1 *h1);
 
-/* Connections open, and requests begun but not finished. */
+/*
+ * Connections open (those waiting for their first head included), and
+ * requests begun but not finished.
+ */
 size_t http1_connections(const struct http1 *h1);
 size_t http1_requests_in_flight(const struct http1 *h1);
 

@@ -1,13 +1,16 @@
 /*
  * Internal to the HTTP/1.1 transport (http1.c: libmicrohttpd, requests in
  * and responses out; http1_stream.c: event streams, whose sockets our
- * loop writes once libmicrohttpd has sent the headers).  Nothing outside
- * those two files includes this.  Loop thread only.
+ * loop writes once libmicrohttpd has sent the headers; http1_admit.c:
+ * request heads, whole and in time).  Nothing outside those files
+ * includes this.  Loop thread only.
  */
 #ifndef BROADSIDE_HTTP1_IMPL_H
 #define BROADSIDE_HTTP1_IMPL_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 #include <microhttpd.h>
 
@@ -39,9 +42,21 @@ enum h1_sse_state {
 	H1_SSE_DONE,		/* given back to libmicrohttpd to end */
 };
 
+/* A libmicrohttpd connection: its socket context (http1_admit.c). */
+struct h1_conn {
+	struct http1 *h1;
+	struct MHD_Connection *conn;
+	int fd;
+	struct loop_timer *head_timer;	/* armed while a head is awaited */
+	uint64_t head_due_ms;
+};
+
+struct h1_pending;
+
 struct h1_request {
 	struct http1 *h1;
 	struct MHD_Connection *conn;
+	struct h1_conn *c;
 	char *uri;		/* raw request target */
 	struct buf body;
 	struct request *req;	/* once dispatched */
@@ -80,6 +95,12 @@ struct http1 {
 	size_t handing_over;	/* streams between their two reader calls */
 	struct metric_series *conns_open;
 	struct metric_series *conns_total;
+
+	/* New connections whose first head is not all here (http1_admit.c). */
+	struct h1_pending *pending;
+	size_t npending;
+	size_t head_max;	/* the largest request head, in bytes */
+	char *peek;		/* head_max + 1 bytes, for looking at heads */
 };
 
 /* ---- http1_stream.c ---- */
@@ -102,9 +123,52 @@ void h1_stream_completed(struct h1_request *hr);
  */
 void h1_stream_close_all(struct http1 *h1);
 
+/* ---- http1_admit.c ---- */
+
+/*
+ * Takes a new connection: to libmicrohttpd at once when its first head is
+ * here and acceptable, else watched until it is (or refused and closed).
+ * The socket is the transport's afterwards.  Returns 0, or BS_ERR_IO when
+ * it cannot be watched (closed then).
+ */
+int h1_admit(struct http1 *h1, int fd, const struct sockaddr *addr,
+    socklen_t addrlen);
+
+/* Closes the connections still waiting for their first head. */
+void h1_admit_close_all(struct http1 *h1);
+
+/*
+ * Writes a short plain-text answer with status and reason, and
+ * "Connection: close", on a socket that has nothing else to write.
+ * Best effort (never blocks).
+ */
+void h1_admit_refuse(int fd, int status, const char *reason);
+
+/* A connection's socket context; h1_conn_free() it when it closes. */
+struct h1_conn *h1_conn_new(struct http1 *h1, struct MHD_Connection *conn);
+void h1_conn_free(struct h1_conn *c);
+
+/*
+ * The connection's next request head must be complete within within_ms
+ * (an earlier deadline already set stays); past it the connection is
+ * shut down.
+ */
+void h1_conn_head_expected(struct h1_conn *c, int64_t within_ms);
+
+/* The head is complete: no deadline any more. */
+void h1_conn_head_arrived(struct h1_conn *c);
+
 /* ---- http1.c ---- */
 
 /* Runs libmicrohttpd after this iteration of the loop. */
 void h1_schedule_run(struct http1 *h1);
+
+/*
+ * Gives a connection to libmicrohttpd; head[0..len) is its first request
+ * head as it waits in the socket (it chooses the instance).  Returns 0, or
+ * BS_ERR_LIMIT when libmicrohttpd refuses it (and closes the socket).
+ */
+int h1_hand_to_mhd(struct http1 *h1, int fd, const struct sockaddr *addr,
+    socklen_t addrlen, const char *head, size_t len);
 
 #endif

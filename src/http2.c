@@ -43,6 +43,7 @@
 #include "alloc.h"
 #include "error.h"
 #include "h2c.h"
+#include "http1_head.h"
 #include "http2_impl.h"
 #include "listen.h"
 #include "log.h"
@@ -643,12 +644,23 @@ http2_try_upgrade(struct http2 *h2, int fd, const struct sockaddr *addr,
 	struct h2_conn *c;
 	struct h2_stream *st;
 	char peek[H2C_MAX_HEAD];
+	const char *reason;
+	size_t head_len;
 	ssize_t n;
 	int rv;
 
 	n = recv(fd, peek, sizeof(peek), MSG_PEEK);
 	if (n <= 0 || !h2c_parse(peek, (size_t)n, &u))
 		return 0;
+	/*
+	 * A head HTTP/1.1 would refuse (two Hosts, none, ...) is not
+	 * upgraded: HTTP/1.1 refuses it, as it would without the Upgrade.
+	 */
+	if (http1_head_check(peek, (size_t)n, sizeof(peek), &head_len,
+	    &reason) != 0) {
+		h2c_upgrade_free(&u);
+		return 0;
+	}
 	/* From here on the socket is ours. */
 	if (recv(fd, peek, u.head_len, 0) != (ssize_t)u.head_len) {
 		h2c_upgrade_free(&u);

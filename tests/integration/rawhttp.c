@@ -82,6 +82,15 @@ static const struct smuggle_case cases[] = {
 	    "GET /healthz HTTP/1.1\r\nX: y\r\n\r\n", 400, 1),
 	CASE("RFC 9112 3.2: two Hosts",
 	    "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, 1),
+	/* An upgrade to h2c is HTTP/2's to answer; the same rules hold. */
+	CASE("RFC 9112 3.2: two Hosts, asking to upgrade to h2c",
+	    "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n"
+	    "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+	    "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n", 400, 1),
+	CASE("RFC 9112 3.2: no Host, asking to upgrade to h2c",
+	    "GET /healthz HTTP/1.1\r\n"
+	    "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+	    "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n", 400, 1),
 };
 
 static void failed(const char *fmt, ...)

@@ -164,36 +164,8 @@ static int
 send_request(struct fixture *f, const char *method, const char *path,
     const char *token, const char *body, int *at_once)
 {
-	struct request *req = make_request(method, path, token, body);
-	int status;
-
-	response_free(last);
-	last = NULL;
-	router_dispatch(f->router, req);
-	if (at_once != NULL)
-		*at_once = req->responded;
-	for (int i = 0; i < 500 && !req->responded; i++)
-		assert_int_equal(loop_run_once(f->loop, 100), 0);
-	assert_true(req->responded);
-	status = last->status;
-	request_free(req);
-	return status;
-}
-
-/* A member of the last response's JSON body, as a new string. */
-static char *
-body_string(const char *key)
-{
-	json_t *doc = json_loadb(last->body, last->body_len, 0, NULL);
-	const char *v;
-	char *out;
-
-	assert_non_null(doc);
-	v = json_string_value(json_object_get(doc, key));
-	assert_non_null(v);
-	out = xstrdup(v);
-	json_decref(doc);
-	return out;
+	return test_answer(f->router, f->loop,
+	    make_request(method, path, token, body), at_once);
 }
 
 static int
@@ -216,8 +188,8 @@ create_battle(struct fixture *f, char **id, char **gm_token)
 	    "{\"name\":\"Trafalgar\",\"round_seconds\":60}", &at_once), 201);
 	/* Acknowledged only once the store has committed it. */
 	assert_false(at_once);
-	*id = body_string("id");
-	*gm_token = body_string("gm_token");
+	*id = test_body_string("id");
+	*gm_token = test_body_string("gm_token");
 	assert_int_equal(strlen(*gm_token), TOKEN_LEN);
 }
 
@@ -231,7 +203,7 @@ test_create_then_read_with_and_without_token(void **state)
 	path = xasprintf("/v1/battles/%s", id);
 
 	assert_int_equal(send_request(f, "GET", path, gm, NULL, NULL), 200);
-	name = body_string("name");
+	name = test_body_string("name");
 	assert_string_equal(name, "Trafalgar");
 	free(name);
 
@@ -261,7 +233,7 @@ test_player_joins_with_the_join_code(void **state)
 	create_battle(f, &id, &gm);
 	path = xasprintf("/v1/battles/%s", id);
 	assert_int_equal(send_request(f, "GET", path, gm, NULL, NULL), 200);
-	code = body_string("join_code");
+	code = test_body_string("join_code");
 	free(path);
 
 	path = xasprintf("/v1/battles/%s/players", id);
@@ -272,14 +244,14 @@ test_player_joins_with_the_join_code(void **state)
 	assert_int_equal(send_request(f, "POST", path, NULL, body, &at_once),
 	    201);
 	assert_false(at_once);
-	token = body_string("token");
+	token = test_body_string("token");
 	free(body);
 	free(path);
 
 	/* The new token reads the battle as its crew. */
 	path = xasprintf("/v1/battles/%s/me", id);
 	assert_int_equal(send_request(f, "GET", path, token, NULL, NULL), 200);
-	role = body_string("role");
+	role = test_body_string("role");
 	assert_string_equal(role, "player");
 	free(role);
 	free(path);
@@ -353,7 +325,7 @@ test_admin_token_counts_as_the_gm(void **state)
 	f->api.admin_token = ADMIN_TOKEN;
 	assert_int_equal(send_request(f, "GET", path, ADMIN_TOKEN, NULL,
 	    NULL), 200);
-	role = body_string("role");
+	role = test_body_string("role");
 	assert_string_equal(role, "gm");
 	free(role);
 	free(path);

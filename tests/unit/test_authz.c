@@ -349,7 +349,6 @@ send_as(struct fixture *f, const char *method, const char *path,
     const char *token, int in_query, const char *body)
 {
 	struct request *req = test_request(method, path);
-	int status;
 
 	snprintf(req->remote, sizeof(req->remote), REMOTE);
 	if (token != NULL && in_query) {
@@ -366,31 +365,7 @@ send_as(struct fixture *f, const char *method, const char *path,
 		req->body = xstrdup(body);
 		req->body_len = strlen(body);
 	}
-	response_free(last);
-	last = NULL;
-	router_dispatch(f->router, req);
-	for (int i = 0; i < 500 && !req->responded; i++)
-		assert_int_equal(loop_run_once(f->loop, 100), 0);
-	assert_true(req->responded);
-	status = last->status;
-	request_free(req);
-	return status;
-}
-
-/* A member of the last response's JSON body, as a new string. */
-static char *
-body_string(const char *key)
-{
-	json_t *doc = json_loadb(last->body, last->body_len, 0, NULL);
-	const char *v;
-	char *out;
-
-	assert_non_null(doc);
-	v = json_string_value(json_object_get(doc, key));
-	assert_non_null(v);
-	out = xstrdup(v);
-	json_decref(doc);
-	return out;
+	return test_answer(f->router, f->loop, req, NULL);
 }
 
 static int
@@ -420,22 +395,22 @@ known_build(struct fixture *f, struct known_battle *s, const char *name)
 	assert_int_equal(send_as(f, "POST", "/v1/battles", NULL, 0, body),
 	    201);
 	free(body);
-	s->id = body_string("id");
-	s->gm = body_string("gm_token");
-	s->join_code = body_string("join_code");
+	s->id = test_body_string("id");
+	s->gm = test_body_string("gm_token");
+	s->join_code = test_body_string("join_code");
 
 	path = xasprintf("/v1/battles/%s/players", s->id);
 	body = xasprintf("{\"join_code\":\"%s\",\"name\":\"Ann\"}",
 	    s->join_code);
 	assert_int_equal(send_as(f, "POST", path, NULL, 0, body), 201);
 	free(body);
-	s->player = body_string("token");
+	s->player = test_body_string("token");
 	s->player_id = body_int("player");
 	body = xasprintf("{\"join_code\":\"%s\",\"name\":\"Sam\","
 	    "\"role\":\"spectator\"}", s->join_code);
 	assert_int_equal(send_as(f, "POST", path, NULL, 0, body), 201);
 	free(body);
-	s->spectator = body_string("token");
+	s->spectator = test_body_string("token");
 	free(path);
 
 	path = xasprintf("/v1/battles/%s/stations/captain", s->id);

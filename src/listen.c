@@ -20,6 +20,7 @@
 #include "error.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 
 static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #define H2_PREFACE_LEN (sizeof(h2_preface) - 1)
@@ -53,6 +54,7 @@ struct listener {
 	struct sniff *sniffing;
 	size_t nsniffing;
 	struct conncap *per_address;
+	struct metric *m_refused;	/* by reason; NULL: not counted */
 };
 
 int
@@ -263,6 +265,12 @@ listener_open_connections(const struct listener *l)
 }
 
 static void
+count_refused(struct listener *l, const char *reason)
+{
+	metric_series_add(metric_series(l->m_refused, &reason), 1);
+}
+
+static void
 listener_accept_one(struct listener *l, int fd, struct sockaddr_storage *ss,
     socklen_t sslen)
 {
@@ -271,6 +279,7 @@ listener_accept_one(struct listener *l, int fd, struct sockaddr_storage *ss,
 
 	if (listener_open_connections(l) >= l->opts.max_connections) {
 		log_debug("connection limit reached, refusing a client");
+		count_refused(l, "limit");
 		refuse_busy(fd, "The server is at its connection limit; retry "
 		    "shortly.");
 		return;
@@ -282,6 +291,7 @@ listener_accept_one(struct listener *l, int fd, struct sockaddr_storage *ss,
 	case BS_ERR_LIMIT:
 		log_debug("per-address connection limit reached, refusing "
 		    "a client");
+		count_refused(l, "address");
 		refuse_busy(fd, "Your address has as many connections open as "
 		    "the server allows one address; close one or retry "
 		    "shortly.");
@@ -357,6 +367,12 @@ listener_new(struct listener **out, struct loop *loop,
 	l->loop = loop;
 	l->opts = *opts;
 	l->per_address = conncap_new(opts->per_ip_connections);
+	if (opts->metrics != NULL)
+		l->m_refused = metrics_add(opts->metrics, METRIC_COUNTER,
+		    "broadside_connections_refused_total",
+		    "Connections refused at accept: reason=\"limit\" "
+		    "(--max-connections) or \"address\" "
+		    "(--per-ip-connections).", "reason", NULL, 0);
 	l->handlers = *handlers;
 	l->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);

@@ -39,12 +39,20 @@ struct listener_handlers {
 	void *arg;
 };
 
+struct metrics;
+
 struct listener_options {
 	const char *address;	/* "ADDR:PORT", "[V6]:PORT" */
 	size_t max_connections;
 	size_t per_ip_connections;	/* per address (IPv6: /64); 0: none */
 	int sniff_timeout_s;
 	int backlog;
+	/*
+	 * Where broadside_connections_refused_total{reason} is counted
+	 * ("limit": --max-connections, "address": the per-address cap);
+	 * NULL counts nothing.
+	 */
+	struct metrics *metrics;
 };
 
 /*

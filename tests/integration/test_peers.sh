@@ -138,6 +138,12 @@ stop_daemon
 start_daemon
 peers_run default_h2 --speak h2 --count 130
 expect_tally "served 128 refused 2 silent 0"
+# The refusals are counted for the operator.
+scrape "$TMP/after_cap.prom"
+n=$(metric_sum "$TMP/after_cap.prom" broadside_connections_refused_total \
+    'reason="address"')
+[ "$n" = 2 ] ||
+    fail "broadside_connections_refused_total{reason=\"address\"} is '$n', expected 2"
 stop_daemon
 
 note "ok"

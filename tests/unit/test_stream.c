@@ -629,7 +629,7 @@ hidden_move(struct loop *loop, struct channel *c, struct fake *f)
  */
 static int
 ids_of(const char *text, unsigned long long *seqs, int max,
-    char prefix[16])
+    char prefix[64])
 {
 	char first[64] = "";
 	int n = 0;
@@ -655,7 +655,7 @@ ids_of(const char *text, unsigned long long *seqs, int max,
 		seqs[n++] = strtoull(dash, &end, 10);
 		assert_true(*end == '\n');
 	}
-	snprintf(prefix, 16, "%s", first);
+	snprintf(prefix, 64, "%s", first);
 	return n;
 }
 
@@ -709,7 +709,7 @@ test_ids_dense_per_view(void **state)
 	struct sink crew = { .reading = 1 }, gm = { .reading = 1 };
 	struct sink spec = { .reading = 1 };
 	unsigned long long seqs[64];
-	char prefix[16];
+	char prefix[64];
 	int n, before;
 
 	assert_int_equal(loop_new(&loop), 0);

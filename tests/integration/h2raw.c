@@ -584,6 +584,8 @@ run_case(const char *base, const char *name)
 		/* 3.4: the preface must be followed by SETTINGS; rconn_open
 		 * sent it, so this variant starts again without. */
 		close(c->fd);
+		nghttp2_hd_inflate_del(c->inflater);
+		nghttp2_hd_deflate_del(c->deflater);
 		memset(c, 0, sizeof(*c));
 		c->fd = connect_to(base);
 		c->verbose = 1;

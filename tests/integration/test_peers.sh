@@ -138,7 +138,14 @@ stop_daemon
 start_daemon
 peers_run default_h2 --speak h2 --count 130
 expect_tally "served 128 refused 2 silent 0"
-# The refusals are counted for the operator.
+# The refusals are counted for the operator (once the daemon has seen the
+# 128 close, a scrape gets in).
+metrics_ok() {
+	http GET "$BASE_URL/metrics" --max-time 5
+	[ "$STATUS" = 200 ]
+}
+wait_until 10 "a /metrics scrape to get in" metrics_ok ||
+    fail "GET /metrics still refused 10 s after the 130 connections ended"
 scrape "$TMP/after_cap.prom"
 n=$(metric_sum "$TMP/after_cap.prom" broadside_connections_refused_total \
     'reason="address"')

@@ -75,6 +75,22 @@ battle_expect(struct battle *b, const struct reply *r, long status,
 	return 0;
 }
 
+int
+battle_expect_gm(struct battle *b, const struct reply *r, long status,
+    const char *what)
+{
+	if (r->status == 409 &&
+	    (strcmp(reply_problem(r), "not-planning") == 0 ||
+	    strcmp(reply_problem(r), "battle-ended") == 0)) {
+		hist_add(&b->L->st.request, loop_now_us(b->L->loop) -
+		    r->sent_us);
+		load_error(b->L, ERR_RACED, "battle %d: %s: %ld %s", b->index,
+		    what, r->status, reply_problem(r));
+		return 0;
+	}
+	return battle_expect(b, r, status, what);
+}
+
 /* ---- a battle's life ----------------------------------------------- */
 
 struct battle *

@@ -164,6 +164,17 @@ int battle_expect(struct battle *b, const struct reply *r, long status,
     const char *what);
 
 /*
+ * battle_expect() for what the GM does at any moment of a round (edits,
+ * narrations): a 409 not-planning or battle-ended is ERR_RACED, which is
+ * reported but not counted.  The GM acts on the state its stream last
+ * showed; the last order of a round resolves it at once (and may end the
+ * battle), so a GM edit sent in the milliseconds before that resolution
+ * reaches the GM's stream is refused, rightly, by the server.
+ */
+int battle_expect_gm(struct battle *b, const struct reply *r, long status,
+    const char *what);
+
+/*
  * A battle for slot i of the run, its set-up under way; gen counts the
  * battles of the slot before it.  The run's bots own it
  * (bots->battles[i], or bots->retired once done).

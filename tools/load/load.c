@@ -35,7 +35,7 @@
 
 const char *const load_error_names[ERR_N] = {
 	"http", "refused", "stale", "transport", "stream", "event",
-	"diverged", "lost", "timeout", "duplicated"
+	"diverged", "lost", "timeout", "duplicated", "raced"
 };
 
 void
@@ -404,8 +404,8 @@ counted_errors(const struct load *L)
 	uint64_t n = 0;
 
 	for (int k = 0; k < ERR_N; k++) {
-		if (L->opt.faults && (k == ERR_TRANSPORT || k == ERR_STREAM ||
-		    k == ERR_STALE))
+		if (k == ERR_RACED || (L->opt.faults && (k == ERR_TRANSPORT ||
+		    k == ERR_STREAM || k == ERR_STALE)))
 			continue;
 		n += L->st.errors[k];
 	}

@@ -49,6 +49,8 @@ enum load_error {
 	ERR_LOST,		/* an acknowledged order missing in the log */
 	ERR_TIMEOUT,		/* a battle that did not finish in time */
 	ERR_DUPLICATED,		/* a change made twice (narration, ship, player) */
+	ERR_RACED,		/* a GM edit or narration that crossed a
+				 * resolution ending the planning phase */
 	ERR_N
 };
 

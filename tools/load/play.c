@@ -416,7 +416,7 @@ edit_answer(const struct reply *r, void *arg)
 {
 	struct battle *b = arg;
 
-	battle_expect(b, r, 200, "GM edit");
+	battle_expect_gm(b, r, 200, "GM edit");
 }
 
 static void
@@ -424,7 +424,7 @@ narration_answer(const struct reply *r, void *arg)
 {
 	struct battle *b = arg;
 
-	if (battle_expect(b, r, 200, "narration"))
+	if (battle_expect_gm(b, r, 200, "narration"))
 		b->narrations_acked++;
 }
 

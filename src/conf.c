@@ -115,7 +115,7 @@ static const struct option_spec options[] = {
 	  "requests at once per token or address" },
 	{ "idempotency-ttl", OPT_INT, OFF(idempotency_ttl_s), 1, 2592000,
 	  "SECONDS", "86400", "keep Idempotency-Key answers this long" },
-	{ "debounce", OPT_INT, OFF(debounce_ms), 0, 10000, "MS", "25",
+	{ "debounce", OPT_INT, OFF(debounce_ms), 0, 10000, "MS", "8",
 	  "publish a battle's changes at most this often" },
 	{ "heartbeat", OPT_INT, OFF(heartbeat_s), 1, 3600, "SECONDS", "15",
 	  "a comment on event streams silent this long" },

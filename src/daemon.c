@@ -461,7 +461,7 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 	d->idempotency = idempotency_new(&(struct idempotency_limits){
 		.ttl_ms = (int64_t)cfg->idempotency_ttl_s * 1000,
 	    });
-	if (api_idempotency_restore(d->idempotency, store_db(d->store)) != 0) {
+	if (api_idempotency_restore(d->idempotency, store_conn(d->store)) != 0) {
 		snprintf(err, errlen, "cannot load the idempotency keys");
 		rv = BS_ERR_IO;
 		goto fail;

@@ -20,6 +20,7 @@
 #include "error.h"
 #include "loop.h"
 #include "store.h"
+#include "store_sqlite.h"
 
 static char dir[64];
 static char dbpath[96];
@@ -56,18 +57,20 @@ struct item {
 };
 
 static int
-apply_insert(sqlite3 *db, void *arg)
+apply_insert(struct store_conn *conn, void *arg)
 {
 	struct item *it = arg;
+	sqlite3 *db = store_sqlite_db(conn);
 	char sql[160];
 
 	if (it->fail)
 		return sqlite3_exec(db, "INSERT INTO nosuchtable VALUES (1)",
-		    NULL, NULL, NULL);
+		    NULL, NULL, NULL) == SQLITE_OK ? 0 : BS_ERR_IO;
 	snprintf(sql, sizeof(sql), "INSERT INTO battles (id, created_at, "
 	    "name, join_code, gm_token_hash, phase) VALUES ('b%d', 0, 'n', "
 	    "'j', x'00', 'lobby')", it->value);
-	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 :
+	    BS_ERR_IO;
 }
 
 static void
@@ -162,12 +165,12 @@ test_migrations_apply_once(void **state)
 	for (int round = 0; round < 2; round++) {
 		assert_int_equal(store_open(&store, loop, dbpath, sqldir,
 		    STORE_DURABILITY_FULL, NULL, err, sizeof(err)), 0);
-		assert_int_equal(sqlite3_prepare_v2(store_db(store),
+		assert_int_equal(sqlite3_prepare_v2(store_sqlite_db(store_conn(store)),
 		    "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 		assert_true(sqlite3_column_int(st, 0) >= 1);
 		sqlite3_finalize(st);
-		assert_int_equal(sqlite3_prepare_v2(store_db(store),
+		assert_int_equal(sqlite3_prepare_v2(store_sqlite_db(store_conn(store)),
 		    "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 		assert_string_equal((const char *)sqlite3_column_text(st, 0),

@@ -427,7 +427,8 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 	/* Its context, d->api, is filled in below, before anything is served. */
 	d->router = router_new(api_routes, api_nroutes, &d->api, d->metrics,
 	    d->loop);
-	rv = store_open(&d->store, d->loop, cfg->db_path, cfg->sql_dir,
+	rv = store_open(&d->store, d->loop, cfg->store != NULL ? cfg->store :
+	    cfg->db_path, cfg->sql_dir,
 	    cfg->durability_full ? STORE_DURABILITY_FULL :
 	    STORE_DURABILITY_NORMAL, d->metrics, err, errlen);
 	if (rv != 0)

@@ -170,8 +170,8 @@ persist_write_idempotency(struct persist_write *w,
 static const struct persist_backend *
 backend_of(struct store_conn *conn)
 {
-	(void)conn;
-	return &persist_sqlite;
+	return conn->backend->kind == STORE_KIND_POSTGRESQL ? &persist_pg :
+	    &persist_sqlite;
 }
 
 int

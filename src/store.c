@@ -30,6 +30,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "store_backend.h"
+#include "store_pg.h"
 #include "store_sqlite.h"
 
 struct store_item {
@@ -323,10 +324,10 @@ store_open(struct store **out, struct loop *loop, const char *location,
 	store->loop = loop;
 	pthread_mutex_init(&store->lock, NULL);
 	pthread_cond_init(&store->cond, NULL);
-	if (store_is_postgresql(location)) {
-		snprintf(err, errlen, "no PostgreSQL backend in this build");
-		rv = BS_ERR_INVALID;
-	} else
+	if (store_is_postgresql(location))
+		rv = store_pg_open(&store->conn, location, sql_dir, err,
+		    errlen);
+	else
 		rv = store_sqlite_open(&store->conn, location, sql_dir,
 		    durability, err, errlen);
 	if (rv != 0)

@@ -73,6 +73,17 @@ query(PGconn *pg, const char *sql, const struct pg_params *p)
 	    p != NULL ? p->formats : NULL, 0);
 }
 
+/* The server's (or libpq's) first line on a failed statement. */
+static void
+log_failure(PGconn *pg, const PGresult *res)
+{
+	const char *m = PQresultErrorMessage(res);
+
+	if (m[0] == '\0')
+		m = PQerrorMessage(pg);
+	log_warn("store: PostgreSQL: %.*s", (int)strcspn(m, "\n"), m);
+}
+
 /* A statement without rows: 0, or BS_ERR_IO with the server's words logged. */
 static int
 command(PGconn *pg, const char *sql, const struct pg_params *p)
@@ -81,9 +92,7 @@ command(PGconn *pg, const char *sql, const struct pg_params *p)
 	int rv = 0;
 
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		log_warn("store: PostgreSQL: %.*s",
-		    (int)strcspn(PQresultErrorMessage(res), "\n"),
-		    PQresultErrorMessage(res));
+		log_failure(pg, res);
 		rv = BS_ERR_IO;
 	}
 	PQclear(res);
@@ -98,9 +107,7 @@ rows(PGconn *pg, const char *sql, const struct pg_params *p)
 
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		return res;
-	log_warn("store: PostgreSQL: %.*s",
-	    (int)strcspn(PQresultErrorMessage(res), "\n"),
-	    PQresultErrorMessage(res));
+	log_failure(pg, res);
 	PQclear(res);
 	return NULL;
 }

@@ -5,6 +5,7 @@
 
 #include "store_pg.h"
 
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,17 +48,43 @@ store_pg_conn(struct store_conn *conn)
 	return pg_conn(conn)->pg;
 }
 
-/* libpq's message, without its trailing newline. */
+/*
+ * The message of res, else of the connection, on one line (libpq's own
+ * run over several).
+ */
 static void
-pg_message(PGconn *pg, char *out, size_t len)
+pg_message(PGconn *pg, const PGresult *res, char *out, size_t len)
 {
-	const char *m = pg != NULL ? PQerrorMessage(pg) : "out of memory";
+	const char *m = res != NULL ? PQresultErrorMessage(res) : "";
 	size_t n;
 
-	snprintf(out, len, "%s", m);
+	if (m[0] == '\0')
+		m = pg != NULL ? PQerrorMessage(pg) : "out of memory";
+	snprintf(out, len, "%s", m[0] != '\0' ? m : "unknown error");
+	for (char *p = out; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
 	n = strlen(out);
-	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
+	while (n > 0 && out[n - 1] == ' ')
 		out[--n] = '\0';
+}
+
+/*
+ * Whether the server has closed an idle connection (a restart, an
+ * administrator's pg_terminate_backend): it says so on the socket, which
+ * libpq only reads when asked.  Seen before a batch, the batch goes to a
+ * new connection instead of failing on the dead one.
+ */
+static int
+pg_alive(PGconn *pg)
+{
+	struct pollfd p = { .fd = PQsocket(pg), .events = POLLIN };
+
+	if (PQstatus(pg) != CONNECTION_OK || p.fd < 0)
+		return 0;
+	if (poll(&p, 1, 0) > 0)
+		PQconsumeInput(pg);
+	return PQstatus(pg) == CONNECTION_OK;
 }
 
 /* NOTICEs (CREATE TABLE IF NOT EXISTS, say) are for debugging only. */
@@ -110,7 +137,7 @@ pg_ready(struct store_conn *conn)
 	char msg[256];
 	int locked;
 
-	if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK && c->locked)
+	if (c->pg != NULL && c->locked && pg_alive(c->pg))
 		return 0;
 	if (now < c->next_try_ms)
 		return BS_ERR_IO;
@@ -128,7 +155,7 @@ pg_ready(struct store_conn *conn)
 		    "another broadsided took the database's advisory lock" :
 		    "cannot take the database's advisory lock");
 	} else {
-		pg_message(c->pg, msg, sizeof(msg));
+		pg_message(c->pg, NULL, msg, sizeof(msg));
 	}
 	log_error("store: PostgreSQL is unreachable (%s); writes fail until "
 	    "it is back, next try in %d ms", msg, c->backoff_ms);
@@ -142,12 +169,17 @@ static int
 pg_exec(struct store_conn *conn, const char *sql)
 {
 	struct pg_conn *c = pg_conn(conn);
-	PGresult *res = PQexec(c->pg, sql);
+	PGresult *res;
+	char msg[256];
 	int rv = 0;
 
+	/* A connection already lost has said so once. */
+	if (PQstatus(c->pg) != CONNECTION_OK)
+		return BS_ERR_IO;
+	res = PQexec(c->pg, sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		log_error("store: %s failed: %s", sql,
-		    PQresultErrorMessage(res));
+		pg_message(c->pg, res, msg, sizeof(msg));
+		log_error("store: %s failed: %s", sql, msg);
 		rv = BS_ERR_IO;
 	}
 	PQclear(res);
@@ -163,14 +195,20 @@ pg_commit(struct store_conn *conn)
 {
 	struct pg_conn *c = pg_conn(conn);
 	PGresult *res = PQexec(c->pg, "COMMIT");
+	char msg[256];
 	int rv = 0;
 
 	if (PQresultStatus(res) != PGRES_COMMAND_OK ||
 	    strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		pg_message(c->pg, res, msg, sizeof(msg));
+		/*
+		 * A connection lost during COMMIT leaves it unknown whether
+		 * the server committed: reported failed all the same, since
+		 * nothing may be acknowledged that might not be on disk.
+		 */
 		log_error("store: commit failed: %s",
 		    PQresultStatus(res) == PGRES_COMMAND_OK ?
-		    "the transaction was rolled back" :
-		    PQresultErrorMessage(res));
+		    "the transaction was rolled back" : msg);
 		rv = BS_ERR_IO;
 	}
 	PQclear(res);
@@ -213,9 +251,10 @@ pg_migrate_one(void *ctx, int number, const char *name, const char *text,
 	    number);
 	res = PQexec(pg, sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		snprintf(err, errlen, "schema %s failed: %s", name,
-		    PQresultErrorMessage(res));
-		err[strcspn(err, "\n")] = '\0';
+		char msg[256];
+
+		pg_message(pg, res, msg, sizeof(msg));
+		snprintf(err, errlen, "schema %s failed: %s", name, msg);
 		PQclear(PQexec(pg, "ROLLBACK"));
 		rv = BS_ERR_IO;
 	}
@@ -234,9 +273,11 @@ pg_migrate(PGconn *pg, const char *sql_dir, char *err, size_t errlen)
 	res = PQexec(pg, "CREATE TABLE IF NOT EXISTS schema_version "
 	    "(version integer NOT NULL)");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		char msg[256];
+
+		pg_message(pg, res, msg, sizeof(msg));
 		snprintf(err, errlen, "cannot create the schema_version table "
-		    "in PostgreSQL: %s", PQresultErrorMessage(res));
-		err[strcspn(err, "\n")] = '\0';
+		    "in PostgreSQL: %s", msg);
 		PQclear(res);
 		return BS_ERR_IO;
 	}
@@ -266,7 +307,7 @@ store_pg_open(struct store_conn **out, const char *conninfo,
 	c->backoff_ms = PG_BACKOFF_MIN_MS;
 	c->pg = pg_connect(conninfo);
 	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
-		pg_message(c->pg, msg, sizeof(msg));
+		pg_message(c->pg, NULL, msg, sizeof(msg));
 		snprintf(err, errlen, "cannot connect to PostgreSQL (--store, "
 		    "database %s): %s", c->pg != NULL && PQdb(c->pg) != NULL ?
 		    PQdb(c->pg) : "?", msg);
@@ -282,7 +323,7 @@ store_pg_open(struct store_conn **out, const char *conninfo,
 			    "--store", PQdb(c->pg), PQhost(c->pg) != NULL ?
 			    PQhost(c->pg) : "?");
 		else {
-			pg_message(c->pg, msg, sizeof(msg));
+			pg_message(c->pg, NULL, msg, sizeof(msg));
 			snprintf(err, errlen, "cannot take the advisory lock "
 			    "of the PostgreSQL database %s: %s", PQdb(c->pg),
 			    msg);

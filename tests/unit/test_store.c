@@ -225,6 +225,36 @@ test_one_owner(void **state)
 	loop_free(loop);
 }
 
+/*
+ * --store picks the backend: PostgreSQL for its URIs and libpq's
+ * keyword=value strings, an SQLite file for anything else; a PostgreSQL
+ * server that is not there is a clear error, not a file of that name.
+ */
+static void
+test_location_picks_the_backend(void **state)
+{
+	struct loop *loop;
+	struct store *store;
+	char err[256];
+
+	assert_true(store_is_postgresql("postgresql://u@127.0.0.1/db"));
+	assert_true(store_is_postgresql("postgres:///db"));
+	assert_true(store_is_postgresql("host=/tmp dbname=broadside"));
+	assert_false(store_is_postgresql("/var/lib/broadside/broadside.db"));
+	assert_false(store_is_postgresql("./a=b.db"));
+	assert_false(store_is_postgresql("broadside.db"));
+
+	assert_int_equal(loop_new(&loop), 0);
+	/* Port 1 on loopback: refused at once. */
+	assert_int_equal(store_open(&store, loop,
+	    "postgresql://nobody@127.0.0.1:1/nowhere", sqldir,
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), BS_ERR_IO);
+	assert_non_null(strstr(err, "cannot connect to PostgreSQL"));
+	assert_non_null(strstr(err, "nowhere"));
+	assert_int_equal(access("postgresql:", F_OK), -1);
+	loop_free(loop);
+}
+
 int
 main(void)
 {
@@ -237,6 +267,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_one_owner, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_location_picks_the_backend,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

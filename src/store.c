@@ -184,9 +184,10 @@ store_commit_batch(struct store_conn *conn, struct store_item *batch)
 {
 	const struct store_backend *be = conn->backend;
 	struct store_item *it;
-	int failed;
+	int failed, begun;
 
-	failed = be->ready(conn) != 0 || be->exec(conn, be->begin_sql) != 0;
+	begun = be->ready(conn) == 0 && be->exec(conn, be->begin_sql) == 0;
+	failed = !begun;
 	for (it = batch; it != NULL && !failed; it = it->next) {
 		if (be->exec(conn, "SAVEPOINT item") != 0) {
 			failed = 1;
@@ -203,7 +204,7 @@ store_commit_batch(struct store_conn *conn, struct store_item *batch)
 	}
 	if (!failed && be->commit(conn) != 0)
 		failed = 1;
-	else if (failed)
+	else if (failed && begun)
 		be->exec(conn, "ROLLBACK");
 	if (failed)
 		for (it = batch; it != NULL; it = it->next)

@@ -162,9 +162,9 @@ tcp_clients_ge() {
 # BROADSIDE_TEST_STORE=postgresql (make check in the environment) runs the
 # suite against the PostgreSQL store: start_daemon starts one private
 # cluster for the test (pglib.sh) and gives each daemon a database in it
-# instead of an SQLite file: a new one for the default DAEMON_DB, the same
-# one every time for a DAEMON_DB the test set (a restart on "the same
-# file").  Tests that read the SQLite file themselves call sqlite_only.
+# instead of an SQLite file, one for each file name (store_db_name): a new
+# one for each default DAEMON_DB, the same one for a restart on "the same
+# file".  Tests that read the SQLite file themselves call sqlite_only.
 TEST_STORE=${BROADSIDE_TEST_STORE:-sqlite}
 case $TEST_STORE in
 sqlite|postgresql) ;;
@@ -205,11 +205,7 @@ start_daemon() {
 	[ "$db" != default ] || db=$TMP/daemon$DAEMON_SEQ.db
 	if [ "$TEST_STORE" = postgresql ] && [ -n "$db" ]; then
 		[ -n "$PG_DIR" ] || pg_start
-		if [ "$DAEMON_DB" = default ]; then
-			pg_new_db "d$DAEMON_SEQ"
-		else
-			pg_new_db "$(store_db_name "$db")"
-		fi
+		pg_new_db "$(store_db_name "$db")"
 		store=$PG_URI db=
 	fi
 	set -- ${DAEMON_LISTEN:+--listen "$DAEMON_LISTEN"} \

@@ -30,12 +30,16 @@ pg_as() {
 	fi
 }
 
-# pg_free_port: a loopback TCP port nobody listens on (from /proc/net/tcp).
+# pg_free_port: a TCP port below the kernel's ephemeral range (where no
+# client connection takes it) that no socket uses now (/proc/net/tcp).
 pg_free_port() {
+	low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null ||
+	    echo 32768)
+	[ "$low" -gt 11000 ] || low=32768
 	while :; do
-		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+		p=$(( 10000 + $(od -An -N2 -tu2 /dev/urandom) % (low - 10000) ))
 		awk -v p="$(printf '%04X' "$p")" '
-		    $4 == "0A" && substr($2, length($2) - 3) == p { found = 1 }
+		    substr($2, length($2) - 3) == p { found = 1 }
 		    END { exit found }' /proc/net/tcp && break
 	done
 	echo "$p"
@@ -52,15 +56,24 @@ pg_start() {
 	pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U broadside \
 	    --auth=trust -E UTF8 --no-sync >"$PG_DIR/initdb.log" 2>&1 ||
 	    fail "initdb failed: $(tail -n 20 "$PG_DIR/initdb.log")"
-	PG_PORT=$(pg_free_port)
-	pg_resume
+	# Another test may take the port between the look and the bind.
+	for try in 1 2 3 4 5; do
+		PG_PORT=$(pg_free_port)
+		! pg_try_start || return 0
+	done
+	fail "PostgreSQL did not start: $(tail -n 20 "$PG_DIR/server.log" 2>/dev/null)"
 }
 
-# pg_resume: starts the cluster (again), waiting until it accepts.
-pg_resume() {
+pg_try_start() {
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" \
 	    -w -t 30 -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=$PG_FSYNC -c max_connections=200" \
-	    start >"$PG_DIR/pg_ctl.log" 2>&1 ||
+	    start >"$PG_DIR/pg_ctl.log" 2>&1
+}
+
+# pg_resume: starts the cluster again on its port, waiting until it
+# accepts.
+pg_resume() {
+	pg_try_start ||
 	    fail "PostgreSQL did not start: $(tail -n 20 "$PG_DIR/server.log" 2>/dev/null)"
 }
 

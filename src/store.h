@@ -30,11 +30,13 @@ struct store;
 struct store_conn;
 
 enum store_durability {
-	STORE_DURABILITY_NORMAL,	/* SQLite synchronous=NORMAL: survives
-					 * a crash of the process */
-	STORE_DURABILITY_FULL,		/* SQLite synchronous=FULL: survives
-					 * power loss (PostgreSQL: always, as
-					 * its server is configured) */
+	/* SQLite synchronous=NORMAL: survives a crash of the process */
+	STORE_DURABILITY_NORMAL,
+	/*
+	 * SQLite synchronous=FULL: survives power loss (PostgreSQL: as its
+	 * server is configured, whichever is asked)
+	 */
+	STORE_DURABILITY_FULL,
 };
 
 /*

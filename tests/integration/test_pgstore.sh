@@ -53,19 +53,33 @@ track_client "$CPID"
 wait_until 10 "20 orders acknowledged" acked_past 20 ||
     fail "the orders did not get going ($(cat "$TMP/client.err"))"
 
-# 1. A restart on the same database: the battle is exactly as it was.
+# 1. A restart on the same database: the battle is exactly as it was,
+# and a request sent with an Idempotency-Key before it gets its stored
+# answer after it (bytes and all, marked as a replay).
 kill -STOP "$CPID"
+http POST "$BASE_URL/v1/battles" -H "Idempotency-Key: pg-create-1" \
+    -d name=Keyed
+expect_status 201 "a battle created with an Idempotency-Key"
+cp "$TMP/body" "$TMP/keyed"
 wait_until 5 "the state to hold still" hash_settled ||
     fail "the state kept changing with the client paused"
 before=$HASH
 stop_daemon
 start_daemon --store "$URI" --drain-delay 0
-grep -q "restored 1 of 1 battles" "$DAEMON_LOG" ||
-    fail "the battle was not restored: $(cat "$DAEMON_LOG")"
+grep -q "restored 2 of 2 battles" "$DAEMON_LOG" ||
+    fail "the battles were not restored: $(cat "$DAEMON_LOG")"
+grep -q "restored 1 idempotency keys" "$DAEMON_LOG" ||
+    fail "the idempotency key was not restored: $(cat "$DAEMON_LOG")"
 after=$(state_hash)
 [ -n "$before" ] && [ "$before" = "$after" ] ||
     fail "state hash $before before the restart, $after after"
-note "restart: state hash $after kept"
+http POST "$BASE_URL/v1/battles" -H "Idempotency-Key: pg-create-1" \
+    -d name=Keyed
+expect_status 201 "the keyed create again, after the restart"
+expect_header Idempotent-Replayed '^true$' "the keyed create again"
+cmp -s "$TMP/body" "$TMP/keyed" ||
+    fail "the replay differs: $(cat "$TMP/keyed") vs $(cat "$TMP/body")"
+note "restart: state hash $after kept, the keyed answer replayed"
 
 # 2. A second daemon on the same database refuses to start, naming it.
 "$BROADSIDED" --listen 127.0.0.1:0 --store "$URI" \

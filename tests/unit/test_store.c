@@ -165,12 +165,14 @@ test_migrations_apply_once(void **state)
 	for (int round = 0; round < 2; round++) {
 		assert_int_equal(store_open(&store, loop, dbpath, sqldir,
 		    STORE_DURABILITY_FULL, NULL, err, sizeof(err)), 0);
-		assert_int_equal(sqlite3_prepare_v2(store_sqlite_db(store_conn(store)),
+		assert_int_equal(sqlite3_prepare_v2(
+		    store_sqlite_db(store_conn(store)),
 		    "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 		assert_true(sqlite3_column_int(st, 0) >= 1);
 		sqlite3_finalize(st);
-		assert_int_equal(sqlite3_prepare_v2(store_sqlite_db(store_conn(store)),
+		assert_int_equal(sqlite3_prepare_v2(
+		    store_sqlite_db(store_conn(store)),
 		    "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 		assert_string_equal((const char *)sqlite3_column_text(st, 0),

@@ -232,6 +232,29 @@ lock_database(struct sqlite_conn *c, const char *path, char *err,
 	return BS_ERR_IO;
 }
 
+/*
+ * SQL_DIR/sqlite; or SQL_DIR itself when it has no such directory but
+ * schema files of its own: the layout before PostgreSQL, which a
+ * --sql-dir given by hand may still name (the files are the same).
+ */
+static char *
+schema_dir(const char *sql_dir)
+{
+	char *dir = xasprintf("%s/sqlite", sql_dir);
+	char *first = xasprintf("%s/001_init.sql", sql_dir);
+	struct stat st;
+
+	if (stat(dir, &st) != 0 && errno == ENOENT &&
+	    access(first, R_OK) == 0) {
+		log_warn("store: no %s: reading the schema files of %s (the "
+		    "layout before sql/sqlite/)", dir, sql_dir);
+		free(dir);
+		dir = xstrdup(sql_dir);
+	}
+	free(first);
+	return dir;
+}
+
 int
 store_sqlite_open(struct store_conn **out, const char *path,
     const char *sql_dir, enum store_durability durability, char *err,
@@ -262,7 +285,7 @@ store_sqlite_open(struct store_conn **out, const char *path,
 		rv = BS_ERR_IO;
 		goto fail;
 	}
-	dir = xasprintf("%s/sqlite", sql_dir);
+	dir = schema_dir(sql_dir);
 	rv = sqlite_migrate(c->db, dir, err, errlen);
 	free(dir);
 	if (rv != 0)

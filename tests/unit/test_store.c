@@ -228,6 +228,28 @@ test_one_owner(void **state)
 }
 
 /*
+ * A --sql-dir of the layout before sql/sqlite/ (the SQLite files at its
+ * top) still opens the database.
+ */
+static void
+test_flat_schema_dir(void **state)
+{
+	struct loop *loop;
+	struct store *store;
+	char err[256], cmd[1200], flat[96];
+
+	snprintf(flat, sizeof(flat), "%s/flat", dir);
+	snprintf(cmd, sizeof(cmd), "mkdir '%s' && cp '%s'/sqlite/*.sql '%s'",
+	    flat, sqldir, flat);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(store_open(&store, loop, dbpath, flat,
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), 0);
+	store_close(store);
+	loop_free(loop);
+}
+
+/*
  * --store picks the backend: PostgreSQL for its URIs and libpq's
  * keyword=value strings, an SQLite file for anything else; a PostgreSQL
  * server that is not there is a clear error, not a file of that name.
@@ -271,6 +293,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_location_picks_the_backend,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flat_schema_dir, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -185,6 +185,19 @@ store_db_name() {
 	echo "f$(printf '%s' "$1" | cksum | cut -d' ' -f1)"
 }
 
+# store_args PATH: the two arguments that put a daemon on the store of
+# the file PATH, one a line: --db PATH, or under the switch --store and
+# the URI of its database (for a command line the test writes itself).
+store_args() {
+	if [ "$TEST_STORE" = postgresql ]; then
+		[ -n "$PG_DIR" ] || fail "store_args before start_daemon"
+		pg_new_db "$(store_db_name "$1")"
+		printf '%s\n' --store "$PG_URI"
+	else
+		printf '%s\n' --db "$1"
+	fi
+}
+
 # What start_daemon passes unless the test changes these first.  An empty
 # value leaves the option out (to let a --config file set it).
 DAEMON_LISTEN=127.0.0.1:0

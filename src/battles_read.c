@@ -119,13 +119,13 @@ struct log_read {
 };
 
 static int
-log_read_apply(sqlite3 *db, void *arg)
+log_read_apply(struct store_conn *conn, void *arg)
 {
 	struct log_read *r = arg;
 
-	r->status = persist_read_log(db, r->id, r->after, r->limit,
+	r->status = persist_read_log(conn, r->id, r->after, r->limit,
 	    &r->entries, r->viewer != VIEWER_GM ? &r->crew_entries : NULL);
-	return SQLITE_OK;
+	return 0;
 }
 
 static void

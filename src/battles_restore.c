@@ -49,7 +49,7 @@ restore_one(struct battles *reg, const char *id)
 	struct live_battle *lb;
 	int rv;
 
-	rv = persist_load(store_db(reg->store), id, &pb);
+	rv = persist_load(store_conn(reg->store), id, &pb);
 	if (rv != 0) {
 		log_error("battle %s: cannot load it (%s); skipped", id,
 		    bs_strerror(rv));
@@ -89,11 +89,11 @@ battles_restore(struct battles *reg, char *err, size_t errlen)
 	char **ids;
 	size_t n, restored = 0;
 
-	if (persist_next_epoch(store_db(reg->store), &reg->epoch) != 0) {
+	if (persist_next_epoch(store_conn(reg->store), &reg->epoch) != 0) {
 		snprintf(err, errlen, "cannot record the new epoch");
 		return BS_ERR_IO;
 	}
-	if (persist_battle_ids(store_db(reg->store), &ids, &n) != 0) {
+	if (persist_battle_ids(store_conn(reg->store), &ids, &n) != 0) {
 		snprintf(err, errlen, "cannot list the stored battles");
 		return BS_ERR_IO;
 	}

@@ -138,11 +138,11 @@ write_done(void *arg, int status)
 
 /* On the storage thread: the record of a pending write, if it has one. */
 static int
-write_apply(sqlite3 *db, void *arg)
+write_apply(struct store_conn *conn, void *arg)
 {
 	struct pending_write *pw = arg;
 
-	return persist_apply(db, pw->w);
+	return persist_apply(conn, pw->w);
 }
 
 static struct pending_write *

@@ -54,6 +54,8 @@ static const struct option_spec options[] = {
 	{ "db", OPT_STRING, OFF(db_path), 0, 0, "PATH",
 	  BS_LOCALSTATEDIR "/lib/broadside/broadside.db",
 	  "SQLite database file" },
+	{ "store", OPT_STRING, OFF(store), 0, 0, "LOCATION", NULL,
+	  "PostgreSQL (postgresql://...), else an SQLite file (--db)" },
 	{ "sql-dir", OPT_STRING, OFF(sql_dir), 0, 0, "DIR",
 	  BS_PKGDATADIR "/sql",
 	  "directory of the schema files applied at start-up" },
@@ -177,6 +179,7 @@ config_free(struct config *cfg)
 {
 	free(cfg->listen);
 	free(cfg->db_path);
+	free(cfg->store);
 	free(cfg->sql_dir);
 	free(cfg->www_dir);
 	free(cfg->admin_token_file);

@@ -16,6 +16,8 @@
 struct config {
 	char *listen;		/* "127.0.0.1:8080", "[::1]:8080" */
 	char *db_path;
+	char *store;		/* PostgreSQL conninfo or SQLite path; NULL:
+				 * db_path */
 	char *sql_dir;		/* the schema files, NNN_name.sql */
 	int durability_full;	/* synchronous=FULL instead of NORMAL */
 	char *www_dir;

@@ -427,7 +427,8 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 	/* Its context, d->api, is filled in below, before anything is served. */
 	d->router = router_new(api_routes, api_nroutes, &d->api, d->metrics,
 	    d->loop);
-	rv = store_open(&d->store, d->loop, cfg->db_path, cfg->sql_dir,
+	rv = store_open(&d->store, d->loop, cfg->store != NULL ? cfg->store :
+	    cfg->db_path, cfg->sql_dir,
 	    cfg->durability_full ? STORE_DURABILITY_FULL :
 	    STORE_DURABILITY_NORMAL, d->metrics, err, errlen);
 	if (rv != 0)
@@ -461,7 +462,7 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 	d->idempotency = idempotency_new(&(struct idempotency_limits){
 		.ttl_ms = (int64_t)cfg->idempotency_ttl_s * 1000,
 	    });
-	if (api_idempotency_restore(d->idempotency, store_db(d->store)) != 0) {
+	if (api_idempotency_restore(d->idempotency, store_conn(d->store)) != 0) {
 		snprintf(err, errlen, "cannot load the idempotency keys");
 		rv = BS_ERR_IO;
 		goto fail;

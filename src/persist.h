@@ -1,6 +1,8 @@
 /*
  * What the store keeps of a battle, and how it is read back (sql/;
- * doc/design.md, "The store").
+ * doc/design.md, "The store").  Backend-neutral: a record is plain data,
+ * and each store backend writes and reads it in its own dialect
+ * (persist_sqlite.c, persist_pg.c), picked by the connection given.
  *
  * A write record gathers everything one accepted change puts on disk (the
  * battle row, a member's token hash, the action, its log entries, the
@@ -21,12 +23,12 @@
 #include <stdint.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "idempotency.h"
 #include "token.h"
 
 struct persist_write;
+struct store_conn;
 
 /* A new, empty record for one battle. */
 struct persist_write *persist_write_new(const char *battle_id);
@@ -80,8 +82,8 @@ void persist_write_idempotency(struct persist_write *w,
     const struct idempotency_request *req, int64_t created, int64_t expires,
     const struct idempotency_response *resp);
 
-/* The store_apply_fn for a record. */
-int persist_apply(sqlite3 *db, void *w);
+/* The store_apply_fn for a record: 0 or BS_ERR_IO (logged). */
+int persist_apply(struct store_conn *conn, void *w);
 
 /* ---- reading back ------------------------------------------------------ */
 
@@ -120,10 +122,11 @@ struct persist_battle {
  * The ids of every stored battle, oldest first, as a new array of new
  * strings (free each, then the array).  Returns 0 or BS_ERR_IO.
  */
-int persist_battle_ids(sqlite3 *db, char ***ids, size_t *n);
+int persist_battle_ids(struct store_conn *conn, char ***ids, size_t *n);
 
 /* Loads one battle.  Returns 0, BS_ERR_NOT_FOUND or BS_ERR_IO. */
-int persist_load(sqlite3 *db, const char *id, struct persist_battle **out);
+int persist_load(struct store_conn *conn, const char *id,
+    struct persist_battle **out);
 
 /* NULL is a no-op. */
 void persist_battle_free(struct persist_battle *pb);
@@ -132,7 +135,7 @@ void persist_battle_free(struct persist_battle *pb);
  * Increments the stored start counter and returns the new value in
  * *epoch.  Returns 0 or BS_ERR_IO.  Start-up only.
  */
-int persist_next_epoch(sqlite3 *db, int64_t *epoch);
+int persist_next_epoch(struct store_conn *conn, int64_t *epoch);
 
 /*
  * Reads up to limit log entries with seq > after, oldest first, into a
@@ -141,24 +144,24 @@ int persist_next_epoch(sqlite3 *db, int64_t *epoch);
  * entry stored without one, before schema version 3).  Returns 0 or
  * BS_ERR_IO.
  */
-int persist_read_log(sqlite3 *db, const char *id, int64_t after, int limit,
-    json_t **entries, json_t **crew);
+int persist_read_log(struct store_conn *conn, const char *id, int64_t after,
+    int limit, json_t **entries, json_t **crew);
 
 /*
  * Calls fn for every stored idempotency key not expired by now (Unix ms),
  * oldest first; what fn gets is borrowed for the call.  Returns 0 or
  * BS_ERR_IO.  Start-up only.
  */
-int persist_idempotency_load(sqlite3 *db, int64_t now,
+int persist_idempotency_load(struct store_conn *conn, int64_t now,
     void (*fn)(void *arg, const struct idempotency_request *req,
     int64_t created, const struct idempotency_response *resp), void *arg);
 
 /*
  * Deletes the idempotency keys expired by now, and those past the newest
- * per_caller of their caller or the newest total in all.  Returns
- * SQLITE_OK or an SQLite error code (a store_apply_fn's contract).
+ * per_caller of their caller or the newest total in all.  Returns 0 or
+ * BS_ERR_IO (a store_apply_fn's contract).
  */
-int persist_idempotency_sweep(sqlite3 *db, int64_t now, size_t per_caller,
-    size_t total);
+int persist_idempotency_sweep(struct store_conn *conn, int64_t now,
+    size_t per_caller, size_t total);
 
 #endif

@@ -8,6 +8,9 @@
  * the loop's eventfd; the loop runs the done functions.  The batch is
  * whatever arrived while the previous commit was on disk, so batches grow
  * with load on their own and a lone write waits for nobody.
+ *
+ * The transaction itself is the backend's (store_backend.h): this file
+ * knows neither SQLite nor PostgreSQL.
  */
 #include "config.h"
 
@@ -15,21 +18,20 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "error.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "store_backend.h"
+#include "store_pg.h"
+#include "store_sqlite.h"
 
 struct store_item {
 	store_apply_fn apply;
@@ -44,8 +46,7 @@ struct store_queue {
 };
 
 struct store {
-	sqlite3 *db;
-	int lock_fd;		/* holds the database file's flock, or -1 */
+	struct store_conn *conn;
 	struct loop *loop;
 	struct loop_wake *wake;
 	pthread_t thread;
@@ -121,64 +122,45 @@ read_text(const char *path)
 	return text;
 }
 
-/*
- * Applies NNN_*.sql files whose number is above user_version, each in its
- * own transaction that also sets user_version to its number.
- */
-static int
-store_migrate(sqlite3 *db, const char *sql_dir, char *err, size_t errlen)
+int
+store_migrations(const char *dir, int *version,
+    int (*apply)(void *ctx, int number, const char *name, const char *text,
+    char *err, size_t errlen), void *ctx, char *err, size_t errlen)
 {
 	struct dirent **names = NULL;
-	sqlite3_stmt *st;
-	int version = 0, n, rv = 0;
+	int n, rv = 0;
 
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) ==
-	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-
-	n = scandir(sql_dir, &names, migration_filter, alphasort);
+	n = scandir(dir, &names, migration_filter, alphasort);
 	if (n < 0) {
 		snprintf(err, errlen, "cannot read the schema directory %s: %s",
-		    sql_dir, strerror(errno));
+		    dir, strerror(errno));
 		return BS_ERR_IO;
 	}
 	for (int i = 0; i < n; i++) {
 		int number = (int)strtol(names[i]->d_name, NULL, 10);
-		char *path, *text, *msg = NULL, *sql;
+		char *path, *text;
 
-		if (rv != 0 || number <= version)
+		if (rv != 0 || number <= *version)
 			continue;
-		path = xasprintf("%s/%s", sql_dir, names[i]->d_name);
+		path = xasprintf("%s/%s", dir, names[i]->d_name);
 		text = read_text(path);
 		if (text == NULL) {
 			snprintf(err, errlen, "cannot read %s", path);
-			free(path);
 			rv = BS_ERR_IO;
-			continue;
-		}
-		sql = xasprintf("BEGIN;\n%s\n;PRAGMA user_version=%d;COMMIT;",
-		    text, number);
-		if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-			snprintf(err, errlen, "schema %s failed: %s", path,
-			    msg ? msg : "?");
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			rv = BS_ERR_IO;
-		} else {
+		} else if ((rv = apply(ctx, number, path, text, err,
+		    errlen)) == 0) {
 			log_info("store: applied schema %s", names[i]->d_name);
-			version = number;
+			*version = number;
 		}
-		sqlite3_free(msg);
-		free(sql);
 		free(text);
 		free(path);
 	}
 	for (int i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	if (rv == 0 && version == 0) {
+	if (rv == 0 && *version == 0) {
 		snprintf(err, errlen, "no schema files (NNN_name.sql) in %s",
-		    sql_dir);
+		    dir);
 		rv = BS_ERR_INVALID;
 	}
 	return rv;
@@ -192,34 +174,38 @@ now_seconds(void)
 	return (double)loop_clock_us() / 1e6;
 }
 
-/* Runs one batch as a transaction; sets every item's status. */
+/*
+ * Runs one batch as a transaction; sets every item's status.  Nothing is
+ * reported committed unless the backend's COMMIT said so: a batch whose
+ * connection is lost on the way fails whole (its items get BS_ERR_IO).
+ */
 static void
-store_commit_batch(sqlite3 *db, struct store_item *batch)
+store_commit_batch(struct store_conn *conn, struct store_item *batch)
 {
+	const struct store_backend *be = conn->backend;
 	struct store_item *it;
-	int failed = 0;
+	int failed, begun;
 
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		failed = 1;
+	begun = be->ready(conn) == 0 && be->exec(conn, be->begin_sql) == 0;
+	failed = !begun;
 	for (it = batch; it != NULL && !failed; it = it->next) {
-		int rc;
-
-		sqlite3_exec(db, "SAVEPOINT item", NULL, NULL, NULL);
-		rc = it->apply != NULL ? it->apply(db, it->arg) : SQLITE_OK;
-		if (rc != SQLITE_OK) {
-			log_warn("store: a write failed: %s",
-			    sqlite3_errstr(rc));
-			sqlite3_exec(db, "ROLLBACK TO item", NULL, NULL, NULL);
-			it->status = BS_ERR_IO;
+		if (be->exec(conn, "SAVEPOINT item") != 0) {
+			failed = 1;
+			break;
 		}
-		sqlite3_exec(db, "RELEASE item", NULL, NULL, NULL);
+		if (it->apply != NULL && it->apply(conn, it->arg) != 0) {
+			log_warn("store: a write failed");
+			it->status = BS_ERR_IO;
+			if (be->exec(conn, "ROLLBACK TO SAVEPOINT item") != 0)
+				failed = 1;
+		}
+		if (!failed && be->exec(conn, "RELEASE SAVEPOINT item") != 0)
+			failed = 1;
 	}
-	if (!failed && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
-		log_error("store: commit failed: %s", sqlite3_errmsg(db));
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (!failed && be->commit(conn) != 0)
 		failed = 1;
-	}
+	else if (failed && begun)
+		be->exec(conn, "ROLLBACK");
 	if (failed)
 		for (it = batch; it != NULL; it = it->next)
 			it->status = BS_ERR_IO;
@@ -244,7 +230,7 @@ store_thread(void *arg)
 		pthread_mutex_unlock(&store->lock);
 
 		t0 = now_seconds();
-		store_commit_batch(store->db, batch);
+		store_commit_batch(store->conn, batch);
 		t1 = now_seconds();
 
 		pthread_mutex_lock(&store->lock);
@@ -318,138 +304,34 @@ store_add_metrics(struct store *store, struct metrics *m)
 	    "Work items whose write failed.", NULL, NULL, 0);
 }
 
-/*
- * Creates the database's directory (and its parents) if missing, so that
- * the default path works on a fresh install.  Errors are left to
- * sqlite3_open_v2(), which names the file.
- */
-static void
-make_parent_dirs(const char *path)
+int
+store_is_postgresql(const char *location)
 {
-	char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		for (char *p = dir + 1; *p != '\0'; p++) {
-			if (*p != '/')
-				continue;
-			*p = '\0';
-			mkdir(dir, 0750);
-			*p = '/';
-		}
-		mkdir(dir, 0750);
-	}
-	free(dir);
-}
-
-/*
- * The database holds join codes, GM notes and hidden state: only its
- * owner may read it.  SQLite creates a missing file 0644 (less the
- * umask), and gives the -wal and -shm files it makes the database's own
- * mode, so the file is created here first, 0600; files that an earlier
- * version (or a copy) left readable by others are tightened, and said so.
- * Errors are left to sqlite3_open_v2(), which names the file.
- */
-static void
-protect_files(const char *path)
-{
-	static const char *const suffixes[] = { "", "-wal", "-shm" };
-	struct stat st;
-
-	/* Not files: SQLite's in-memory and temporary databases. */
-	if (path[0] == '\0' || strcmp(path, ":memory:") == 0)
-		return;
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		char *name = xasprintf("%s%s", path, suffixes[i]);
-
-		if (stat(name, &st) != 0) {
-			int fd;
-
-			if (errno == ENOENT && i == 0 && (fd = open(name,
-			    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			    0600)) >= 0)
-				close(fd);
-		} else if (S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) {
-			if (chmod(name, st.st_mode & 0700) == 0)
-				log_warn("store: %s was readable by others "
-				    "(mode %03o): now %03o", name,
-				    (unsigned)(st.st_mode & 0777),
-				    (unsigned)(st.st_mode & 0700));
-			else
-				log_warn("store: %s is readable by others "
-				    "(mode %03o) and chmod failed: %s", name,
-				    (unsigned)(st.st_mode & 0777),
-				    strerror(errno));
-		}
-		free(name);
-	}
-}
-
-/*
- * One daemon per database file: a second one on the same file would keep
- * its own copy of every battle and write over the first one's.  flock()
- * is separate from the POSIX locks SQLite takes on the same file (Linux
- * keeps the two apart), so it neither disturbs SQLite nor stops a reader
- * such as the sqlite3 shell; the kernel drops it when the process dies,
- * however it dies.  A path that cannot be opened is left to SQLite, which
- * names it in its error.
- */
-static int
-lock_database(struct store *store, const char *path, char *err,
-    size_t errlen)
-{
-	if (path[0] == '\0' || strcmp(path, ":memory:") == 0)
-		return 0;
-	store->lock_fd = open(path, O_RDWR | O_CLOEXEC);
-	if (store->lock_fd < 0)
-		return 0;
-	if (flock(store->lock_fd, LOCK_EX | LOCK_NB) == 0)
-		return 0;
-	if (errno == EWOULDBLOCK)
-		snprintf(err, errlen, "the database %s is in use by another "
-		    "process (another broadsided?); one daemon per database "
-		    "file: stop the other one or give this one another --db",
-		    path);
-	else
-		snprintf(err, errlen, "cannot lock the database %s: %s", path,
-		    strerror(errno));
-	return BS_ERR_IO;
+	return strncmp(location, "postgresql://", 13) == 0 ||
+	    strncmp(location, "postgres://", 11) == 0 ||
+	    (location[0] != '/' && location[0] != '.' &&
+	    strchr(location, '=') != NULL);
 }
 
 int
-store_open(struct store **out, struct loop *loop, const char *path,
+store_open(struct store **out, struct loop *loop, const char *location,
     const char *sql_dir, enum store_durability durability,
     struct metrics *metrics, char *err, size_t errlen)
 {
 	struct store *store;
-	char *msg = NULL;
-	const char *pragmas = durability == STORE_DURABILITY_FULL ?
-	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;" :
-	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-	    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;";
 	int rv;
 
 	store = xcalloc(1, sizeof(*store));
 	store->loop = loop;
-	store->lock_fd = -1;
 	pthread_mutex_init(&store->lock, NULL);
 	pthread_cond_init(&store->cond, NULL);
-	make_parent_dirs(path);
-	protect_files(path);
-	if ((rv = lock_database(store, path, err, errlen)) != 0)
-		goto fail;
-	if (sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-	    sqlite3_exec(store->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "cannot open the database %s: %s", path,
-		    msg ? msg : sqlite3_errmsg(store->db));
-		sqlite3_free(msg);
-		rv = BS_ERR_IO;
-		goto fail;
-	}
-	if ((rv = store_migrate(store->db, sql_dir, err, errlen)) != 0)
+	if (store_is_postgresql(location))
+		rv = store_pg_open(&store->conn, location, sql_dir, err,
+		    errlen);
+	else
+		rv = store_sqlite_open(&store->conn, location, sql_dir,
+		    durability, err, errlen);
+	if (rv != 0)
 		goto fail;
 	store->wake = loop_wake_new(loop, store_drain_done, store);
 	if (store->wake == NULL) {
@@ -466,10 +348,10 @@ fail:
 	return rv;
 }
 
-sqlite3 *
-store_db(struct store *store)
+struct store_conn *
+store_conn(struct store *store)
 {
-	return store->db;
+	return store->conn;
 }
 
 int
@@ -521,11 +403,11 @@ store_close(struct store *store)
 		pthread_cond_signal(&store->cond);
 		pthread_mutex_unlock(&store->lock);
 		pthread_join(store->thread, NULL);
-	} else if (store->incoming.head != NULL && store->db != NULL) {
+	} else if (store->incoming.head != NULL && store->conn != NULL) {
 		/* Never started: commit what was queued here. */
 		struct store_item *batch = queue_take(&store->incoming), *it;
 
-		store_commit_batch(store->db, batch);
+		store_commit_batch(store->conn, batch);
 		while ((it = batch) != NULL) {
 			batch = it->next;
 			queue_push(&store->done, it);
@@ -535,16 +417,8 @@ store_close(struct store *store)
 		store_drain_done(store->loop, store);
 		loop_wake_free(store->wake);
 	}
-	if (store->db != NULL) {
-		sqlite3_stmt *st;
-
-		/* Statements kept between writes (persist.c). */
-		while ((st = sqlite3_next_stmt(store->db, NULL)) != NULL)
-			sqlite3_finalize(st);
-	}
-	sqlite3_close(store->db);
-	if (store->lock_fd >= 0)
-		close(store->lock_fd);	/* and with it the flock */
+	if (store->conn != NULL)
+		store->conn->backend->close(store->conn);
 	pthread_cond_destroy(&store->cond);
 	pthread_mutex_destroy(&store->lock);
 	free(store);

@@ -1,7 +1,9 @@
 /*
- * The durable store: SQLite in WAL mode, owned by one storage thread
- * (broadside-api(7), "DURABILITY"; doc/design.md, "Process model" and
- * "The store").
+ * The durable store, owned by one storage thread (broadside-api(7),
+ * "DURABILITY"; doc/design.md, "Process model" and "The store").  Two
+ * backends behind one interface (store_backend.h): an SQLite file in WAL
+ * mode (store_sqlite.c, the default) and a PostgreSQL database
+ * (store_pg.c), chosen by the location given to store_open().
  *
  * The loop submits work items; each carries an apply function that runs on
  * the storage thread inside a transaction, and a done function that runs
@@ -11,9 +13,10 @@
  * fails alone.  Nothing may be acknowledged to a client or published before
  * its done function has run with status 0.
  *
- * Before store_start(), the loop thread may use store_db() directly for
+ * Before store_start(), the loop thread may use store_conn() directly for
  * start-up work (restoring battles); after it, only apply functions touch
- * the connection.
+ * the connection.  Callers never see the backend's own types: they hand
+ * the struct store_conn to persist.h, which speaks the backend's dialect.
  */
 #ifndef BROADSIDE_STORE_H
 #define BROADSIDE_STORE_H
@@ -21,45 +24,61 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <sqlite3.h>
-
 struct loop;
 struct metrics;
 struct store;
+struct store_conn;
 
 enum store_durability {
-	STORE_DURABILITY_NORMAL,	/* synchronous=NORMAL: survives a crash
-					 * of the process */
-	STORE_DURABILITY_FULL,		/* synchronous=FULL: survives power
-					 * loss */
+	/* SQLite synchronous=NORMAL: survives a crash of the process */
+	STORE_DURABILITY_NORMAL,
+	/*
+	 * SQLite synchronous=FULL: survives power loss (PostgreSQL: as its
+	 * server is configured, whichever is asked)
+	 */
+	STORE_DURABILITY_FULL,
 };
 
 /*
  * Runs on the storage thread inside the batch's transaction (NULL: a
  * barrier that writes nothing but completes after all earlier items).  Returns
- * SQLITE_OK, or an SQLite error code (its savepoint is rolled back and its
- * done function gets BS_ERR_IO).  It may only touch arg and db.
+ * 0, or BS_ERR_IO (its savepoint is rolled back and its done function gets
+ * BS_ERR_IO).  It may only touch arg and conn (through persist.h).
  */
-typedef int (*store_apply_fn)(sqlite3 *db, void *arg);
+typedef int (*store_apply_fn)(struct store_conn *conn, void *arg);
 
 /* Runs on the loop thread: status 0 (committed) or BS_ERR_IO. */
 typedef void (*store_done_fn)(void *arg, int status);
 
 /*
- * Opens (creating if needed) the database at path, sets WAL mode and the
- * durability, and applies the migrations found in sql_dir (files named
- * NNN_name.sql, applied in order above PRAGMA user_version).  The file
- * is locked (flock) until store_close(): a second store_open() of it, in
- * this process or another, fails with BS_ERR_IO and says so.  Returns 0,
- * or BS_ERR_IO / BS_ERR_INVALID with one sentence in err.  metrics may be
- * NULL.
+ * Opens the store at location: a PostgreSQL connection string
+ * (store_is_postgresql()), else the path of an SQLite file.
+ *
+ * SQLite: opens (creating if needed) the file, sets WAL mode and the
+ * durability, and applies the schema files of sql_dir/sqlite (NNN_name.sql,
+ * applied in order above PRAGMA user_version).  The file is locked (flock)
+ * until store_close(): a second store_open() of it, in this process or
+ * another, fails with BS_ERR_IO and says so.
+ *
+ * PostgreSQL: connects, takes the daemon's advisory lock on the database
+ * (a second daemon fails with BS_ERR_IO and says so), and applies the
+ * schema files of sql_dir/postgresql above its schema_version table.
+ *
+ * Returns 0, or BS_ERR_IO / BS_ERR_INVALID with one sentence in err.
+ * metrics may be NULL.
  */
-int store_open(struct store **out, struct loop *loop, const char *path,
+int store_open(struct store **out, struct loop *loop, const char *location,
     const char *sql_dir, enum store_durability durability,
     struct metrics *metrics, char *err, size_t errlen);
 
+/*
+ * Whether location names a PostgreSQL database: a postgresql:// or
+ * postgres:// URI, or a libpq keyword=value string.
+ */
+int store_is_postgresql(const char *location);
+
 /* The connection, for start-up work before store_start() only. */
-sqlite3 *store_db(struct store *store);
+struct store_conn *store_conn(struct store *store);
 
 /* Starts the storage thread.  Returns 0 or BS_ERR_IO. */
 int store_start(struct store *store);

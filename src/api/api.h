@@ -9,7 +9,6 @@
 
 #include <stddef.h>
 
-#include <sqlite3.h>
 
 #include "action.h"
 #include "api/ctx.h"
@@ -265,10 +264,11 @@ void api_idempotency_done(struct api_idempotent *ai, int status);
 
 /*
  * Start-up, before the storage thread: deletes expired keys (and those
- * past the bounds) from db and loads the others.  0 or BS_ERR_IO.
+ * past the bounds) from the store and loads the others.  0 or BS_ERR_IO.
  */
 struct idempotency;
-int api_idempotency_restore(struct idempotency *idx, sqlite3 *db);
+struct store_conn;
+int api_idempotency_restore(struct idempotency *idx, struct store_conn *conn);
 
 /*
  * The sweep, a loop timer callback (arg: the struct api_ctx, whose

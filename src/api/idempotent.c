@@ -254,14 +254,14 @@ restore_one(void *arg, const struct idempotency_request *req,
 }
 
 int
-api_idempotency_restore(struct idempotency *idx, sqlite3 *db)
+api_idempotency_restore(struct idempotency *idx, struct store_conn *conn)
 {
 	const struct idempotency_limits *lim = idempotency_limits(idx);
 	int64_t now = battles_wall_ms();
 
-	if (persist_idempotency_sweep(db, now, lim->per_caller, lim->total) !=
-	    SQLITE_OK ||
-	    persist_idempotency_load(db, now, restore_one, idx) != 0)
+	if (persist_idempotency_sweep(conn, now, lim->per_caller,
+	    lim->total) != 0 ||
+	    persist_idempotency_load(conn, now, restore_one, idx) != 0)
 		return BS_ERR_IO;
 	if (idempotency_count(idx) > 0)
 		log_info("restored %zu idempotency keys",
@@ -275,11 +275,11 @@ struct sweep {
 };
 
 static int
-sweep_apply(sqlite3 *db, void *arg)
+sweep_apply(struct store_conn *conn, void *arg)
 {
 	struct sweep *s = arg;
 
-	return persist_idempotency_sweep(db, s->now, s->per_caller, s->total);
+	return persist_idempotency_sweep(conn, s->now, s->per_caller, s->total);
 }
 
 static void

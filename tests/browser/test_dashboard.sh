@@ -38,9 +38,12 @@ expect_status 401 "the dashboard without the admin token"
 # is then 2.5 s), no drain delay.
 DAEMON_DB=$TMP/dashboard.db
 start_daemon --heartbeat 1 --drain-delay 0 --dev
-printf '%s\n' "$BROADSIDED" --listen "127.0.0.1:$DAEMON_PORT" --db "$DAEMON_DB" \
-    --sql-dir "$DAEMON_SQL" --www "$DAEMON_WWW" --heartbeat 1 \
-    --drain-delay 0 --dev >"$TMP/restart.args"
+{
+	printf '%s\n' "$BROADSIDED" --listen "127.0.0.1:$DAEMON_PORT"
+	store_args "$DAEMON_DB"
+	printf '%s\n' --sql-dir "$DAEMON_SQL" --www "$DAEMON_WWW" \
+	    --heartbeat 1 --drain-delay 0 --dev
+} >"$TMP/restart.args"
 : >"$TMP/pids"
 
 started=$(date +%s)

@@ -26,9 +26,12 @@ mkdir -p "$SHOTS"
 DAEMON_DB=$TMP/player.db
 start_daemon --heartbeat 1 --drain-delay 0 --dev
 # The same daemon again, on the same port and database, for the restart.
-printf '%s\n' "$BROADSIDED" --listen "127.0.0.1:$DAEMON_PORT" --db "$DAEMON_DB" \
-    --sql-dir "$DAEMON_SQL" --www "$DAEMON_WWW" --heartbeat 1 \
-    --drain-delay 0 --dev >"$TMP/restart.args"
+{
+	printf '%s\n' "$BROADSIDED" --listen "127.0.0.1:$DAEMON_PORT"
+	store_args "$DAEMON_DB"
+	printf '%s\n' --sql-dir "$DAEMON_SQL" --www "$DAEMON_WWW" \
+	    --heartbeat 1 --drain-delay 0 --dev
+} >"$TMP/restart.args"
 : >"$TMP/pids"
 
 started=$(date +%s)

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "loop.h"
 #include "store.h"
+#include "store_sqlite.h"
 
 #define FUZZ_RESTORE_MAX_ROWS 64
 
@@ -47,7 +48,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	free(path);
 	/* Nothing here needs the disk to survive a crash. */
-	sqlite3_exec(store_db(store), "PRAGMA synchronous = OFF", NULL, NULL,
+	sqlite3_exec(store_sqlite_db(store_conn(store)), "PRAGMA synchronous = OFF", NULL, NULL,
 	    NULL);
 	return 0;
 }
@@ -57,7 +58,7 @@ exec_sql(const char *sql)
 {
 	char *msg = NULL;
 
-	if (sqlite3_exec(store_db(store), sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if (sqlite3_exec(store_sqlite_db(store_conn(store)), sql, NULL, NULL, &msg) != SQLITE_OK) {
 		fprintf(stderr, "fuzz_restore: %s: %s\n", sql, msg);
 		abort();
 	}
@@ -72,7 +73,7 @@ insert_snapshot(const uint8_t *text, size_t len)
 
 	if (compress2(z, &zlen, text, (uLong)len, 1) != Z_OK)
 		abort();
-	sqlite3_prepare_v2(store_db(store), "INSERT INTO snapshots (battle_id,"
+	sqlite3_prepare_v2(store_sqlite_db(store_conn(store)), "INSERT INTO snapshots (battle_id,"
 	    " action_seq, round, state, raw_size, at) VALUES "
 	    "('fuzzbattle', 0, 0, ?, ?, 0)", -1, &st, NULL);
 	sqlite3_bind_blob(st, 1, z, (int)zlen, SQLITE_STATIC);
@@ -99,14 +100,14 @@ insert_row(char *line, int seq)
 	if (n < 3)
 		return;
 	if (strcmp(f[0], "member") == 0) {
-		sqlite3_prepare_v2(store_db(store), "INSERT OR IGNORE INTO "
+		sqlite3_prepare_v2(store_sqlite_db(store_conn(store)), "INSERT OR IGNORE INTO "
 		    "players (battle_id, player_id, name, role, token_hash, "
 		    "created_at) VALUES ('fuzzbattle', ?, 'M', ?, "
 		    "randomblob(32), 0)", -1, &st, NULL);
 		sqlite3_bind_int(st, 1, (int)strtol(f[1], NULL, 10));
 		sqlite3_bind_text(st, 2, f[2], -1, SQLITE_STATIC);
 	} else {
-		sqlite3_prepare_v2(store_db(store), "INSERT INTO actions "
+		sqlite3_prepare_v2(store_sqlite_db(store_conn(store)), "INSERT INTO actions "
 		    "(battle_id, seq, kind, actor, body, at) VALUES "
 		    "('fuzzbattle', ?, ?, ?, ?, 0)", -1, &st, NULL);
 		sqlite3_bind_int(st, 1, seq);

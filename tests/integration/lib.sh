@@ -70,9 +70,12 @@ cleanup() {
 			echo "$TEST_NAME: killed daemon $p still running at exit" >&2
 		fi
 	done
+	pg_cleanup
 	[ -z "${TMP:-}" ] || rm -rf "$TMP"
 	exit "$status"
 }
+
+. "$BS_SRCDIR/tests/integration/pglib.sh"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/broadside-$TEST_NAME.XXXXXX")
 trap cleanup EXIT
@@ -156,6 +159,45 @@ tcp_clients_ge() {
 
 # --- the daemon -------------------------------------------------------
 
+# BROADSIDE_TEST_STORE=postgresql (make check in the environment) runs the
+# suite against the PostgreSQL store: start_daemon starts one private
+# cluster for the test (pglib.sh) and gives each daemon a database in it
+# instead of an SQLite file, one for each file name (store_db_name): a new
+# one for each default DAEMON_DB, the same one for a restart on "the same
+# file".  Tests that read the SQLite file themselves call sqlite_only.
+TEST_STORE=${BROADSIDE_TEST_STORE:-sqlite}
+case $TEST_STORE in
+sqlite|postgresql) ;;
+*) fail "BROADSIDE_TEST_STORE is '$TEST_STORE': sqlite or postgresql" ;;
+esac
+
+# sqlite_only WHY: skips the test (exit 77) under the PostgreSQL switch.
+sqlite_only() {
+	if [ "$TEST_STORE" = postgresql ]; then
+		note "SKIP under BROADSIDE_TEST_STORE=postgresql: $*"
+		exit 77
+	fi
+}
+
+# store_db_name PATH: the PostgreSQL database that stands for the SQLite
+# file PATH under the switch.
+store_db_name() {
+	echo "f$(printf '%s' "$1" | cksum | cut -d' ' -f1)"
+}
+
+# store_args PATH: the two arguments that put a daemon on the store of
+# the file PATH, one a line: --db PATH, or under the switch --store and
+# the URI of its database (for a command line the test writes itself).
+store_args() {
+	if [ "$TEST_STORE" = postgresql ]; then
+		[ -n "$PG_DIR" ] || fail "store_args before start_daemon"
+		pg_new_db "$(store_db_name "$1")"
+		printf '%s\n' --store "$PG_URI"
+	else
+		printf '%s\n' --db "$1"
+	fi
+}
+
 # What start_daemon passes unless the test changes these first.  An empty
 # value leaves the option out (to let a --config file set it).
 DAEMON_LISTEN=127.0.0.1:0
@@ -164,18 +206,24 @@ DAEMON_SQL=$BS_SRCDIR/sql
 DAEMON_DB=default
 
 # start_daemon [ARGS...]: starts broadsided in the background with
-# --listen $DAEMON_LISTEN --db TMP/... --sql-dir $DAEMON_SQL --www
-# $DAEMON_WWW and ARGS, stderr
+# --listen $DAEMON_LISTEN --db TMP/... (or --store, above) --sql-dir
+# $DAEMON_SQL --www $DAEMON_WWW and ARGS, stderr
 # to a log file; waits (10 s at most) for its "listening on" line.  Sets
 # DAEMON_PID, DAEMON_LOG, BASE_URL (http://127.0.0.1:PORT) and
 # DAEMON_PORT.  Fails with the log if the daemon does not come up.
 start_daemon() {
 	DAEMON_SEQ=$((DAEMON_SEQ + 1))
 	DAEMON_LOG=$TMP/daemon$DAEMON_SEQ.log
-	db=$DAEMON_DB
+	db=$DAEMON_DB store=
 	[ "$db" != default ] || db=$TMP/daemon$DAEMON_SEQ.db
+	if [ "$TEST_STORE" = postgresql ] && [ -n "$db" ]; then
+		[ -n "$PG_DIR" ] || pg_start
+		pg_new_db "$(store_db_name "$db")"
+		store=$PG_URI db=
+	fi
 	set -- ${DAEMON_LISTEN:+--listen "$DAEMON_LISTEN"} \
-	    ${db:+--db "$db"} ${DAEMON_SQL:+--sql-dir "$DAEMON_SQL"} \
+	    ${db:+--db "$db"} ${store:+--store "$store"} \
+	    ${DAEMON_SQL:+--sql-dir "$DAEMON_SQL"} \
 	    ${DAEMON_WWW:+--www "$DAEMON_WWW"} "$@"
 	echo "$BROADSIDED $*" >"$TMP/daemon$DAEMON_SEQ.cmd"
 	"$BROADSIDED" "$@" </dev/null >"$TMP/daemon$DAEMON_SEQ.out" \

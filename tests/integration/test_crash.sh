@@ -89,5 +89,14 @@ wait_exit "$CPID" 5
 acked=$(wc -l <"$TMP/acked")
 [ "$acked" -ge 30 ] || fail "only $acked orders acknowledged: the client did not get going ($(cat "$TMP/client.err"))"
 stop_daemon
-"$CRASH" verify "$TMP/crash.db" "$TMP/acked" || fail "acknowledged orders lost"
+if [ "$TEST_STORE" = postgresql ]; then
+	pg_sql "$(store_db_name "$TMP/crash.db")" \
+	    "SELECT body FROM actions WHERE kind = 'order'" >"$TMP/stored" ||
+	    fail "cannot read the actions back"
+	lost=$(grep -Fxvc -f "$TMP/stored" "$TMP/acked" || true)
+	[ "$lost" -eq 0 ] || fail "$lost acknowledged orders lost"
+else
+	"$CRASH" verify "$TMP/crash.db" "$TMP/acked" ||
+	    fail "acknowledged orders lost"
+fi
 note "ok"

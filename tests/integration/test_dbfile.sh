@@ -5,6 +5,7 @@
 # readable by others are tightened at start-up, with a warning in the log.
 # A second daemon on the same file refuses to start.
 . "$(dirname "$0")/lib.sh"
+sqlite_only "it checks the SQLite file and its flock"
 
 # The common umask, under which SQLite on its own makes 0644 files.
 umask 022

@@ -9,6 +9,7 @@
 # a key reused with another body and two requests at once with the same
 # key get their documented problems and change nothing.
 . "$(dirname "$0")/lib.sh"
+sqlite_only "it reads and locks the SQLite file with sqlite3"
 
 PROXY=$BS_BUILDDIR/tools/faultproxy/broadside-faultproxy
 [ -x "$PROXY" ] || fail "no proxy at $PROXY (run make first)"

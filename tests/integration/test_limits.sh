@@ -7,6 +7,7 @@
 # sweep, from memory (404) and from the database, a battle in play is
 # not, and idle time runs on across a restart.  curl, jq and sqlite3.
 . "$(dirname "$0")/lib.sh"
+sqlite_only "it edits the SQLite file with sqlite3"
 
 need_tool jq jq jq
 need_tool sqlite3 sqlite3 sqlite3

@@ -20,6 +20,7 @@
 #include "error.h"
 #include "loop.h"
 #include "store.h"
+#include "store_sqlite.h"
 
 static char dir[64];
 static char dbpath[96];
@@ -56,18 +57,20 @@ struct item {
 };
 
 static int
-apply_insert(sqlite3 *db, void *arg)
+apply_insert(struct store_conn *conn, void *arg)
 {
 	struct item *it = arg;
+	sqlite3 *db = store_sqlite_db(conn);
 	char sql[160];
 
 	if (it->fail)
 		return sqlite3_exec(db, "INSERT INTO nosuchtable VALUES (1)",
-		    NULL, NULL, NULL);
+		    NULL, NULL, NULL) == SQLITE_OK ? 0 : BS_ERR_IO;
 	snprintf(sql, sizeof(sql), "INSERT INTO battles (id, created_at, "
 	    "name, join_code, gm_token_hash, phase) VALUES ('b%d', 0, 'n', "
 	    "'j', x'00', 'lobby')", it->value);
-	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 :
+	    BS_ERR_IO;
 }
 
 static void
@@ -162,12 +165,14 @@ test_migrations_apply_once(void **state)
 	for (int round = 0; round < 2; round++) {
 		assert_int_equal(store_open(&store, loop, dbpath, sqldir,
 		    STORE_DURABILITY_FULL, NULL, err, sizeof(err)), 0);
-		assert_int_equal(sqlite3_prepare_v2(store_db(store),
+		assert_int_equal(sqlite3_prepare_v2(
+		    store_sqlite_db(store_conn(store)),
 		    "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 		assert_true(sqlite3_column_int(st, 0) >= 1);
 		sqlite3_finalize(st);
-		assert_int_equal(sqlite3_prepare_v2(store_db(store),
+		assert_int_equal(sqlite3_prepare_v2(
+		    store_sqlite_db(store_conn(store)),
 		    "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
 		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 		assert_string_equal((const char *)sqlite3_column_text(st, 0),
@@ -222,6 +227,58 @@ test_one_owner(void **state)
 	loop_free(loop);
 }
 
+/*
+ * A --sql-dir of the layout before sql/sqlite/ (the SQLite files at its
+ * top) still opens the database.
+ */
+static void
+test_flat_schema_dir(void **state)
+{
+	struct loop *loop;
+	struct store *store;
+	char err[256], cmd[1200], flat[96];
+
+	snprintf(flat, sizeof(flat), "%s/flat", dir);
+	snprintf(cmd, sizeof(cmd), "mkdir '%s' && cp '%s'/sqlite/*.sql '%s'",
+	    flat, sqldir, flat);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(store_open(&store, loop, dbpath, flat,
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), 0);
+	store_close(store);
+	loop_free(loop);
+}
+
+/*
+ * --store picks the backend: PostgreSQL for its URIs and libpq's
+ * keyword=value strings, an SQLite file for anything else; a PostgreSQL
+ * server that is not there is a clear error, not a file of that name.
+ */
+static void
+test_location_picks_the_backend(void **state)
+{
+	struct loop *loop;
+	struct store *store;
+	char err[256];
+
+	assert_true(store_is_postgresql("postgresql://u@127.0.0.1/db"));
+	assert_true(store_is_postgresql("postgres:///db"));
+	assert_true(store_is_postgresql("host=/tmp dbname=broadside"));
+	assert_false(store_is_postgresql("/var/lib/broadside/broadside.db"));
+	assert_false(store_is_postgresql("./a=b.db"));
+	assert_false(store_is_postgresql("broadside.db"));
+
+	assert_int_equal(loop_new(&loop), 0);
+	/* Port 1 on loopback: refused at once. */
+	assert_int_equal(store_open(&store, loop,
+	    "postgresql://nobody@127.0.0.1:1/nowhere", sqldir,
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), BS_ERR_IO);
+	assert_non_null(strstr(err, "cannot connect to PostgreSQL"));
+	assert_non_null(strstr(err, "nowhere"));
+	assert_int_equal(access("postgresql:", F_OK), -1);
+	loop_free(loop);
+}
+
 int
 main(void)
 {
@@ -233,6 +290,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_open_errors, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_one_owner, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_location_picks_the_backend,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flat_schema_dir, setup,
 		    teardown),
 	};
 

@@ -1,0 +1,104 @@
+/*
+ * Inside persist: the record's fields, for the backends that write it
+ * (persist_sqlite.c, persist_pg.c), and what each backend provides.
+ * persist.c builds records and dispatches on the connection's backend.
+ */
+#ifndef BROADSIDE_PERSIST_IMPL_H
+#define BROADSIDE_PERSIST_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "persist.h"
+
+struct persist_log_row {
+	int64_t seq;
+	int round;
+	char *entry;
+	char *crew_entry;	/* or NULL */
+};
+
+struct persist_write {
+	char battle_id[32];
+
+	int has_battle;
+	char *name;
+	char join_code[16];
+	unsigned char gm_hash[TOKEN_HASH_LEN];
+	int64_t created_at;
+
+	int has_member;
+	int member_id;
+	char *member_name;
+	char member_role[16];
+	unsigned char member_hash[TOKEN_HASH_LEN];
+	int64_t member_at;
+
+	int has_action;
+	uint64_t action_seq;
+	char kind[32];
+	char actor[32];
+	char *body;
+	int64_t action_at;
+
+	struct persist_log_row *log;
+	size_t nlog;
+
+	int has_phase;
+	char phase[16];
+	int64_t deadline, ended_at;
+
+	char *snapshot;
+	size_t snapshot_len;
+	uint64_t snapshot_seq;
+	int snapshot_round;
+	int64_t snapshot_at;
+
+	int delete;
+
+	int has_idempotency;
+	struct idempotency_request idem;	/* strings owned */
+	struct idempotency_response idem_resp;	/* strings owned */
+	int64_t idem_created, idem_expires;
+};
+
+/*
+ * One backend's side of persist.h, each with the contract of the function
+ * of the same name there.
+ */
+struct persist_backend {
+	int (*apply)(struct store_conn *conn, struct persist_write *w);
+	int (*battle_ids)(struct store_conn *conn, char ***ids, size_t *n);
+	int (*load)(struct store_conn *conn, struct persist_battle *pb);
+	int (*next_epoch)(struct store_conn *conn, int64_t *epoch);
+	int (*read_log)(struct store_conn *conn, const char *id,
+	    int64_t after, int limit, json_t *entries, json_t *crew);
+	int (*idempotency_load)(struct store_conn *conn, int64_t now,
+	    void (*fn)(void *arg, const struct idempotency_request *req,
+	    int64_t created, const struct idempotency_response *resp),
+	    void *arg);
+	int (*idempotency_sweep)(struct store_conn *conn, int64_t now,
+	    size_t per_caller, size_t total);
+};
+
+extern const struct persist_backend persist_sqlite;
+extern const struct persist_backend persist_pg;
+
+/*
+ * The record's snapshot compressed (zlib), as a new buffer in *z of *zlen
+ * bytes.  Returns 0 or BS_ERR_IO.
+ */
+int persist_snapshot_compress(const struct persist_write *w,
+    unsigned char **z, size_t *zlen);
+
+/*
+ * Decompresses a stored snapshot of raw bytes into pb.  Returns 0 or
+ * BS_ERR_IO (a size out of bounds, or data that does not decompress).
+ */
+int persist_snapshot_load(struct persist_battle *pb, const void *z,
+    size_t zlen, int64_t raw);
+
+/* A stored JSON column's text, parsed, or JSON null. */
+json_t *persist_json_or_null(const char *text);
+
+#endif

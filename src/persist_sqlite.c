@@ -1,0 +1,482 @@
+/*
+ * Battles in an SQLite store (persist_impl.h): the statements of
+ * persist.h in SQLite's dialect, on the connection of store_sqlite.c.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "log.h"
+#include "persist_impl.h"
+#include "store_sqlite.h"
+
+/* ---- applying a record (storage thread) --------------------------------- */
+
+/*
+ * The connection's prepared statement for sql, kept between writes (the
+ * store finalizes them all when it closes): parsing SQL for every write
+ * cost more than the write.
+ */
+static int
+statement(sqlite3 *db, const char *sql, sqlite3_stmt **out)
+{
+	sqlite3_stmt *st;
+
+	for (st = sqlite3_next_stmt(db, NULL); st != NULL;
+	    st = sqlite3_next_stmt(db, st)) {
+		if (!sqlite3_stmt_busy(st) && strcmp(sqlite3_sql(st), sql) == 0) {
+			*out = st;
+			return SQLITE_OK;
+		}
+	}
+	return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, out,
+	    NULL);
+}
+
+/* Prepares, binds with a format ("t" text, "b" 32-byte blob, "i" int64,
+ * "n" int64 or NULL when 0, "z" blob with explicit length), steps. */
+static int
+exec_bound(sqlite3 *db, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int rc, i = 1;
+
+	rc = statement(db, sql, &st);
+	if (rc != SQLITE_OK)
+		return rc;
+	va_start(ap, fmt);
+	for (const char *f = fmt; *f != '\0'; f++, i++) {
+		switch (*f) {
+		case 't':
+			sqlite3_bind_text(st, i, va_arg(ap, const char *), -1,
+			    SQLITE_STATIC);
+			break;
+		case 'b':
+			sqlite3_bind_blob(st, i, va_arg(ap, const void *),
+			    TOKEN_HASH_LEN, SQLITE_STATIC);
+			break;
+		case 'z': {
+			const void *p = va_arg(ap, const void *);
+			int len = va_arg(ap, int);
+
+			sqlite3_bind_blob(st, i, p, len, SQLITE_STATIC);
+			break;
+		}
+		case 'i':
+			sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+			break;
+		case 'n': {
+			int64_t v = va_arg(ap, int64_t);
+
+			if (v != 0)
+				sqlite3_bind_int64(st, i, v);
+			else
+				sqlite3_bind_null(st, i);
+			break;
+		}
+		}
+	}
+	va_end(ap);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int
+apply_snapshot(sqlite3 *db, struct persist_write *w)
+{
+	unsigned char *z;
+	size_t zlen;
+	int rc;
+
+	if (persist_snapshot_compress(w, &z, &zlen) != 0)
+		return SQLITE_ERROR;
+	rc = exec_bound(db, "INSERT OR REPLACE INTO snapshots (battle_id, "
+	    "action_seq, round, state, raw_size, at) VALUES (?,?,?,?,?,?)",
+	    "tiizii", w->battle_id, (int64_t)w->snapshot_seq,
+	    (int64_t)w->snapshot_round, z, (int)zlen,
+	    (int64_t)w->snapshot_len, w->snapshot_at);
+	free(z);
+	return rc;
+}
+
+static int
+apply_idempotency(sqlite3 *db, struct persist_write *w)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = statement(db, "INSERT OR REPLACE INTO idempotency (caller, "
+	    "target, key, fingerprint, battle_id, created_at, expires_at, "
+	    "status, content_type, location, body) VALUES "
+	    "(?,?,?,?,?,?,?,?,?,?,?)", &st);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_blob(st, 1, w->idem.caller, IDEMPOTENCY_HASH_LEN,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, w->idem.target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, w->idem.key, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, w->idem.fingerprint, IDEMPOTENCY_HASH_LEN,
+	    SQLITE_STATIC);
+	if (w->idem.battle[0] != '\0')
+		sqlite3_bind_text(st, 5, w->idem.battle, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 5);
+	sqlite3_bind_int64(st, 6, w->idem_created);
+	sqlite3_bind_int64(st, 7, w->idem_expires);
+	sqlite3_bind_int(st, 8, w->idem_resp.status);
+	if (w->idem_resp.content_type != NULL)
+		sqlite3_bind_text(st, 9, w->idem_resp.content_type, -1,
+		    SQLITE_STATIC);
+	if (w->idem_resp.location != NULL)
+		sqlite3_bind_text(st, 10, w->idem_resp.location, -1,
+		    SQLITE_STATIC);
+	sqlite3_bind_blob(st, 11, w->idem_resp.body,
+	    (int)w->idem_resp.body_len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int
+apply_record(sqlite3 *db, struct persist_write *w)
+{
+	int rc = SQLITE_OK;
+
+	if (w->delete) {
+		rc = exec_bound(db, "DELETE FROM battles WHERE id = ?", "t",
+		    w->battle_id);
+		if (rc == SQLITE_OK && w->has_idempotency)
+			rc = apply_idempotency(db, w);
+		return rc;
+	}
+	if (w->has_battle)
+		rc = exec_bound(db, "INSERT INTO battles (id, created_at, "
+		    "name, join_code, gm_token_hash, phase) VALUES "
+		    "(?,?,?,?,?,'lobby')", "tittb", w->battle_id,
+		    w->created_at, w->name, w->join_code, w->gm_hash);
+	if (rc == SQLITE_OK && w->has_member)
+		rc = exec_bound(db, "INSERT INTO players (battle_id, player_id,"
+		    " name, role, token_hash, created_at) VALUES "
+		    "(?,?,?,?,?,?)", "tittbi", w->battle_id,
+		    (int64_t)w->member_id, w->member_name, w->member_role,
+		    w->member_hash, w->member_at);
+	if (rc == SQLITE_OK && w->has_action)
+		rc = exec_bound(db, "INSERT INTO actions (battle_id, seq, kind,"
+		    " actor, body, at) VALUES (?,?,?,?,?,?)", "tittti",
+		    w->battle_id, (int64_t)w->action_seq, w->kind, w->actor,
+		    w->body, w->action_at);
+	for (size_t i = 0; rc == SQLITE_OK && i < w->nlog; i++)
+		rc = exec_bound(db, "INSERT INTO log (battle_id, seq, round, "
+		    "entry, crew_entry) VALUES (?,?,?,?,?)", "tiitt",
+		    w->battle_id, w->log[i].seq, (int64_t)w->log[i].round,
+		    w->log[i].entry, w->log[i].crew_entry);
+	if (rc == SQLITE_OK && w->has_phase)
+		rc = exec_bound(db, "UPDATE battles SET phase = ?, "
+		    "round_deadline = ?, ended_at = ? WHERE id = ?", "tnnt",
+		    w->phase, w->deadline, w->ended_at, w->battle_id);
+	if (rc == SQLITE_OK && w->snapshot != NULL)
+		rc = apply_snapshot(db, w);
+	if (rc == SQLITE_OK && w->has_idempotency)
+		rc = apply_idempotency(db, w);
+	return rc;
+}
+
+static int
+sqlite_apply(struct store_conn *conn, struct persist_write *w)
+{
+	sqlite3 *db = store_sqlite_db(conn);
+	int rc = apply_record(db, w);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	log_warn("store: battle %s: %s", w->battle_id, sqlite3_errmsg(db));
+	return BS_ERR_IO;
+}
+
+/* ---- reading back --------------------------------------------------------- */
+
+static char *
+column_strdup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	return xstrdup(s != NULL ? (const char *)s : "");
+}
+
+static void
+column_hash(sqlite3_stmt *st, int col, unsigned char out[TOKEN_HASH_LEN])
+{
+	const void *p = sqlite3_column_blob(st, col);
+
+	memset(out, 0, TOKEN_HASH_LEN);
+	if (p != NULL && sqlite3_column_bytes(st, col) == TOKEN_HASH_LEN)
+		memcpy(out, p, TOKEN_HASH_LEN);
+}
+
+static int
+sqlite_battle_ids(struct store_conn *conn, char ***ids, size_t *n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(store_sqlite_db(conn), "SELECT id FROM battles "
+	    "ORDER BY created_at, id", -1, &st, NULL) != SQLITE_OK)
+		return BS_ERR_IO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*ids = xreallocarray(*ids, *n + 1, sizeof(**ids));
+		(*ids)[(*n)++] = column_strdup(st, 0);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : BS_ERR_IO;
+}
+
+static int
+load_members(sqlite3 *db, struct persist_battle *pb)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT player_id, name, role, token_hash "
+	    "FROM players WHERE battle_id = ? ORDER BY created_at, "
+	    "player_id", -1, &st, NULL) != SQLITE_OK)
+		return BS_ERR_IO;
+	sqlite3_bind_text(st, 1, pb->id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct persist_member *m;
+
+		pb->members = xreallocarray(pb->members, pb->nmembers + 1,
+		    sizeof(*pb->members));
+		m = &pb->members[pb->nmembers++];
+		m->id = sqlite3_column_int(st, 0);
+		m->name = column_strdup(st, 1);
+		snprintf(m->role, sizeof(m->role), "%s",
+		    (const char *)sqlite3_column_text(st, 2));
+		column_hash(st, 3, m->hash);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : BS_ERR_IO;
+}
+
+static int
+load_snapshot(sqlite3 *db, struct persist_battle *pb)
+{
+	sqlite3_stmt *st;
+	int rv;
+
+	if (sqlite3_prepare_v2(db, "SELECT action_seq, state, raw_size FROM "
+	    "snapshots WHERE battle_id = ? ORDER BY action_seq DESC LIMIT 1",
+	    -1, &st, NULL) != SQLITE_OK)
+		return BS_ERR_IO;
+	sqlite3_bind_text(st, 1, pb->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		pb->snapshot_seq = (uint64_t)sqlite3_column_int64(st, 0);
+		rv = persist_snapshot_load(pb, sqlite3_column_blob(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1),
+		    sqlite3_column_int64(st, 2));
+	} else {
+		rv = BS_ERR_NOT_FOUND;
+	}
+	sqlite3_finalize(st);
+	return rv;
+}
+
+static int
+load_actions(sqlite3 *db, struct persist_battle *pb)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT seq, kind, actor, body FROM actions"
+	    " WHERE battle_id = ? AND seq > ? ORDER BY seq", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return BS_ERR_IO;
+	sqlite3_bind_text(st, 1, pb->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)pb->snapshot_seq);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct persist_action *a;
+
+		pb->actions = xreallocarray(pb->actions, pb->nactions + 1,
+		    sizeof(*pb->actions));
+		a = &pb->actions[pb->nactions++];
+		a->seq = (uint64_t)sqlite3_column_int64(st, 0);
+		snprintf(a->kind, sizeof(a->kind), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		snprintf(a->actor, sizeof(a->actor), "%s",
+		    (const char *)sqlite3_column_text(st, 2));
+		a->body = column_strdup(st, 3);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : BS_ERR_IO;
+}
+
+static int
+sqlite_load(struct store_conn *conn, struct persist_battle *pb)
+{
+	sqlite3 *db = store_sqlite_db(conn);
+	sqlite3_stmt *st;
+	int rv;
+
+	/* max() of several arguments is SQLite's scalar max, NULLs aside. */
+	if (sqlite3_prepare_v2(db, "SELECT name, join_code, gm_token_hash, "
+	    "created_at, max(created_at, "
+	    "coalesce((SELECT max(at) FROM actions WHERE battle_id = ?1), 0), "
+	    "coalesce((SELECT max(created_at) FROM players "
+	    "WHERE battle_id = ?1), 0)) FROM battles WHERE id = ?1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return BS_ERR_IO;
+	sqlite3_bind_text(st, 1, pb->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return BS_ERR_NOT_FOUND;
+	}
+	pb->name = column_strdup(st, 0);
+	snprintf(pb->join_code, sizeof(pb->join_code), "%s",
+	    (const char *)sqlite3_column_text(st, 1));
+	column_hash(st, 2, pb->gm_hash);
+	pb->created_at = sqlite3_column_int64(st, 3);
+	pb->last_active = sqlite3_column_int64(st, 4);
+	sqlite3_finalize(st);
+	if ((rv = load_members(db, pb)) != 0 ||
+	    (rv = load_snapshot(db, pb)) != 0 ||
+	    (rv = load_actions(db, pb)) != 0)
+		return rv;
+	return 0;
+}
+
+static int
+sqlite_read_log(struct store_conn *conn, const char *id, int64_t after,
+    int limit, json_t *entries, json_t *crew)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(store_sqlite_db(conn), "SELECT entry, "
+	    "crew_entry FROM log WHERE battle_id = ? AND seq > ? ORDER BY seq "
+	    "LIMIT ?", -1, &st, NULL) != SQLITE_OK)
+		return BS_ERR_IO;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int(st, 3, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *e = persist_json_or_null(
+		    (const char *)sqlite3_column_text(st, 0));
+
+		if (!json_is_object(e)) {
+			json_decref(e);
+			continue;
+		}
+		json_array_append_new(entries, e);
+		if (crew != NULL)
+			json_array_append_new(crew, persist_json_or_null(
+			    (const char *)sqlite3_column_text(st, 1)));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : BS_ERR_IO;
+}
+
+static int
+sqlite_next_epoch(struct store_conn *conn, int64_t *epoch)
+{
+	sqlite3 *db = store_sqlite_db(conn);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_exec(db, "UPDATE meta SET value = value + 1 WHERE key = "
+	    "'epoch'", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = "
+	    "'epoch'", -1, &st, NULL) != SQLITE_OK)
+		return BS_ERR_IO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*epoch = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : BS_ERR_IO;
+}
+
+/* ---- idempotency keys ------------------------------------------------------ */
+
+static int
+sqlite_idempotency_load(struct store_conn *conn, int64_t now,
+    void (*fn)(void *arg, const struct idempotency_request *req,
+    int64_t created, const struct idempotency_response *resp), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(store_sqlite_db(conn), "SELECT caller, target, "
+	    "key, fingerprint, battle_id, created_at, status, content_type, "
+	    "location, body FROM idempotency WHERE expires_at > ? ORDER BY "
+	    "created_at", -1, &st, NULL) != SQLITE_OK)
+		return BS_ERR_IO;
+	sqlite3_bind_int64(st, 1, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct idempotency_request req;
+		struct idempotency_response resp;
+		const char *battle = (const char *)sqlite3_column_text(st, 4);
+
+		/* Rows not written by this code are skipped, not trusted. */
+		if (sqlite3_column_bytes(st, 0) != IDEMPOTENCY_HASH_LEN ||
+		    sqlite3_column_bytes(st, 3) != IDEMPOTENCY_HASH_LEN)
+			continue;
+		memset(&req, 0, sizeof(req));
+		memcpy(req.caller, sqlite3_column_blob(st, 0),
+		    IDEMPOTENCY_HASH_LEN);
+		memcpy(req.fingerprint, sqlite3_column_blob(st, 3),
+		    IDEMPOTENCY_HASH_LEN);
+		req.target = (const char *)sqlite3_column_text(st, 1);
+		req.key = (const char *)sqlite3_column_text(st, 2);
+		req.battle = battle != NULL ? battle : "";
+		resp.status = sqlite3_column_int(st, 6);
+		resp.content_type = (const char *)sqlite3_column_text(st, 7);
+		resp.location = (const char *)sqlite3_column_text(st, 8);
+		resp.body = sqlite3_column_blob(st, 9);
+		resp.body_len = (size_t)sqlite3_column_bytes(st, 9);
+		if (req.target == NULL || req.key == NULL)
+			continue;
+		fn(arg, &req, sqlite3_column_int64(st, 5), &resp);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : BS_ERR_IO;
+}
+
+static int
+sqlite_idempotency_sweep(struct store_conn *conn, int64_t now,
+    size_t per_caller, size_t total)
+{
+	sqlite3 *db = store_sqlite_db(conn);
+	int rc;
+
+	rc = exec_bound(db, "DELETE FROM idempotency WHERE expires_at <= ?",
+	    "i", now);
+	if (rc == SQLITE_OK)
+		rc = exec_bound(db, "DELETE FROM idempotency WHERE rowid IN "
+		    "(SELECT rowid FROM (SELECT rowid, row_number() OVER "
+		    "(PARTITION BY caller ORDER BY created_at DESC) AS n FROM "
+		    "idempotency) WHERE n > ?)", "i", (int64_t)per_caller);
+	if (rc == SQLITE_OK)
+		rc = exec_bound(db, "DELETE FROM idempotency WHERE rowid NOT IN "
+		    "(SELECT rowid FROM idempotency ORDER BY created_at DESC "
+		    "LIMIT ?)", "i", (int64_t)total);
+	return rc == SQLITE_OK ? 0 : BS_ERR_IO;
+}
+
+const struct persist_backend persist_sqlite = {
+	.apply = sqlite_apply,
+	.battle_ids = sqlite_battle_ids,
+	.load = sqlite_load,
+	.next_epoch = sqlite_next_epoch,
+	.read_log = sqlite_read_log,
+	.idempotency_load = sqlite_idempotency_load,
+	.idempotency_sweep = sqlite_idempotency_sweep,
+};

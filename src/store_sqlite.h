@@ -1,0 +1,30 @@
+/*
+ * The SQLite backend of the store (store_backend.h): one database file in
+ * WAL mode, locked (flock) against a second daemon, its schema from
+ * SQL_DIR/sqlite by PRAGMA user_version.
+ */
+#ifndef BROADSIDE_STORE_SQLITE_H
+#define BROADSIDE_STORE_SQLITE_H
+
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct store_conn;
+
+/*
+ * Opens (creating if needed, with its directory) the database at path,
+ * locks it, sets WAL mode and the durability, and applies the schema
+ * files of sql_dir.  Returns 0, or BS_ERR_IO / BS_ERR_INVALID with one
+ * sentence in err naming the file or directory.  Loop thread, start-up.
+ */
+int store_sqlite_open(struct store_conn **out, const char *path,
+    const char *sql_dir, enum store_durability durability, char *err,
+    size_t errlen);
+
+/* The SQLite connection of a connection of this backend. */
+sqlite3 *store_sqlite_db(struct store_conn *conn);
+
+#endif

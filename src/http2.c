@@ -269,6 +269,8 @@ h2_metrics_conns(struct http2 *h2)
 	metric_series_set(h2->conns_open, (double)h2->nconns);
 }
 
+static void h2_conn_out_release(struct h2_conn *c);
+
 static void
 h2_conn_free(struct h2_conn *c)
 {
@@ -281,7 +283,7 @@ h2_conn_free(struct h2_conn *c)
 		loop_watch_remove(c->watch);
 	loop_timer_cancel(c->timer);
 	c->io->close(c->io_ctx);
-	free(c->out);
+	h2_conn_out_release(c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -314,14 +316,32 @@ h2_conn_watch_out(struct h2_conn *c, int on)
 		c->watching_out = on;
 }
 
+/*
+ * Frames are gathered in one buffer shared by every connection (the loop
+ * flushes one connection at a time) and written at once; only bytes the
+ * socket did not take move to a buffer of the connection's own.  So an
+ * event costs no allocation, and a connection whose reader keeps up holds
+ * no output buffer at all.
+ */
 void
 h2_conn_queue(struct h2_conn *c, const void *data, size_t n)
 {
+	struct http2 *h2 = c->h2;
+
+	if (c->out == NULL) {
+		c->out = h2->scratch;
+		c->out_cap = h2->scratch_cap;
+		c->out_shared = 1;
+	}
 	if (c->out_len + n > c->out_cap) {
 		size_t cap = c->out_len + n + 4096;
 
 		c->out = xrealloc(c->out, cap);
 		c->out_cap = cap;
+		if (c->out_shared) {
+			h2->scratch = c->out;
+			h2->scratch_cap = cap;
+		}
 	}
 	memcpy(c->out + c->out_len, data, n);
 	c->out_len += n;
@@ -333,9 +353,38 @@ h2_conn_out_full(const struct h2_conn *c)
 	return c->out_len >= H2_OUT_HIGH;
 }
 
+/* Lets go of the output buffer (the shared one stays). */
+static void
+h2_conn_out_release(struct h2_conn *c)
+{
+	if (!c->out_shared)
+		free(c->out);
+	c->out = NULL;
+	c->out_cap = c->out_len = c->out_off = 0;
+	c->out_shared = 0;
+}
+
+/* Moves what the socket did not take out of the shared buffer. */
+static void
+h2_conn_out_keep_rest(struct h2_conn *c)
+{
+	size_t rest = c->out_len - c->out_off;
+	uint8_t *own;
+
+	if (!c->out_shared)
+		return;
+	own = xmalloc(rest);
+	memcpy(own, c->out + c->out_off, rest);
+	c->out = own;
+	c->out_cap = c->out_len = rest;
+	c->out_off = 0;
+	c->out_shared = 0;
+}
+
 /*
  * Writes what nghttp2 wants to send, as far as the socket takes it.
- * Returns 0, or -1 when the connection is broken.
+ * Returns 0, or -1 when the connection is broken.  The shared buffer is
+ * free again when it returns.
  */
 static int
 h2_conn_flush(struct h2_conn *c)
@@ -357,14 +406,17 @@ h2_conn_flush(struct h2_conn *c)
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0 && errno == EAGAIN) {
+				h2_conn_out_keep_rest(c);
 				h2_conn_watch_out(c, 1);
 				return 0;
 			}
-			if (n <= 0)
+			if (n <= 0) {
+				h2_conn_out_release(c);
 				return -1;
+			}
 			c->out_off += (size_t)n;
 		}
-		c->out_off = c->out_len = 0;
+		h2_conn_out_release(c);
 		while (c->out_len < H2_OUT_HIGH) {
 			const uint8_t *data;
 			ssize_t n = nghttp2_session_mem_send(c->session, &data);
@@ -372,6 +424,7 @@ h2_conn_flush(struct h2_conn *c)
 			if (n < 0) {
 				log_debug("http2: %s: %s", c->remote,
 				    nghttp2_strerror((int)n));
+				h2_conn_out_release(c);
 				return -1;
 			}
 			if (n == 0)
@@ -381,13 +434,7 @@ h2_conn_flush(struct h2_conn *c)
 		if (c->out_len == 0)
 			break;
 	}
-	/*
-	 * All written: an idle connection (an event stream between events)
-	 * keeps no output buffer; the next burst allocates it again.
-	 */
-	free(c->out);
-	c->out = NULL;
-	c->out_cap = 0;
+	h2_conn_out_release(c);
 	h2_conn_watch_out(c, 0);
 	return 0;
 }
@@ -842,5 +889,6 @@ http2_free(struct http2 *h2)
 		h2_conn_free(h2->conns);
 	nghttp2_session_callbacks_del(h2->callbacks);
 	nghttp2_option_del(h2->option);
+	free(h2->scratch);
 	free(h2);
 }

@@ -109,6 +109,7 @@ struct h2_conn {
 	uint64_t last_progress_us;
 	uint8_t *out;		/* frames waiting to be written */
 	size_t out_len, out_off, out_cap;
+	int out_shared;		/* out is http2's scratch (during a flush) */
 	struct h2_stream *streams;
 	size_t nstreams;
 	size_t nclosing;	/* event streams told to close */
@@ -129,6 +130,8 @@ struct http2 {
 	struct http2_options opts;
 	nghttp2_session_callbacks *callbacks;
 	nghttp2_option *option;
+	uint8_t *scratch;	/* every connection's output, one at a time */
+	size_t scratch_cap;
 	int draining;
 	struct h2_conn *conns;
 	size_t nconns;

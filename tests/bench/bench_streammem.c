@@ -6,8 +6,9 @@
  * battles given; reads what arrives and divides the growth of the
  * daemon's VmRSS by N.  Then posts EVENTS narrations to every battle (a
  * raw HTTP/1.1 POST each), reads what the streams receive, and measures
- * again; then once more after QUIET seconds without a request (a page
- * between its player's moves).  HTTP/2 is spoken with prior knowledge, frames written by hand,
+ * again (and the daemon's CPU time over the events); then once more
+ * after QUIET seconds without a request (a page between its player's
+ * moves).  HTTP/2 is spoken with prior knowledge, frames written by hand,
  * the SETTINGS a browser sends (a 64 KB header table, a 6 MB window).
  *
  * MODE "browser" adds what a page also holds: one GET of the battle on
@@ -57,6 +58,27 @@ rss_kb(const char *pid)
 			break;
 	fclose(f);
 	return kb;
+}
+
+/* The process's user + system CPU time, in ms. */
+static double
+cpu_ms(const char *pid)
+{
+	char path[64], line[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	if (fgets(line, sizeof(line), f) == NULL ||
+	    (p = strrchr(line, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st) != 2)
+		ut = st = 0;
+	fclose(f);
+	return (double)(ut + st) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
 }
 
 /* An HPACK integer with an N-bit prefix (RFC 7541 5.1). */
@@ -249,6 +271,7 @@ main(int argc, char **argv)
 {
 	struct battle battles[MAX_BATTLES];
 	static uint8_t req[4096];
+	double cpu0, cpu1;
 	long before, idle, after, quiet, n, nevents, nquiet, open_idle,
 	    open_after, open_quiet;
 	int *fds, h2, gzip, browser, stride, nfds, nb = 0;
@@ -309,6 +332,7 @@ main(int argc, char **argv)
 	sleep(1);
 	open_idle = drain(fds, nfds, stride, h2, 0);
 	idle = rss_kb(pid);
+	cpu0 = cpu_ms(pid);
 	for (long k = 0; k < nevents; k++) {
 		for (int b = 0; b < nb; b++)
 			if (narrate(host, &battles[b], k) != 0)
@@ -321,6 +345,7 @@ main(int argc, char **argv)
 	sleep(1);
 	open_after = drain(fds, nfds, stride, h2, 0);
 	after = rss_kb(pid);
+	cpu1 = cpu_ms(pid);
 	for (long t = 0; t < nquiet; t++) {
 		sleep(1);
 		drain(fds, nfds, stride, h2, 0);
@@ -334,13 +359,14 @@ main(int argc, char **argv)
 	    "\"rss_after_kb\":%ld,\"rss_quiet_kb\":%ld,"
 	    "\"idle_bytes_per_stream\":%.0f,"
 	    "\"after_events_bytes_per_stream\":%.0f,"
-	    "\"quiet_bytes_per_stream\":%.0f}\n",
+	    "\"quiet_bytes_per_stream\":%.0f,"
+	    "\"events_cpu_ms\":%.0f}\n",
 	    h2 ? "h2" : "h1", gzip ? "true" : "false", argv[6], n, nfds,
 	    nb, nevents, nquiet, open_idle, open_after, open_quiet, before,
 	    idle, after, quiet,
 	    (double)(idle - before) * 1024 / (double)n,
 	    (double)(after - before) * 1024 / (double)n,
-	    (double)(quiet - before) * 1024 / (double)n);
+	    (double)(quiet - before) * 1024 / (double)n, cpu1 - cpu0);
 	for (long i = 0; i < nfds; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

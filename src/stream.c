@@ -48,6 +48,7 @@
 struct chunk {
 	unsigned refs;
 	uint32_t crc;		/* CRC-32 of data, once gz is made */
+	uLong crc_op;		/* crc32_combine_op()'s operator for len */
 	struct chunk *gz;	/* data compressed (raw deflate), or NULL */
 	size_t len;
 	char data[];
@@ -116,6 +117,14 @@ struct channel {
 	struct channel *prev, *next;
 };
 
+/* One view's events of the publish under way (batch_add()). */
+struct batch {
+	struct chunk *first;	/* the first event, while it is the only one */
+	char *buf;		/* from the second on: all of them, in order */
+	size_t len, cap;
+	int n;
+};
+
 struct stream {
 	struct loop *loop;
 	struct stream_options opts;
@@ -129,6 +138,9 @@ struct stream {
 	struct metric *m_snapshots, *m_dropped, *m_snapshot_bytes;
 	struct metric *m_snapshot_max, *m_publish_delay;
 	double snapshot_max;
+	char *json;		/* stream_json()'s buffer */
+	size_t json_cap;
+	struct batch batch[VIEWS];
 	int draining;		/* stream_drain() was called */
 };
 
@@ -160,6 +172,7 @@ chunk_new(const char *data, size_t len)
 
 	ch->refs = 1;
 	ch->crc = 0;
+	ch->crc_op = 0;
 	ch->gz = NULL;
 	ch->len = len;
 	memcpy(ch->data, data, len);
@@ -182,32 +195,74 @@ chunk_unref(struct chunk *ch)
 	}
 }
 
-/* "id: ID\nevent: NAME\ndata: JSON\n\n", without the id line if id is NULL. */
+/*
+ * "id: ID\nevent: NAME\ndata: JSON\n\n", without the id line if id is
+ * NULL: one allocation, the parts copied in place (no format string to
+ * parse, no intermediate string).
+ */
 static struct chunk *
-frame_text(const char *id, const char *event, const char *json)
+frame_text(const char *id, const char *event, const char *json,
+    size_t json_len)
 {
-	struct chunk *ch;
-	char *text;
+	size_t id_len = id != NULL ? strlen(id) : 0;
+	size_t ev_len = strlen(event);
+	size_t len = (id != NULL ? 5 + id_len : 0) + 7 + ev_len + 7 +
+	    json_len + 2;
+	struct chunk *ch = xmalloc(sizeof(*ch) + len);
+	char *p = ch->data;
 
-	if (id != NULL)
-		text = xasprintf("id: %s\nevent: %s\ndata: %s\n\n", id, event,
-		    json);
-	else
-		text = xasprintf("event: %s\ndata: %s\n\n", event, json);
-	ch = chunk_new(text, strlen(text));
-	free(text);
+	ch->refs = 1;
+	ch->crc = 0;
+	ch->crc_op = 0;
+	ch->gz = NULL;
+	ch->len = len;
+	if (id != NULL) {
+		memcpy(p, "id: ", 4);
+		memcpy(p + 4, id, id_len);
+		p[4 + id_len] = '\n';
+		p += 5 + id_len;
+	}
+	memcpy(p, "event: ", 7);
+	memcpy(p + 7, event, ev_len);
+	memcpy(p + 7 + ev_len, "\ndata: ", 7);
+	p += 7 + ev_len + 7;
+	memcpy(p, json, json_len);
+	memcpy(p + json_len, "\n\n", 2);
 	return ch;
+}
+
+/*
+ * data as compact JSON with sorted keys, in the stream's buffer (valid
+ * until the next call); its length in *len.  "{}" if it cannot be
+ * written.
+ */
+static const char *
+stream_json(struct stream *s, const json_t *data, size_t *len)
+{
+	const size_t flags = JSON_COMPACT | JSON_SORT_KEYS;
+	size_t n = json_dumpb(data, s->json, s->json_cap, flags);
+
+	if (n > s->json_cap) {
+		s->json_cap = n + n / 2;
+		s->json = xrealloc(s->json, s->json_cap);
+		n = json_dumpb(data, s->json, s->json_cap, flags);
+	}
+	if (n == 0 || n > s->json_cap) {
+		*len = 2;
+		return "{}";
+	}
+	*len = n;
+	return s->json;
 }
 
 /* An event of data framed with id (NULL: none). */
 static struct chunk *
-frame(const char *id, const char *event, const json_t *data)
+frame(struct stream *s, const char *id, const char *event, const json_t *data)
 {
-	char *json = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
-	struct chunk *ch = frame_text(id, event, json ? json : "{}");
+	size_t len;
+	const char *json = stream_json(s, data, &len);
 
-	free(json);
-	return ch;
+	return frame_text(id, event, json, len);
 }
 
 /* The id of view's event number seq: "EPOCH-V-SEQ". */
@@ -276,6 +331,7 @@ chunk_gz(struct stream *s, struct chunk *ch)
 	out = xmalloc(sizeof(*out) + cap);
 	out->refs = 1;
 	out->crc = 0;
+	out->crc_op = 0;
 	out->gz = NULL;
 	s->zs.next_in = (Bytef *)(uintptr_t)ch->data;
 	s->zs.avail_in = (uInt)ch->len;
@@ -289,6 +345,12 @@ chunk_gz(struct stream *s, struct chunk *ch)
 	}
 	out->len = cap - s->zs.avail_out;
 	ch->crc = (uint32_t)crc32(0, (const Bytef *)ch->data, (uInt)ch->len);
+	/*
+	 * Every gzip subscriber folds this CRC into its own: the operator
+	 * for the length is made once here, which leaves each subscriber a
+	 * multiplication instead of crc32_combine()'s whole computation.
+	 */
+	ch->crc_op = crc32_combine_gen((z_off_t)ch->len);
 	ch->gz = out;
 	return out;
 }
@@ -310,8 +372,8 @@ subscriber_push(struct subscriber *sub, struct chunk *ch)
 			return;
 		}
 		chunk_ref(out);
-		sub->gz_crc = (uint32_t)crc32_combine(sub->gz_crc, ch->crc,
-		    (z_off_t)ch->len);
+		sub->gz_crc = (uint32_t)crc32_combine_op(sub->gz_crc, ch->crc,
+		    ch->crc_op);
 		sub->gz_size += (uint32_t)ch->len;
 	} else {
 		out = chunk_ref(ch);
@@ -429,21 +491,73 @@ ring_push(struct channel *c, enum viewer v, struct chunk *ch)
 /* ---- publishing ------------------------------------------------------- */
 
 /*
+ * Adds view v's event ch to the publish under way: a subscriber gets all
+ * of a publish's events as one chunk, so one queue entry, one CRC fold,
+ * one deflate per view (not per event: zlib builds its Huffman trees at
+ * every flush, which costs more than compressing a small event) and one
+ * write.  The ring keeps each event on its own, for resuming after any
+ * of them.
+ */
+static void
+batch_add(struct stream *s, enum viewer v, struct chunk *ch)
+{
+	struct batch *b = &s->batch[v];
+	size_t need;
+
+	if (b->n++ == 0) {
+		b->first = chunk_ref(ch);
+		return;
+	}
+	need = (b->n == 2 ? b->first->len : 0) + ch->len;
+	if (b->len + need > b->cap) {
+		b->cap = (b->len + need) * 2;
+		b->buf = xrealloc(b->buf, b->cap);
+	}
+	if (b->n == 2) {
+		memcpy(b->buf, b->first->data, b->first->len);
+		b->len = b->first->len;
+	}
+	memcpy(b->buf + b->len, ch->data, ch->len);
+	b->len += ch->len;
+}
+
+/* The publish's events for view v as one chunk (a new reference), or NULL. */
+static struct chunk *
+batch_take(struct stream *s, enum viewer v)
+{
+	struct batch *b = &s->batch[v];
+	struct chunk *ch = b->first;
+
+	if (b->n > 1) {
+		chunk_unref(b->first);
+		ch = chunk_new(b->buf, b->len);
+	}
+	b->first = NULL;
+	b->n = 0;
+	b->len = 0;
+	return ch;
+}
+
+/*
  * One event for the views in the mask views, with the same data: each
  * view numbers it in its own sequence, so each gets its own framing (the
  * JSON is written once).  A view no one has subscribed to yet only
  * counts it: no one can resume from that view's ids before its first
- * snapshot, which says where it starts.
+ * snapshot, which says where it starts.  The subscribers get it when the
+ * publish ends (batch_add()).
  */
 static void
 channel_emit(struct channel *c, unsigned views, const char *event,
     const json_t *data)
 {
 	struct stream *s = c->s;
-	struct chunk *ch[VIEWS] = { NULL, NULL, NULL };
-	char *json = NULL, id[STREAM_ID_MAX];
+	const char *json = NULL;
+	size_t json_len = 0;
+	char id[STREAM_ID_MAX];
 
 	for (int v = 0; v < VIEWS; v++) {
+		struct chunk *ch;
+
 		if (!(views & (1u << v)))
 			continue;
 		c->seq[v]++;
@@ -452,17 +566,13 @@ channel_emit(struct channel *c, unsigned views, const char *event,
 			continue;
 		}
 		if (json == NULL)
-			json = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
+			json = stream_json(s, data, &json_len);
 		event_id(c, (enum viewer)v, c->seq[v], id);
-		ch[v] = frame_text(id, event, json ? json : "{}");
-		ring_push(c, (enum viewer)v, ch[v]);
+		ch = frame_text(id, event, json, json_len);
+		ring_push(c, (enum viewer)v, ch);
+		batch_add(s, (enum viewer)v, ch);
+		chunk_unref(ch);
 	}
-	free(json);
-	for (struct subscriber *sub = c->subs; sub != NULL; sub = sub->next)
-		if (ch[sub->viewer] != NULL)
-			subscriber_push(sub, ch[sub->viewer]);
-	for (int v = 0; v < VIEWS; v++)
-		chunk_unref(ch[v]);
 	metric_series_add(metric_series(s->m_events, (const char *[]){
 	    event }), 1);
 }
@@ -616,6 +726,7 @@ static void
 channel_publish(struct channel *c)
 {
 	struct stream *s = c->s;
+	struct chunk *out[VIEWS];
 	uint64_t now;
 
 	c->dirty = 0;
@@ -627,6 +738,13 @@ channel_publish(struct channel *c)
 	channel_publish_log(c);
 	channel_publish_round(c);
 	channel_publish_presence(c);
+	for (int v = 0; v < VIEWS; v++)
+		out[v] = batch_take(s, (enum viewer)v);
+	for (struct subscriber *sub = c->subs; sub != NULL; sub = sub->next)
+		if (out[sub->viewer] != NULL)
+			subscriber_push(sub, out[sub->viewer]);
+	for (int v = 0; v < VIEWS; v++)
+		chunk_unref(out[v]);
 	/* A measurement, so a fresh clock, not the loop's time. */
 	now = loop_clock_us();
 	metric_observe(s->m_publish_delay, now > c->dirty_since_us ?
@@ -690,7 +808,7 @@ void
 channel_private(struct channel *c, int member, const char *event,
     const json_t *data)
 {
-	struct chunk *ch = frame(NULL, event, data);
+	struct chunk *ch = frame(c->s, NULL, event, data);
 
 	for (struct subscriber *sub = c->subs; sub != NULL; sub = sub->next)
 		if (sub->member == member)
@@ -881,7 +999,7 @@ subscriber_snapshot(struct subscriber *sub)
 	 * resuming from it is exact.
 	 */
 	event_id(c, sub->viewer, c->seq[sub->viewer], id);
-	ch = frame(id, "snapshot", data);
+	ch = frame(s, id, "snapshot", data);
 	json_decref(data);
 	metric_observe(s->m_snapshot_bytes, (double)ch->len);
 	if ((double)ch->len > s->snapshot_max) {
@@ -955,7 +1073,7 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 		 * change says otherwise (the others hear of it then).
 		 */
 		here = channel_presence(c);
-		ch = frame(NULL, "presence", here);
+		ch = frame(s, NULL, "presence", here);
 		subscriber_push(sub, ch);
 		chunk_unref(ch);
 		json_decref(here);
@@ -1127,6 +1245,9 @@ stream_free(struct stream *s)
 	if (s->zs_ready)
 		deflateEnd(&s->zs);
 	chunk_unref(s->gz_header);
+	free(s->json);
+	for (int v = 0; v < VIEWS; v++)
+		free(s->batch[v].buf);
 	free(s);
 }
 

@@ -98,6 +98,17 @@ struct channel {
 	struct channel_source src;
 	json_t *base[VIEWS];	/* each view's last published document */
 	/*
+	 * base[v] rendered for snapshots, or NULL until a snapshot needs
+	 * it: snap_head the members that sort before "now" ("{...", no
+	 * closing brace), snap the members after it, framed to the end
+	 * ("...}\n\n", no opening brace).  Every subscriber that joins
+	 * before the view changes shares snap (and its compressed form);
+	 * only the id, the head (a few short members) and "now" are its
+	 * own.
+	 */
+	char *snap_head[VIEWS];
+	struct chunk *snap[VIEWS];
+	/*
 	 * Each view's copy of the log entries since the last publish, taken
 	 * when their change was committed: an entry reads as the battle
 	 * stood then, as GET of the log reads it later.
@@ -622,6 +633,16 @@ channel_emit_deltas(struct channel *c, json_t *patch[VIEWS])
 	channel_emit_views(c, "delta", patch);
 }
 
+/* base[v] changed: its rendering for snapshots is stale. */
+static void
+channel_base_changed(struct channel *c, enum viewer v)
+{
+	chunk_unref(c->snap[v]);
+	c->snap[v] = NULL;
+	free(c->snap_head[v]);
+	c->snap_head[v] = NULL;
+}
+
 /*
  * Each view's delta.  With a source that tracks changes, the patches come
  * from it and are merged into the documents kept for snapshots; the GM's
@@ -640,8 +661,10 @@ channel_publish_views(struct channel *c)
 				views |= 1u << v;
 		c->src.patches(c->src.arg, views, patch);
 		for (int v = 0; v < VIEWS; v++)
-			if (patch[v] != NULL)
+			if (patch[v] != NULL) {
 				patch_merge(c->base[v], patch[v]);
+				channel_base_changed(c, (enum viewer)v);
+			}
 		channel_emit_deltas(c, patch);
 		return;
 	}
@@ -653,6 +676,7 @@ channel_publish_views(struct channel *c)
 			json_decref(c->base[v]);
 		}
 		c->base[v] = doc;
+		channel_base_changed(c, (enum viewer)v);
 	}
 	channel_emit_deltas(c, patch);
 }
@@ -913,6 +937,7 @@ channel_free(struct channel *c)
 	loop_timer_cancel(c->timer);
 	for (int v = 0; v < VIEWS; v++) {
 		json_decref(c->base[v]);
+		channel_base_changed(c, (enum viewer)v);
 		json_decref(c->pending_log[v]);
 	}
 	json_decref(c->last_round);
@@ -980,39 +1005,84 @@ channel_can_replay(const struct channel *c, enum viewer viewer,
 	return 1;
 }
 
+/*
+ * Renders base[v] for snapshots (c->snap_head, c->snap): the members
+ * that sort before "now" and those after, so that "now" lands where
+ * JSON_SORT_KEYS would put it and a snapshot reads byte for byte as one
+ * rendered whole.
+ */
+static void
+channel_render_snapshot(struct channel *c, enum viewer v)
+{
+	json_t *lo = json_object(), *hi = json_object(), *val;
+	const char *key, *json;
+	struct chunk *ch;
+	size_t len;
+
+	json_object_foreach(c->base[v], key, val)
+		json_object_set(strcmp(key, "now") < 0 ? lo : hi, key, val);
+	json = stream_json(c->s, lo, &len);
+	/* "{...}" without its closing brace. */
+	c->snap_head[v] = xstrndup(json, len - 1);
+	json = stream_json(c->s, hi, &len);
+	/* "{...}" without its opening brace, framed to the end. */
+	ch = xmalloc(sizeof(*ch) + len + 1);
+	ch->refs = 1;
+	ch->crc = 0;
+	ch->crc_op = 0;
+	ch->gz = NULL;
+	ch->len = len + 1;
+	memcpy(ch->data, json + 1, len - 1);
+	memcpy(ch->data + len - 1, "\n\n", 2);
+	c->snap[v] = ch;
+	json_decref(lo);
+	json_decref(hi);
+}
+
+/*
+ * The snapshot: the view's document and the server's clock ("now").  The
+ * document is rendered once per state of the view and its bulk shared
+ * (channel_render_snapshot()); each subscriber gets its own short head:
+ * the id, the members before "now", and "now".
+ */
 static void
 subscriber_snapshot(struct subscriber *sub)
 {
 	struct channel *c = sub->c;
 	struct stream *s = c->s;
-	json_t **base = &c->base[sub->viewer];
-	char id[STREAM_ID_MAX];
+	enum viewer v = sub->viewer;
+	char id[STREAM_ID_MAX], *head;
 	struct chunk *ch;
-	json_t *data;
+	size_t total;
 
-	if (*base == NULL)
-		*base = c->src.document(c->src.arg, sub->viewer);
-	data = json_copy(*base);
-	json_object_set_new(data, "now", json_integer(stream_wall_ms(s)));
+	if (c->base[v] == NULL)
+		c->base[v] = c->src.document(c->src.arg, v);
+	if (c->snap[v] == NULL)
+		channel_render_snapshot(c, v);
 	/*
 	 * The id is that of the view's last event (0 before its first):
 	 * resuming from it is exact.
 	 */
-	event_id(c, sub->viewer, c->seq[sub->viewer], id);
-	ch = frame(s, id, "snapshot", data);
-	json_decref(data);
-	metric_observe(s->m_snapshot_bytes, (double)ch->len);
-	if ((double)ch->len > s->snapshot_max) {
-		s->snapshot_max = (double)ch->len;
+	event_id(c, v, c->seq[v], id);
+	head = xasprintf("id: %s\nevent: snapshot\ndata: %s%s\"now\":%"
+	    PRId64 "%s", id, c->snap_head[v], c->snap_head[v][1] ? "," : "",
+	    stream_wall_ms(s), c->snap[v]->data[0] == '}' ? "" : ",");
+	ch = chunk_new(head, strlen(head));
+	free(head);
+	total = ch->len + c->snap[v]->len;
+	metric_observe(s->m_snapshot_bytes, (double)total);
+	if ((double)total > s->snapshot_max) {
+		s->snapshot_max = (double)total;
 		metric_set(s->m_snapshot_max, s->snapshot_max);
 	}
-	if (ch->len > STREAM_SNAPSHOT_WARN && !c->warned_size) {
+	if (total > STREAM_SNAPSHOT_WARN && !c->warned_size) {
 		c->warned_size = 1;
 		log_warn("battle %s: a %s snapshot is %zu bytes (over 100 KB)",
-		    c->battle_id, view_names[sub->viewer], ch->len);
+		    c->battle_id, view_names[v], total);
 	}
 	subscriber_push(sub, ch);
 	chunk_unref(ch);
+	subscriber_push(sub, c->snap[v]);
 }
 
 /* The view's events after id after, all in its ring (can_replay said). */

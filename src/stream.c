@@ -2,23 +2,25 @@
  * Channels, the replay rings and subscribers' queues (stream.h).
  *
  * Bytes are held in reference-counted chunks: one framed event is one
- * chunk, shared by its view's ring and by every plain subscriber of the
- * view.  Views that get the same data still get a chunk each, as their
- * ids differ (the JSON is written once).  A subscriber's queue is a ring
- * of chunk pointers plus the offset already written of the first.
+ * chunk, kept by its view's ring.  A publish's events for a view are
+ * joined into one chunk (the event itself when it is alone), which every
+ * subscriber of the view gets: one queue entry and one write per
+ * publish.  Views that get the same data still get a chunk each, as
+ * their ids differ (the JSON is written once).  A subscriber's queue is a
+ * ring of chunk pointers plus the offset already written of the first.
  *
- * gzip is compressed once per event, not once per subscriber: the
- * stream's one raw-deflate compressor ends every event with a full flush
+ * gzip is compressed once per chunk, not once per subscriber: the
+ * stream's one raw-deflate compressor ends every chunk with a full flush
  * (Z_FULL_FLUSH), which byte-aligns the output and forgets the history,
- * so an event's compressed bytes depend on nothing sent before and can
+ * so a chunk's compressed bytes depend on nothing sent before and can
  * follow any gzip stream's earlier bytes.  The compressed chunk hangs off
  * the plain one (made when a gzip subscriber first needs it, shared by
  * all the others and by replays from the ring).  A gzip subscriber starts
  * with the 10-byte gzip header and keeps only the running CRC-32 and
  * length of what it was sent, for the trailer that ends its stream on a
- * drain (RFC 1952).  Each event then compresses without the previous
+ * drain (RFC 1952).  Each chunk then compresses without the previous
  * ones as a dictionary: a little less ratio, for no compressor state per
- * subscriber and one deflate per event and view whatever the audience.
+ * subscriber and one deflate per publish and view whatever the audience.
  */
 #include "config.h"
 

@@ -9,6 +9,9 @@
  *	client; then one HTTP/1.1 request (BODY as JSON) and prints the
  *	response's status code, or "closed" when the connection ends
  *	without a response.
+ *   proxyclient PORT FROM CLAIM hold SECONDS
+ *	Sends the PROXY v2 header alone and holds the connection open for
+ *	SECONDS (or until the server closes it), then prints "held".
  *
  * Exit status 0 when a status or "closed" was printed, 1 on a local error.
  */
@@ -105,6 +108,16 @@ main(int argc, char **argv)
 		if (send_all(fd, header, proxy_header(header, claim,
 		    to.sin_addr, port)) != 0)
 			goto closed;
+	}
+	if (strcmp(argv[4], "hold") == 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long seconds = strtol(argv[5], NULL, 10);
+
+		(void)poll(&p, 1, (int)(seconds > 0 && seconds < 60 ?
+		    seconds : 1) * 1000);
+		printf("held\n");
+		close(fd);
+		return 0;
 	}
 	n = snprintf(request, sizeof(request), "%s %s HTTP/1.1\r\n"
 	    "Host: 127.0.0.1\r\nContent-Type: application/json\r\n"

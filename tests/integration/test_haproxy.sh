@@ -190,13 +190,17 @@ while [ "$(elapsed)" -lt 3000 ] ||
 	http GET "$H/healthz"
 	ms=$(elapsed)
 	N=$((N + 1))
-	[ "$STATUS" = 200 ] || { FAILED=$((FAILED + 1)); continue; }
+	if [ "$STATUS" != 200 ]; then
+		FAILED=$((FAILED + 1))
+		note "at $ms ms: status $STATUS (curl $CURL_RC) from $(node)"
+		continue
+	fi
 	[ "$ms" -ge 1500 ] || continue
 	LATE=$((LATE + 1))
 	[ "$(node)" != node1 ] || LATE1=$((LATE1 + 1))
 done
 proc_alive "$A_PID" || fail "node1 closed before its $DELAY s drain delay"
-[ "$FAILED" -eq 0 ] || fail "$FAILED of $N requests failed while node1 drained"
+[ "$FAILED" -eq 0 ] || fail "$FAILED of $N requests failed while node1 drained; HAProxy: $(tail -n 15 "$TMP/haproxy.log")"
 [ "$LATE" -gt 0 ] || fail "no request past 1.5 s into the drain (machine too slow?)"
 [ "$LATE1" -eq 0 ] ||
     fail "$LATE1 requests went to node1 more than 1.5 s into its drain"

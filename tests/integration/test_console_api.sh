@@ -160,8 +160,15 @@ wait_for_text '^event: snapshot' "snapshot after the restart"
 as "$GM" PATCH "$U/ships/2" -d name=Renamed
 expect_status 200 "rename a ship after the restart"
 wait_for_text 'Renamed' "the rename's delta"
-[ -z "$(events round)" ] ||
-    fail "a round event that changed nothing after the restart: $(events round)"
+# (The round timer keeps running: on a slow machine the round may have
+# resolved meanwhile, and its round event is a change.  What must not
+# come is a round event with the snapshot's own round and phase.)
+snap=$(events snapshot | head -n 1 | jq -c '[.round, .phase]')
+echo "$snap" | jq -e '(.[0] | type) == "number" and (.[1] | type) == "string"' >/dev/null ||
+    fail "the snapshot after the restart has no round and phase: $snap"
+same=$(events round | jq -c --argjson s "$snap" 'select([.round, .phase] == $s)')
+[ -z "$same" ] ||
+    fail "a round event that changed nothing after the restart: $same (snapshot: $snap)"
 kill "$SSE" 2>/dev/null
 stop_daemon
 note "ok"

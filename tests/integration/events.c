@@ -360,7 +360,14 @@ play(void)
 	converge("after narration");
 }
 
-/* The event of a stream with this id, or NULL. */
+/* Whether an event of a stream's record is a snapshot. */
+static int
+is_snapshot(const json_t *e)
+{
+	return strcmp(json_string_value(json_array_get(e, 1)), "snapshot") == 0;
+}
+
+/* The event of a stream with this id other than a snapshot, or NULL. */
 static json_t *
 event_by_id(const struct sse *s, const char *eid)
 {
@@ -368,7 +375,8 @@ event_by_id(const struct sse *s, const char *eid)
 	json_t *e;
 
 	json_array_foreach(s->events, i, e)
-		if (strcmp(json_string_value(json_array_get(e, 0)), eid) == 0)
+		if (!is_snapshot(e) &&
+		    strcmp(json_string_value(json_array_get(e, 0)), eid) == 0)
 			return e;
 	return NULL;
 }
@@ -486,10 +494,16 @@ same_events(const struct sse *a, const struct sse *b)
 	json_t *e;
 	const char *first = NULL, *last = NULL;
 
+	/*
+	 * A snapshot carries the id of the last event it includes, so a
+	 * stream that joined later can hold a snapshot under an id that the
+	 * other stream received as a delta or presence: snapshots are not
+	 * events to compare, and the range starts at b's first other event.
+	 */
 	json_array_foreach(b->events, i, e) {
 		const char *eid = json_string_value(json_array_get(e, 0));
 
-		if (*eid == '\0')
+		if (*eid == '\0' || is_snapshot(e))
 			continue;
 		if (first == NULL)
 			first = eid;
@@ -499,7 +513,7 @@ same_events(const struct sse *a, const struct sse *b)
 		const char *eid = json_string_value(json_array_get(e, 0));
 		json_t *twin;
 
-		if (*eid == '\0' || first == NULL ||
+		if (*eid == '\0' || is_snapshot(e) || first == NULL ||
 		    seq_of(eid) < seq_of(first) || seq_of(eid) > seq_of(last))
 			continue;
 		twin = event_by_id(b, eid);

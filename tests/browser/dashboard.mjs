@@ -263,7 +263,9 @@ check(rounds.size >= 2 && tablePhases.size >= 2, `the table did not change: roun
 // second: a value the server held for less than that (3 battles planning,
 // then 1, then 0 within one tick) may never reach the page.  Such a scrape
 // still agrees when its value lies between values the page showed in the
-// window; at most a third of the comparisons may rest on that.
+// window; at most a third of the comparisons may rest on that.  A scrape
+// is compared when the page was read at least 3 times around it (the page
+// is read every 100 ms, but a loaded machine slows each read).
 let compared = 0, exact = 0, between = 0;
 function agree(what, s, got, shown) {
   if (shown.includes(got)) { exact++; return; }
@@ -274,7 +276,7 @@ function agree(what, s, got, shown) {
 }
 for (const s of scrapes) {
   const near = readings.filter((r) => r.t >= s.t - 1000 && r.t <= s.t + 1300 && r.state === 'live');
-  if (near.length < 5) continue;
+  if (near.length < 3) continue;
   compared++;
   agree('event streams', s, s.subscribers, near.map((r) => r.subscribers));
   s.phases.forEach((n, i) => agree(`battles in phase ${['lobby', 'planning', 'resolving', 'ended'][i]}`, s, n,

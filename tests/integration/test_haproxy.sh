@@ -34,7 +34,9 @@ haproxy -c -f "$TMP/shipped.cfg" >"$TMP/check.log" 2>&1 ||
 
 echo "admin-token-for-tests-0123456789" >"$TMP/admin"
 ADMIN=admin-token-for-tests-0123456789
-DELAY=4
+# The drain delay: long beside the 3-3.7 s of requests that (c) sends
+# during it, so that a slow machine's last request still finds node1 up.
+DELAY=8
 
 # Two nodes; HAProxy reaches them from 127.0.0.1, the only trusted peer.
 # The tests' own direct requests come from 127.0.0.5 (untrusted).
@@ -155,6 +157,7 @@ note "(a) 12 battles: $HASHED1 hashed to node1, $HASHED2 to node2, each always t
 
 set -- $SERVED
 ID=${1%%:*} GM=${1#*:}
+: >"$TMP/sse"
 "$CURL" -sN --max-time 7 "$H/v1/battles/$ID/events?access_token=$GM" \
     >"$TMP/sse" 2>"$TMP/sse.err" &
 sse_pid=$!
@@ -182,7 +185,7 @@ kill -TERM "$A_PID"
 t0=$(date +%s%N)
 FAILED=0 LATE1=0 LATE=0 N=0
 elapsed() { echo $(( ($(date +%s%N) - t0) / 1000000 )); }
-# Requests for 3 s of the 4 s drain delay (longer, up to 3.7 s, on a slow
+# Requests for 3 s of the 8 s drain delay (longer, up to 3.7 s, on a slow
 # machine, until 3 have been sent past 1.5 s); from 1.5 s on, none may go
 # to node1, and none may fail.
 while [ "$(elapsed)" -lt 3000 ] ||

@@ -139,18 +139,24 @@ start_daemon
 peers_run default_h2 --speak h2 --count 130
 expect_tally "served 128 refused 2 silent 0"
 # The refusals are counted for the operator (once the daemon has seen the
-# 128 close, a scrape gets in).
+# 128 close, a scrape gets in).  A scrape tried before that (a slow
+# machine, the sanitizers) is itself refused and counted: 503s are.
+: >"$TMP/scrapes_refused" ; : >"$TMP/scrapes_failed"
 metrics_ok() {
 	http GET "$BASE_URL/metrics" --max-time 5
-	[ "$STATUS" = 200 ]
+	[ "$STATUS" = 200 ] && return 0
+	[ "$STATUS" != 503 ] || echo >>"$TMP/scrapes_refused"
+	echo >>"$TMP/scrapes_failed"
+	return 1
 }
 wait_until 10 "a /metrics scrape to get in" metrics_ok ||
     fail "GET /metrics still refused 10 s after the 130 connections ended"
 scrape "$TMP/after_cap.prom"
 n=$(metric_sum "$TMP/after_cap.prom" broadside_connections_refused_total \
     'reason="address"')
-[ "$n" = 2 ] ||
-    fail "broadside_connections_refused_total{reason=\"address\"} is '$n', expected 2"
+lo=$((2 + $(wc -l <"$TMP/scrapes_refused"))) hi=$((2 + $(wc -l <"$TMP/scrapes_failed")))
+[ "$n" -ge "$lo" ] && [ "$n" -le "$hi" ] ||
+    fail "broadside_connections_refused_total{reason=\"address\"} is '$n', expected 2 and the refused scrapes ($lo to $hi)"
 stop_daemon
 
 note "ok"

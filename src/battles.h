@@ -68,6 +68,7 @@ typedef void (*battles_done_fn)(void *arg, int status, json_t *result);
 typedef void (*battles_read_fn)(void *arg, int status, json_t *entries);
 
 struct persist_write;
+struct persist_summary;
 
 /*
  * Sees every write of a change just before it goes to the store, on the
@@ -118,6 +119,18 @@ struct live_battle *battles_find(struct battles *reg, const char *id);
  */
 int battles_lookup(struct battles *reg, const char *id,
     struct live_battle **lb);
+
+/* This node's id in the battle leases. */
+const char *battles_node_id(const struct battles *reg);
+
+/*
+ * On a shared (PostgreSQL) store, calls fn for every stored battle that
+ * is not live here, oldest first (borrowed for the call; owner NULL when
+ * no node holds it now).  Blocks on the store.  Returns 0 (nothing to
+ * do on SQLite, where every battle is live here) or BS_ERR_IO.
+ */
+int battles_foreach_elsewhere(struct battles *reg,
+    void (*fn)(void *arg, const struct persist_summary *s), void *arg);
 
 /*
  * Gives up every lease this node holds, after the final commit (a drain),

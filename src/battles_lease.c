@@ -240,3 +240,37 @@ battles_release(struct battles *reg)
 	store_conn_close(reg->lease_conn);
 	reg->lease_conn = NULL;
 }
+
+const char *
+battles_node_id(const struct battles *reg)
+{
+	return reg->node_id;
+}
+
+struct elsewhere {
+	struct battles *reg;
+	void (*fn)(void *arg, const struct persist_summary *s);
+	void *arg;
+};
+
+static void
+elsewhere_one(void *arg, const struct persist_summary *s)
+{
+	struct elsewhere *e = arg;
+
+	if (battles_find(e->reg, s->id) == NULL)
+		e->fn(e->arg, s);
+}
+
+int
+battles_foreach_elsewhere(struct battles *reg,
+    void (*fn)(void *arg, const struct persist_summary *s), void *arg)
+{
+	struct elsewhere e = { reg, fn, arg };
+
+	if (reg->lease_conn == NULL)
+		return 0;
+	if (store_conn_ready(reg->lease_conn) != 0)
+		return BS_ERR_IO;
+	return persist_battle_list(reg->lease_conn, elsewhere_one, &e);
+}

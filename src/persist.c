@@ -296,6 +296,13 @@ persist_idempotency_sweep(struct store_conn *conn, int64_t now,
 
 /* ---- leases ------------------------------------------------------------------ */
 
+int
+persist_battle_list(struct store_conn *conn,
+    void (*fn)(void *arg, const struct persist_summary *s), void *arg)
+{
+	return backend_of(conn)->battle_list(conn, fn, arg);
+}
+
 void
 persist_write_lease(struct persist_write *w, const char *owner, int64_t epoch,
     int64_t ttl_ms)

@@ -182,6 +182,21 @@ int persist_idempotency_sweep(struct store_conn *conn, int64_t now,
 
 /* ---- leases (doc/design.md, "Battle leases") ------------------------------ */
 
+/* A stored battle as the listing shows one served elsewhere. */
+struct persist_summary {
+	const char *id, *name, *phase;
+	const char *owner;	/* NULL: no live lease */
+	int64_t created_at;
+};
+
+/*
+ * Calls fn for every stored battle, oldest first; what fn gets is
+ * borrowed for the call.  owner is NULL for a lease that has expired.
+ * Returns 0 or BS_ERR_IO.
+ */
+int persist_battle_list(struct store_conn *conn,
+    void (*fn)(void *arg, const struct persist_summary *s), void *arg);
+
 /*
  * Takes the battle's lease for owner when it is free, expired or owner's
  * already: one more epoch, expiring ttl_ms from now on the store's clock.

@@ -84,6 +84,9 @@ struct persist_backend {
 	    void *arg);
 	int (*idempotency_sweep)(struct store_conn *conn, int64_t now,
 	    size_t per_caller, size_t total);
+	int (*battle_list)(struct store_conn *conn,
+	    void (*fn)(void *arg, const struct persist_summary *s),
+	    void *arg);
 	int (*lease_take)(struct store_conn *conn, const char *id,
 	    const char *owner, int64_t ttl_ms, int64_t *epoch);
 	int (*lease_renew)(struct store_conn *conn, const char *owner,

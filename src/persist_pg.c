@@ -587,6 +587,32 @@ pg_idempotency_sweep(struct store_conn *conn, int64_t now, size_t per_caller,
 /* ---- leases --------------------------------------------------------------- */
 
 static int
+pg_battle_list(struct store_conn *conn,
+    void (*fn)(void *arg, const struct persist_summary *s), void *arg)
+{
+	PGresult *res = rows(store_pg_conn(conn), "SELECT id, name, phase, "
+	    "created_at, CASE WHEN lease_expires >= " PG_NOW_MS " THEN owner "
+	    "END FROM battles ORDER BY created_at, id", NULL);
+
+	if (res == NULL)
+		return BS_ERR_IO;
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct persist_summary sum = {
+			.id = PQgetvalue(res, i, 0),
+			.name = PQgetvalue(res, i, 1),
+			.phase = PQgetvalue(res, i, 2),
+			.created_at = value_int(res, i, 3),
+			.owner = PQgetisnull(res, i, 4) ? NULL :
+			    PQgetvalue(res, i, 4),
+		};
+
+		fn(arg, &sum);
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int
 pg_lease_take(struct store_conn *conn, const char *id, const char *owner,
     int64_t ttl_ms, int64_t *epoch)
 {
@@ -679,6 +705,7 @@ const struct persist_backend persist_pg = {
 	.read_log = pg_read_log,
 	.idempotency_load = pg_idempotency_load,
 	.idempotency_sweep = pg_idempotency_sweep,
+	.battle_list = pg_battle_list,
 	.lease_take = pg_lease_take,
 	.lease_renew = pg_lease_renew,
 	.lease_release = pg_lease_release,

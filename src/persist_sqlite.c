@@ -511,6 +511,32 @@ sqlite_now_ms(void)
 }
 
 static int
+sqlite_battle_list(struct store_conn *conn,
+    void (*fn)(void *arg, const struct persist_summary *s), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(store_sqlite_db(conn), "SELECT id, name, phase, "
+	    "created_at, owner FROM battles ORDER BY created_at, id", -1, &st,
+	    NULL) != SQLITE_OK)
+		return BS_ERR_IO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct persist_summary sum = {
+			.id = (const char *)sqlite3_column_text(st, 0),
+			.name = (const char *)sqlite3_column_text(st, 1),
+			.phase = (const char *)sqlite3_column_text(st, 2),
+			.created_at = sqlite3_column_int64(st, 3),
+			.owner = (const char *)sqlite3_column_text(st, 4),
+		};
+
+		fn(arg, &sum);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : BS_ERR_IO;
+}
+
+static int
 sqlite_lease_take(struct store_conn *conn, const char *id, const char *owner,
     int64_t ttl_ms, int64_t *epoch)
 {
@@ -590,6 +616,7 @@ const struct persist_backend persist_sqlite = {
 	.read_log = sqlite_read_log,
 	.idempotency_load = sqlite_idempotency_load,
 	.idempotency_sweep = sqlite_idempotency_sweep,
+	.battle_list = sqlite_battle_list,
 	.lease_take = sqlite_lease_take,
 	.lease_renew = sqlite_lease_renew,
 	.lease_release = sqlite_lease_release,

@@ -21,7 +21,7 @@ DAEMON_LISTEN=127.0.0.1:0
 # start_node NAME: a daemon on the shared database; NAME_PID, NAME_URL.
 start_node() {
 	start_daemon --store "$URI" --drain-delay 0 --drain-grace 2 \
-	    --node-id "$1" --lease-ttl "$TTL"
+	    --node-id "$1" --lease-ttl "$TTL" --dev
 	eval "$1_PID=\$DAEMON_PID $1_URL=\$BASE_URL $1_LOG=\$DAEMON_LOG"
 }
 
@@ -58,7 +58,12 @@ curl -sS -N --max-time 5 "$B_URL/v1/battles/$ID/events?access_token=$GM" \
 grep -q '^retry: 1000' "$TMP/b_elsewhere" ||
     fail "B's stream for A's battle did not say retry: $(cat "$TMP/b_elsewhere")"
 [ "$(owner)" = A ] || fail "the battle's owner is $(owner), not A"
-note "B answers 503 battle-elsewhere while A holds the battle"
+# B's listing (--dev: no admin token) reads the store: A's battle, A's.
+http GET "$B_URL/v1/battles"
+expect_status 200 "B's listing"
+grep -q "\"id\":\"$ID\"[^}]*\"node\":\"A\"" "$TMP/body" ||
+    fail "B's listing does not show A's battle as A's: $(cat "$TMP/body")"
+note "B answers 503 battle-elsewhere while A holds the battle, and lists it"
 
 # 2. kill -9 of A under a stream of orders: B serves the battle within
 # the lease time, exactly as A acknowledged it.

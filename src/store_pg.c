@@ -25,6 +25,7 @@ struct pg_conn {
 	struct store_conn base;
 	PGconn *pg;
 	char *conninfo;
+	const char *options;	/* PG_OPTIONS_STORE or PG_OPTIONS_SIDE */
 	int64_t next_try_ms;	/* monotonic: no reconnection before */
 	int backoff_ms;
 };
@@ -90,15 +91,26 @@ pg_notice(void *arg, const char *message)
 }
 
 /*
+ * The session settings of each kind of connection (libpq's "options";
+ * any given in conninfo win).  The storage thread's: a transaction left
+ * open by a process stopped mid-batch (SIGSTOP) is ended by the server,
+ * so its row locks do not hold up another node's take for long.  The
+ * loop's (leases): waits on a lock or a statement are bounded, since they
+ * block the loop; a take that times out is answered 503, to retry.
+ */
+#define PG_OPTIONS_STORE "-c idle_in_transaction_session_timeout=5000"
+#define PG_OPTIONS_SIDE "-c lock_timeout=1000 -c statement_timeout=5000"
+
+/*
  * Connects, bounded in time: a connect_timeout given in conninfo wins
  * over the 5 s here (later keywords override earlier ones).
  */
 static PGconn *
-pg_connect(const char *conninfo)
+pg_connect(const char *conninfo, const char *options)
 {
-	static const char *const keys[] = { "connect_timeout", "dbname",
-		"application_name", NULL };
-	const char *values[] = { "5", conninfo, "broadsided", NULL };
+	static const char *const keys[] = { "connect_timeout", "options",
+		"dbname", "application_name", NULL };
+	const char *values[] = { "5", options, conninfo, "broadsided", NULL };
 	PGconn *pg = PQconnectdbParams(keys, values, 1);
 
 	if (pg != NULL)
@@ -120,7 +132,7 @@ pg_ready(struct store_conn *conn)
 	if (now < c->next_try_ms)
 		return BS_ERR_IO;
 	PQfinish(c->pg);
-	c->pg = pg_connect(c->conninfo);
+	c->pg = pg_connect(c->conninfo, c->options);
 	if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK) {
 		log_info("store: connected to PostgreSQL again");
 		c->backoff_ms = PG_BACKOFF_MIN_MS;
@@ -274,8 +286,9 @@ store_pg_open(struct store_conn **out, const char *conninfo,
 	c = xcalloc(1, sizeof(*c));
 	c->base.backend = &pg_backend;
 	c->conninfo = xstrdup(conninfo);
+	c->options = PG_OPTIONS_STORE;
 	c->backoff_ms = PG_BACKOFF_MIN_MS;
-	c->pg = pg_connect(conninfo);
+	c->pg = pg_connect(conninfo, c->options);
 	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
 		pg_message(c->pg, NULL, msg, sizeof(msg));
 		snprintf(err, errlen, "cannot connect to PostgreSQL (--store, "
@@ -303,8 +316,9 @@ store_pg_open_side(struct store_conn **out, const char *conninfo,
 	c = xcalloc(1, sizeof(*c));
 	c->base.backend = &pg_backend;
 	c->conninfo = xstrdup(conninfo);
+	c->options = PG_OPTIONS_SIDE;
 	c->backoff_ms = PG_BACKOFF_MIN_MS;
-	c->pg = pg_connect(conninfo);
+	c->pg = pg_connect(conninfo, c->options);
 	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
 		pg_message(c->pg, NULL, msg, sizeof(msg));
 		snprintf(err, errlen, "cannot connect to PostgreSQL (--store): "

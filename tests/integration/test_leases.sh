@@ -73,10 +73,14 @@ CPID=$!
 track_client "$CPID"
 wait_until 10 "20 orders acknowledged by A" acked_past 20 ||
     fail "the orders did not get going ($(cat "$TMP/client.err"))"
-kill -9 "$A_PID"
-wait_exit "$A_PID" 5
 kill -TERM "$CPID" 2>/dev/null || true
 wait_exit "$CPID" 5
+# Every round is resolved when its orders are all in: with the client
+# stopped, the state holds still, and this is what A acknowledged.
+ha=$(state_hash "$A_URL")
+[ -n "$ha" ] || fail "no state hash from A"
+kill -9 "$A_PID"
+wait_exit "$A_PID" 5
 killed_at=$(date +%s%3N)
 served_by_b() {
 	http GET "$B_URL/v1/battles/$ID" -H "Authorization: Bearer $GM"
@@ -94,7 +98,7 @@ lost=$(grep -Fxvc -f "$TMP/stored" "$TMP/acked" || true)
 [ "$(owner)" = B ] || fail "the battle's owner is $(owner), not B"
 # B's state is the stored one, replayed: a second restore gives the same.
 hb=$(state_hash "$B_URL")
-[ -n "$hb" ] || fail "no state hash from B"
+[ "$hb" = "$ha" ] || fail "B's state hash $hb is not A's last, $ha"
 note "kill -9 A: B serves the battle after ${took} ms, $(wc -l <"$TMP/acked") acknowledged orders kept"
 
 # 3. SIGSTOP of B past its lease: a restarted A takes the battle; B,
@@ -118,6 +122,7 @@ wait_until 5 "A2 to take the battle from the paused B" served_by_a2 ||
 http POST "$A2_URL/v1/battles/$ID/narration" -H "Authorization: Bearer $GM" \
     -H 'Content-Type: application/json' -d '{"text":"A2 holds the deck"}'
 expect_status 200 "a narration on A2"
+ha2=$(state_hash "$A2_URL")
 before=$(pg_sql leases "SELECT count(*) FROM actions WHERE battle_id = '$ID'")
 kill -CONT "$B_PID"
 http POST "$B_URL/v1/battles/$ID/narration" -H "Authorization: Bearer $GM" \
@@ -144,6 +149,8 @@ stop_daemon
 http GET "$B_URL/v1/battles/$ID" -H "Authorization: Bearer $GM"
 expect_status 200 "B, at once after A2's SIGTERM"
 [ "$(owner)" = B ] || fail "the battle's owner is $(owner), not B"
+hb2=$(state_hash "$B_URL")
+[ "$hb2" = "$ha2" ] || fail "B's state hash $hb2 after the hand-off is not A2's, $ha2"
 use B
 stop_daemon
 [ -z "$(pg_sql leases "SELECT id FROM battles WHERE owner IS NOT NULL")" ] ||

@@ -127,16 +127,17 @@ cidr_contains(const struct cidr *c, const unsigned char a[16])
 	    (0xff << (8 - rest))) == 0;
 }
 
-int
-cidr_list_match(const struct cidr_list *l, const char *address)
+/*
+ * The address part of "[v6]:port", "v4:port", or an address alone, as
+ * 16 bytes (IPv4 mapped).  Returns 0, or -1 when it is not an address.
+ */
+static int
+address_parse(const char *address, unsigned char a[16], int *v4)
 {
 	char host[CIDR_MAX_ITEM];
-	unsigned char a[16];
 	const char *colon;
 	size_t len;
-	int v4;
 
-	/* "[v6]:port", "v4:port", or an address alone. */
 	if (address[0] == '[') {
 		len = strcspn(address + 1, "]");
 		address++;
@@ -147,13 +148,59 @@ cidr_list_match(const struct cidr_list *l, const char *address)
 		len = strlen(address);
 	}
 	if (len >= sizeof(host))
-		return 0;
+		return -1;
 	memcpy(host, address, len);
 	host[len] = '\0';
-	if (addr_parse(host, a, &v4) != 0)
+	return addr_parse(host, a, v4);
+}
+
+int
+cidr_list_match(const struct cidr_list *l, const char *address)
+{
+	unsigned char a[16];
+	int v4;
+
+	if (address_parse(address, a, &v4) != 0)
 		return 0;
 	for (size_t i = 0; i < l->n; i++)
 		if (cidr_contains(&l->items[i], a))
 			return 1;
 	return 0;
+}
+
+size_t
+cidr_client_key(int family, const void *addr,
+    unsigned char key[CIDR_KEY_LEN])
+{
+	const unsigned char *b = addr;
+
+	memset(key, 0, CIDR_KEY_LEN);
+	if (family == AF_INET) {
+		key[0] = 4;
+		memcpy(key + 1, b, 4);
+		return 5;
+	}
+	if (family != AF_INET6)
+		return 0;
+	if (memcmp(b, v4_mapped, sizeof(v4_mapped)) == 0) {
+		key[0] = 4;
+		memcpy(key + 1, b + 12, 4);
+		return 5;
+	}
+	key[0] = 6;
+	memcpy(key + 1, b, 8);
+	return 9;
+}
+
+size_t
+cidr_client_key_text(const char *address, unsigned char key[CIDR_KEY_LEN])
+{
+	unsigned char a[16];
+	int v4;
+
+	memset(key, 0, CIDR_KEY_LEN);
+	if (address_parse(address, a, &v4) != 0)
+		return 0;
+	/* IPv4 was parsed into its mapped form: the rule takes it back. */
+	return cidr_client_key(AF_INET6, a, key);
 }

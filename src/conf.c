@@ -75,6 +75,8 @@ static const struct option_spec options[] = {
 	  "FILE", NULL, "file whose first line is the admin token" },
 	{ "metrics-allow", OPT_STRING, OFF(metrics_allow), 0, 0, "LIST",
 	  "127.0.0.0/8,::1", "addresses that read /metrics without a token" },
+	{ "trusted-proxy", OPT_STRING, OFF(trusted_proxy), 0, 0, "LIST", NULL,
+	  "load balancers whose connections start with a PROXY v2 header" },
 	{ "log-level", OPT_LEVEL, OFF(log_level), 0, 0, "LEVEL", "info",
 	  "error, warn, info or debug" },
 	{ "drain-delay", OPT_INT, OFF(drain_delay_s), 0, 300, "SECONDS", "1",
@@ -190,6 +192,7 @@ config_free(struct config *cfg)
 	free(cfg->admin_token_file);
 	free(cfg->creator_token_file);
 	free(cfg->metrics_allow);
+	free(cfg->trusted_proxy);
 	free(cfg->config_file);
 	free(cfg->tls_cert);
 	free(cfg->tls_key);
@@ -474,6 +477,14 @@ config_parse_args(struct config *cfg, int argc, char **argv, char *err,
 		return BS_ERR_INVALID;
 	}
 	cidr_list_free(allow);
+	if (cfg->trusted_proxy != NULL) {
+		if (cidr_list_parse(cfg->trusted_proxy, &allow, msg,
+		    sizeof(msg)) != 0) {
+			snprintf(err, errlen, "--trusted-proxy: %s", msg);
+			return BS_ERR_INVALID;
+		}
+		cidr_list_free(allow);
+	}
 	return CONFIG_RUN;
 }
 

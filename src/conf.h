@@ -23,6 +23,7 @@ struct config {
 	char *www_dir;
 	char *admin_token_file;
 	char *metrics_allow;	/* addresses that read /metrics freely */
+	char *trusted_proxy;	/* balancers that send PROXY v2; NULL: none */
 	char *config_file;
 	int dev;		/* dashboard without a token */
 	enum log_level log_level;

@@ -14,10 +14,10 @@
 #include <sys/stat.h>
 
 #include "alloc.h"
+#include "cidr.h"
 #include "error.h"
 
-/* A family byte, then 4 bytes of IPv4 or the 8 of an IPv6 /64. */
-#define CONNCAP_KEY_LEN 9
+#define CONNCAP_KEY_LEN CIDR_KEY_LEN
 /* An address at its cap has its sockets checked at most this often. */
 #define CONNCAP_RECHECK_US 1000
 
@@ -81,31 +81,23 @@ conncap_free(struct conncap *cc)
 	free(cc);
 }
 
-/* The key of addr's address.  Returns 0, or -1 for another family. */
+/*
+ * The key of addr's address (cidr_client_key(): the one rule the
+ * per-address limits share).  Returns 0, or -1 for another family.
+ */
 static int
 key_of(const struct sockaddr *addr, unsigned char key[CONNCAP_KEY_LEN])
 {
-	memset(key, 0, CONNCAP_KEY_LEN);
-	if (addr->sa_family == AF_INET) {
-		const struct sockaddr_in *a4 = (const void *)addr;
+	const void *bytes = NULL;
 
-		key[0] = 4;
-		memcpy(key + 1, &a4->sin_addr, 4);
-		return 0;
-	}
-	if (addr->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *a6 = (const void *)addr;
-
-		if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
-			key[0] = 4;
-			memcpy(key + 1, a6->sin6_addr.s6_addr + 12, 4);
-			return 0;
-		}
-		key[0] = 6;
-		memcpy(key + 1, &a6->sin6_addr, 8);
-		return 0;
-	}
-	return -1;
+	if (addr->sa_family == AF_INET)
+		bytes = &((const struct sockaddr_in *)(const void *)addr)->sin_addr;
+	else if (addr->sa_family == AF_INET6)
+		bytes = &((const struct sockaddr_in6 *)(const void *)addr)->
+		    sin6_addr;
+	if (bytes == NULL)
+		return -1;
+	return cidr_client_key(addr->sa_family, bytes, key) > 0 ? 0 : -1;
 }
 
 static size_t

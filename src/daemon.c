@@ -304,6 +304,7 @@ daemon_listen(struct daemon *d, char *err, size_t errlen)
 		.per_ip_connections = (size_t)cfg->per_ip_connections,
 		.sniff_timeout_s = cfg->sniff_timeout_s,
 		.backlog = 4096,
+		.trusted_proxy = cfg->trusted_proxy,
 		.metrics = d->metrics,
 	};
 	struct listener_handlers lh = {

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/mman.h>
 #include <netinet/tcp.h>
 
 #include <nghttp2/nghttp2.h>
@@ -52,8 +53,19 @@
 #include "request.h"
 #include "stream.h"
 
-/* Stop asking nghttp2 for frames once this much waits to be written. */
-#define H2_OUT_HIGH (64 * 1024)
+/*
+ * Stop asking nghttp2 for frames once this much waits to be written.  A
+ * connection whose socket is full keeps up to this much (and a frame)
+ * while the rest of an event stream's backlog stays in its subscriber,
+ * as shared bytes: with thousands of slow readers it is memory.
+ */
+#define H2_OUT_HIGH (16 * 1024)
+/*
+ * Our HPACK encoder's table (nghttp2's default is 4096 bytes per
+ * connection, a browser allows 65536): room for the few header fields
+ * our responses repeat; an event stream has one response.
+ */
+#define H2_DEFLATE_TABLE 512
 /* Bytes read per wake-up at most, so one client cannot hog the loop. */
 #define H2_READ_MAX (256 * 1024)
 /* Incoming RST_STREAM: burst and per-second rate (nghttp2's defaults). */
@@ -65,33 +77,81 @@
 
 /* ---- memory: nghttp2 allocates through our fatal-on-OOM policy --------- */
 
+/*
+ * nghttp2 gives every session a frame buffer of a whole frame (16 KB and
+ * a header) for its life.  DATA does not pass through it (NO_COPY, see
+ * http2_stream.c), so only its first page or so is ever written; but a
+ * malloc'd block of the heap is resident wherever an earlier, freed
+ * block was, so with thousands of connections it cost its full size.
+ * The first block of a connection this large is mapped on its own
+ * instead: its untouched pages stay out of resident memory.
+ */
+#define H2_MAP_MIN (16 * 1024)
+
 static void *
-h2_malloc(size_t size, void *unused)
+h2_map(struct h2_mapped *m, size_t size)
 {
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len = (size + (size_t)page - 1) / (size_t)page * (size_t)page;
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	m->ptr = p;
+	m->len = len;
+	return p;
+}
+
+static void *
+h2_malloc(size_t size, void *arg)
+{
+	struct h2_conn *c = arg;
+	void *p;
+
+	if (size >= H2_MAP_MIN && c->mapped.ptr == NULL &&
+	    (p = h2_map(&c->mapped, size)) != NULL)
+		return p;
 	return xmalloc(size);
 }
 
 static void
-h2_free(void *ptr, void *unused)
+h2_free(void *ptr, void *arg)
 {
+	struct h2_conn *c = arg;
+
+	if (ptr != NULL && ptr == c->mapped.ptr) {
+		munmap(c->mapped.ptr, c->mapped.len);
+		c->mapped.ptr = NULL;
+		return;
+	}
 	free(ptr);
 }
 
 static void *
-h2_calloc(size_t nmemb, size_t size, void *unused)
+h2_calloc(size_t nmemb, size_t size, void *arg)
 {
 	return xcalloc(nmemb, size);
 }
 
 static void *
-h2_realloc(void *ptr, size_t size, void *unused)
+h2_realloc(void *ptr, size_t size, void *arg)
 {
-	return xrealloc(ptr, size);
-}
+	struct h2_conn *c = arg;
+	void *p;
 
-static nghttp2_mem h2_mem = {
-	NULL, h2_malloc, h2_free, h2_calloc, h2_realloc,
-};
+	if (ptr == NULL)
+		return h2_malloc(size, c);
+	if (ptr != c->mapped.ptr)
+		return xrealloc(ptr, size);
+	if (size <= c->mapped.len)
+		return ptr;
+	/* Grown past its pages (nghttp2 does not): back to the heap. */
+	p = xmalloc(size);
+	memcpy(p, ptr, c->mapped.len);
+	h2_free(ptr, c);
+	return p;
+}
 
 int
 h2_conn_log_first(struct h2_conn *c, unsigned cause)
@@ -209,6 +269,8 @@ h2_metrics_conns(struct http2 *h2)
 	metric_series_set(h2->conns_open, (double)h2->nconns);
 }
 
+static void h2_conn_out_release(struct h2_conn *c);
+
 static void
 h2_conn_free(struct h2_conn *c)
 {
@@ -221,7 +283,7 @@ h2_conn_free(struct h2_conn *c)
 		loop_watch_remove(c->watch);
 	loop_timer_cancel(c->timer);
 	c->io->close(c->io_ctx);
-	free(c->out);
+	h2_conn_out_release(c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -254,23 +316,75 @@ h2_conn_watch_out(struct h2_conn *c, int on)
 		c->watching_out = on;
 }
 
-/* Appends n bytes to the output buffer. */
-static void
+/*
+ * Frames are gathered in one buffer shared by every connection (the loop
+ * flushes one connection at a time) and written at once; only bytes the
+ * socket did not take move to a buffer of the connection's own.  So an
+ * event costs no allocation, and a connection whose reader keeps up holds
+ * no output buffer at all.
+ */
+void
 h2_conn_queue(struct h2_conn *c, const void *data, size_t n)
 {
+	struct http2 *h2 = c->h2;
+
+	if (c->out == NULL) {
+		c->out = h2->scratch;
+		c->out_cap = h2->scratch_cap;
+		c->out_shared = 1;
+	}
 	if (c->out_len + n > c->out_cap) {
 		size_t cap = c->out_len + n + 4096;
 
 		c->out = xrealloc(c->out, cap);
 		c->out_cap = cap;
+		if (c->out_shared) {
+			h2->scratch = c->out;
+			h2->scratch_cap = cap;
+		}
 	}
 	memcpy(c->out + c->out_len, data, n);
 	c->out_len += n;
 }
 
+int
+h2_conn_out_full(const struct h2_conn *c)
+{
+	return c->out_len >= H2_OUT_HIGH;
+}
+
+/* Lets go of the output buffer (the shared one stays). */
+static void
+h2_conn_out_release(struct h2_conn *c)
+{
+	if (!c->out_shared)
+		free(c->out);
+	c->out = NULL;
+	c->out_cap = c->out_len = c->out_off = 0;
+	c->out_shared = 0;
+}
+
+/* Moves what the socket did not take out of the shared buffer. */
+static void
+h2_conn_out_keep_rest(struct h2_conn *c)
+{
+	size_t rest = c->out_len - c->out_off;
+	uint8_t *own;
+
+	if (!c->out_shared)
+		return;
+	own = xmalloc(rest);
+	memcpy(own, c->out + c->out_off, rest);
+	c->out = own;
+	c->out_cap = c->out_len = rest;
+	c->out_off = 0;
+	c->out_shared = 0;
+}
+
 /*
  * Writes what nghttp2 wants to send, as far as the socket takes it.
- * Returns 0, or -1 when the connection is broken.
+ * Returns 0, or -1 when the connection is broken.  The shared buffer is
+ * free again when it returns.
  */
 static int
 h2_conn_flush(struct h2_conn *c)
@@ -292,14 +406,17 @@ h2_conn_flush(struct h2_conn *c)
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0 && errno == EAGAIN) {
+				h2_conn_out_keep_rest(c);
 				h2_conn_watch_out(c, 1);
 				return 0;
 			}
-			if (n <= 0)
+			if (n <= 0) {
+				h2_conn_out_release(c);
 				return -1;
+			}
 			c->out_off += (size_t)n;
 		}
-		c->out_off = c->out_len = 0;
+		h2_conn_out_release(c);
 		while (c->out_len < H2_OUT_HIGH) {
 			const uint8_t *data;
 			ssize_t n = nghttp2_session_mem_send(c->session, &data);
@@ -307,6 +424,7 @@ h2_conn_flush(struct h2_conn *c)
 			if (n < 0) {
 				log_debug("http2: %s: %s", c->remote,
 				    nghttp2_strerror((int)n));
+				h2_conn_out_release(c);
 				return -1;
 			}
 			if (n == 0)
@@ -316,13 +434,7 @@ h2_conn_flush(struct h2_conn *c)
 		if (c->out_len == 0)
 			break;
 	}
-	/*
-	 * All written: an idle connection (an event stream between events)
-	 * keeps no output buffer; the next burst allocates it again.
-	 */
-	free(c->out);
-	c->out = NULL;
-	c->out_cap = 0;
+	h2_conn_out_release(c);
 	h2_conn_watch_out(c, 0);
 	return 0;
 }
@@ -563,8 +675,10 @@ h2_conn_new(struct http2 *h2, int fd, const struct sockaddr *addr)
 	c->control_us = c->last_progress_us;
 	c->control_tokens = H2_CONTROL_BURST;
 	h2_check_init(&c->check, 1);
+	c->mem = (nghttp2_mem){ c, h2_malloc, h2_free, h2_calloc,
+	    h2_realloc };
 	nghttp2_session_server_new3(&c->session, h2->callbacks, c,
-	    h2->option, &h2_mem);
+	    h2->option, &c->mem);
 	nghttp2_submit_settings(c->session, NGHTTP2_FLAG_NONE, settings,
 	    sizeof(settings) / sizeof(settings[0]));
 	/*
@@ -722,6 +836,8 @@ http2_new(struct http2 **out, struct loop *loop, struct router *router,
 	nghttp2_option_set_no_closed_streams(h2->option, 1);
 	nghttp2_option_set_max_outbound_ack(h2->option, H2_MAX_OUTBOUND_ACK);
 	nghttp2_option_set_max_settings(h2->option, 32);
+	nghttp2_option_set_max_deflate_dynamic_table_size(h2->option,
+	    H2_DEFLATE_TABLE);
 	nghttp2_option_set_stream_reset_rate_limit(h2->option, H2_RESET_BURST,
 	    H2_RESET_RATE);
 	h2->conns_open = metric_series(opts->conns_open, labels);
@@ -773,5 +889,6 @@ http2_free(struct http2 *h2)
 		h2_conn_free(h2->conns);
 	nghttp2_session_callbacks_del(h2->callbacks);
 	nghttp2_option_del(h2->option);
+	free(h2->scratch);
 	free(h2);
 }

@@ -65,6 +65,12 @@ enum h2_check_verdict {
 
 struct h2_conn;
 
+/* A block nghttp2 allocated that http2.c mapped on its own pages. */
+struct h2_mapped {
+	void *ptr;
+	size_t len;		/* as mapped: whole pages */
+};
+
 struct h2_stream {
 	struct h2_conn *c;
 	int32_t id;
@@ -89,6 +95,8 @@ struct h2_stream {
 
 struct h2_conn {
 	struct http2 *h2;
+	nghttp2_mem mem;	/* the session's allocator (http2.c) */
+	struct h2_mapped mapped;	/* nghttp2's frame buffer */
 	int fd;			/* watched; bytes move through io */
 	const struct http2_io *io;
 	void *io_ctx;
@@ -101,6 +109,7 @@ struct h2_conn {
 	uint64_t last_progress_us;
 	uint8_t *out;		/* frames waiting to be written */
 	size_t out_len, out_off, out_cap;
+	int out_shared;		/* out is http2's scratch (during a flush) */
 	struct h2_stream *streams;
 	size_t nstreams;
 	size_t nclosing;	/* event streams told to close */
@@ -121,6 +130,8 @@ struct http2 {
 	struct http2_options opts;
 	nghttp2_session_callbacks *callbacks;
 	nghttp2_option *option;
+	uint8_t *scratch;	/* every connection's output, one at a time */
+	size_t scratch_cap;
 	int draining;
 	struct h2_conn *conns;
 	size_t nconns;
@@ -193,6 +204,12 @@ int h2_conn_log_first(struct h2_conn *c, unsigned cause);
 
 /* The client made request progress: restarts the idle timeout. */
 void h2_conn_progress(struct h2_conn *c);
+
+/* Appends n bytes to the connection's output (written by its flush). */
+void h2_conn_queue(struct h2_conn *c, const void *data, size_t n);
+
+/* Whether the output holds enough to write before producing more. */
+int h2_conn_out_full(const struct h2_conn *c);
 
 /* Queues a service pass (flush, close if done) after this iteration. */
 void h2_conn_schedule(struct h2_conn *c);

@@ -114,6 +114,15 @@ h2_stream_free(struct h2_stream *st)
 
 /* ---- responses ----------------------------------------------------------- */
 
+/*
+ * DATA frames do not pass through nghttp2's frame buffer
+ * (NGHTTP2_DATA_FLAG_NO_COPY): the read callbacks only say how many bytes
+ * the next frame carries, and h2_send_data() copies them from the body or
+ * the subscriber's queue straight into the connection's output.  That
+ * buffer (16 KB per connection, allocated by nghttp2 for the session's
+ * life) then holds only HEADERS and control frames, so most of its pages
+ * are never touched, and every DATA byte is copied once, not twice.
+ */
 static ssize_t
 h2_body_read(nghttp2_session *session, int32_t id, uint8_t *buf,
     size_t length, uint32_t *data_flags, nghttp2_data_source *source,
@@ -123,9 +132,9 @@ h2_body_read(nghttp2_session *session, int32_t id, uint8_t *buf,
 	size_t left = st->resp->body_len - st->sent;
 	size_t n = left < length ? left : length;
 
-	memcpy(buf, st->resp->body + st->sent, n);
-	st->sent += n;
-	if (st->sent == st->resp->body_len)
+	if (n > 0)
+		*data_flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+	if (n == left)
 		*data_flags |= NGHTTP2_DATA_FLAG_EOF;
 	return (ssize_t)n;
 }
@@ -142,15 +151,10 @@ h2_sse_read(nghttp2_session *session, int32_t id, uint8_t *buf,
 	int cnt;
 
 	cnt = subscriber_iov(st->sub, iov, 16);
-	for (int i = 0; i < cnt && n < length; i++) {
-		size_t take = iov[i].iov_len < length - n ?
-		    iov[i].iov_len : length - n;
-
-		memcpy(buf + n, iov[i].iov_base, take);
-		n += take;
-	}
+	for (int i = 0; i < cnt && n < length; i++)
+		n += iov[i].iov_len < length - n ? iov[i].iov_len : length - n;
 	if (n > 0) {
-		subscriber_consumed(st->sub, n, loop_now_us(st->c->h2->loop));
+		*data_flags |= NGHTTP2_DATA_FLAG_NO_COPY;
 		return (ssize_t)n;
 	}
 	if (st->sse_closing || subscriber_closing(st->sub)) {
@@ -159,6 +163,47 @@ h2_sse_read(nghttp2_session *session, int32_t id, uint8_t *buf,
 	}
 	st->sse_deferred = 1;
 	return NGHTTP2_ERR_DEFERRED;
+}
+
+/*
+ * nghttp2 sends a DATA frame of length payload bytes whose read callback
+ * set NGHTTP2_DATA_FLAG_NO_COPY: its header and payload go to the
+ * connection's output.  Pauses the session (nghttp2_session_mem_send()
+ * returns) once that output is full enough to write.
+ */
+static int
+h2_send_data(nghttp2_session *session, nghttp2_frame *frame,
+    const uint8_t *framehd, size_t length, nghttp2_data_source *source,
+    void *user_data)
+{
+	struct h2_conn *c = user_data;
+	struct h2_stream *st = source->ptr;
+
+	if (st->resp != NULL) {
+		h2_conn_queue(c, framehd, 9);
+		h2_conn_queue(c, st->resp->body + st->sent, length);
+		st->sent += length;
+	} else {
+		struct iovec iov[16];
+		size_t have = 0, left = length;
+		int cnt = subscriber_iov(st->sub, iov, 16);
+
+		for (int i = 0; i < cnt; i++)
+			have += iov[i].iov_len;
+		/* The read callback saw these bytes; they cannot be gone. */
+		if (have < length)
+			return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+		h2_conn_queue(c, framehd, 9);
+		for (int i = 0; i < cnt && left > 0; i++) {
+			size_t take = iov[i].iov_len < left ? iov[i].iov_len :
+			    left;
+
+			h2_conn_queue(c, iov[i].iov_base, take);
+			left -= take;
+		}
+		subscriber_consumed(st->sub, length, loop_now_us(c->h2->loop));
+	}
+	return h2_conn_out_full(c) ? NGHTTP2_ERR_PAUSE : 0;
 }
 
 static void
@@ -634,6 +679,7 @@ h2_stream_callbacks(nghttp2_session_callbacks *cb)
 	nghttp2_session_callbacks_set_on_begin_headers_callback(cb,
 	    h2_on_begin_headers);
 	nghttp2_session_callbacks_set_on_header_callback(cb, h2_on_header);
+	nghttp2_session_callbacks_set_send_data_callback(cb, h2_send_data);
 	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb,
 	    h2_on_data_chunk);
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cb,

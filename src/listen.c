@@ -16,11 +16,13 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "cidr.h"
 #include "conncap.h"
 #include "error.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "proxyproto.h"
 
 static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 #define H2_PREFACE_LEN (sizeof(h2_preface) - 1)
@@ -41,6 +43,7 @@ struct sniff {
 	socklen_t addrlen;
 	struct loop_watch *watch;
 	struct loop_timer *timer;
+	int awaiting_proxy;	/* from a trusted balancer, header not read */
 	struct sniff *prev, *next;
 };
 
@@ -54,6 +57,7 @@ struct listener {
 	struct sniff *sniffing;
 	size_t nsniffing;
 	struct conncap *per_address;
+	struct cidr_list *trusted;	/* --trusted-proxy; NULL: none */
 	struct metric *m_refused;	/* by reason; NULL: not counted */
 };
 
@@ -165,6 +169,84 @@ sniff_hand_off(struct sniff *s, listener_hand_off to)
 	to(arg, fd, (struct sockaddr *)&addr, addrlen);
 }
 
+/* ---- the PROXY protocol header from a trusted balancer ------------- */
+
+/* Whether addr is a balancer that names its clients (--trusted-proxy). */
+static int
+listener_trusts(const struct listener *l, const struct sockaddr *addr)
+{
+	char text[80];
+
+	if (l->trusted == NULL)
+		return 0;
+	listen_format_address(addr, text, sizeof(text));
+	return cidr_list_match(l->trusted, text);
+}
+
+static int listener_admit_address(struct listener *l, int fd,
+    const struct sockaddr *addr);
+
+/*
+ * Reads the PROXY v2 header that a trusted balancer's connection must
+ * start with (proxyproto.h) and puts the client it names in place of the
+ * balancer, for the connection cap, which counts it from here on, and
+ * for everything after the hand-off (requests' remote address, rate
+ * limits, logs).  A connection without one is closed: from a trusted
+ * address it can only be a misconfigured balancer, and guessing would
+ * count every client as the balancer.  Returns 1 when the header has
+ * been read (the client's bytes follow), 0 while its rest has not come,
+ * -1 when s is freed (its socket closed).
+ */
+static int
+sniff_proxy_header(struct sniff *s, uint32_t events)
+{
+	unsigned char header[PROXYPROTO_MAX_LEN];
+	struct sockaddr_storage client;
+	socklen_t clientlen;
+	char peer[80];
+	ssize_t n;
+	int len;
+
+	n = recv(s->fd, header, sizeof(header), MSG_PEEK);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR) &&
+	    !(events & (EPOLLHUP | EPOLLERR)))
+		return 0;
+	if (n <= 0)
+		goto close;
+	len = proxyproto_parse(header, (size_t)n, &client, &clientlen);
+	if (len == 0) {
+		/* After a hang-up the rest can never come. */
+		if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			goto close;
+		return 0;
+	}
+	if (len < 0) {
+		listen_format_address((struct sockaddr *)&s->addr, peer,
+		    sizeof(peer));
+		log_debug("closing a connection from %s (--trusted-proxy): %s",
+		    peer, len == BS_ERR_TOO_LARGE ? "its PROXY header is too "
+		    "long" : "it does not start with a PROXY v2 header");
+		goto close;
+	}
+	/* Consume the header alone: what follows is the client's. */
+	if (recv(s->fd, header, (size_t)len, 0) != len)
+		goto close;
+	s->awaiting_proxy = 0;
+	if (client.ss_family != AF_UNSPEC) {
+		s->addr = client;
+		s->addrlen = clientlen;
+	}
+	if (listener_admit_address(s->listener, s->fd,
+	    (struct sockaddr *)&s->addr) != 0) {
+		sniff_free(s, 0);	/* its socket is closed */
+		return -1;
+	}
+	return 1;
+close:
+	sniff_free(s, 1);
+	return -1;
+}
+
 /*
  * The socket is watched edge-triggered: a peek leaves the bytes in the
  * socket, so a level-triggered watch would report it readable again at
@@ -180,6 +262,8 @@ sniff_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 	char peek[H2_PREFACE_LEN];
 	ssize_t n;
 
+	if (s->awaiting_proxy && sniff_proxy_header(s, events) <= 0)
+		return;
 	n = recv(fd, peek, sizeof(peek), MSG_PEEK);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 		if (events & (EPOLLHUP | EPOLLERR))
@@ -270,12 +354,39 @@ count_refused(struct listener *l, const char *reason)
 	metric_series_add(metric_series(l->m_refused, &reason), 1);
 }
 
+/*
+ * Counts fd against its address's connection cap (addr: the client's).
+ * Returns 0, or -1 when it was refused and fd closed.
+ */
+static int
+listener_admit_address(struct listener *l, int fd,
+    const struct sockaddr *addr)
+{
+	switch (conncap_admit(l->per_address, fd, addr,
+	    loop_now_us(l->loop))) {
+	case 0:
+		return 0;
+	case BS_ERR_LIMIT:
+		log_debug("per-address connection limit reached, refusing "
+		    "a client");
+		count_refused(l, "address");
+		refuse_busy(fd, "Your address has as many connections open as "
+		    "the server allows one address; close one or retry "
+		    "shortly.");
+		return -1;
+	default:
+		log_warn("cannot count a new connection: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+}
+
 static void
 listener_accept_one(struct listener *l, int fd, struct sockaddr_storage *ss,
     socklen_t sslen)
 {
 	struct sniff *s;
-	int one = 1;
+	int one = 1, trusted;
 
 	if (listener_open_connections(l) >= l->opts.max_connections) {
 		log_debug("connection limit reached, refusing a client");
@@ -284,23 +395,11 @@ listener_accept_one(struct listener *l, int fd, struct sockaddr_storage *ss,
 		    "shortly.");
 		return;
 	}
-	switch (conncap_admit(l->per_address, fd, (struct sockaddr *)ss,
-	    loop_now_us(l->loop))) {
-	case 0:
-		break;
-	case BS_ERR_LIMIT:
-		log_debug("per-address connection limit reached, refusing "
-		    "a client");
-		count_refused(l, "address");
-		refuse_busy(fd, "Your address has as many connections open as "
-		    "the server allows one address; close one or retry "
-		    "shortly.");
+	trusted = listener_trusts(l, (struct sockaddr *)ss);
+	/* A balancer's connection counts as its client's, once named. */
+	if (!trusted &&
+	    listener_admit_address(l, fd, (struct sockaddr *)ss) != 0)
 		return;
-	default:
-		log_warn("cannot count a new connection: %s", strerror(errno));
-		close(fd);
-		return;
-	}
 	if (ss->ss_family != AF_UNIX)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	s = xcalloc(1, sizeof(*s));
@@ -308,6 +407,7 @@ listener_accept_one(struct listener *l, int fd, struct sockaddr_storage *ss,
 	s->fd = fd;
 	s->addr = *ss;
 	s->addrlen = sslen;
+	s->awaiting_proxy = trusted;
 	s->watch = loop_watch_add(l->loop, fd,
 	    EPOLLIN | EPOLLRDHUP | EPOLLET, sniff_readable, s);
 	if (s->watch == NULL) {
@@ -359,6 +459,7 @@ listener_new(struct listener **out, struct loop *loop,
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	struct listener *l;
+	char err[160];
 	int one = 1;
 
 	if (listen_parse_address(opts->address, &ss, &sslen) != 0)
@@ -367,6 +468,15 @@ listener_new(struct listener **out, struct loop *loop,
 	l->loop = loop;
 	l->opts = *opts;
 	l->per_address = conncap_new(opts->per_ip_connections);
+	if (opts->trusted_proxy != NULL && opts->trusted_proxy[0] != '\0' &&
+	    cidr_list_parse(opts->trusted_proxy, &l->trusted, err,
+	    sizeof(err)) != 0) {
+		log_error("--trusted-proxy: %s", err);
+		conncap_free(l->per_address);
+		free(l);
+		errno = EINVAL;
+		return BS_ERR_INVALID;
+	}
 	if (opts->metrics != NULL)
 		l->m_refused = metrics_add(opts->metrics, METRIC_COUNTER,
 		    "broadside_connections_refused_total",
@@ -401,6 +511,7 @@ fail:
 		errno = saved;
 	}
 	conncap_free(l->per_address);
+	cidr_list_free(l->trusted);
 	free(l);
 	return BS_ERR_IO;
 }
@@ -431,5 +542,6 @@ listener_free(struct listener *l)
 		return;
 	listener_close(l);
 	conncap_free(l->per_address);
+	cidr_list_free(l->trusted);
 	free(l);
 }

@@ -12,7 +12,10 @@
  * the connection limit, or past the per-address limit (conncap.h, which
  * counts a connection until it closes, whatever its protocol), new
  * clients get a short 503 and are closed, so idle or slow clients cannot
- * pile up.  Loop thread only.
+ * pile up.  A connection from a trusted load balancer (--trusted-proxy)
+ * first gives its client's address in a PROXY v2 header, which the
+ * listener reads before the sniff; that address then stands for the
+ * peer's everywhere.  Loop thread only.
  */
 #ifndef BROADSIDE_LISTEN_H
 #define BROADSIDE_LISTEN_H
@@ -48,6 +51,12 @@ struct listener_options {
 	int sniff_timeout_s;
 	int backlog;
 	/*
+	 * --trusted-proxy: the balancers whose connections start with a
+	 * PROXY v2 header naming the client (proxyproto.h); NULL or "":
+	 * none.  Checked by config_parse(); parsed again here.
+	 */
+	const char *trusted_proxy;
+	/*
 	 * Where broadside_connections_refused_total{reason} is counted
 	 * ("limit": --max-connections, "address": the per-address cap);
 	 * NULL counts nothing.
@@ -67,7 +76,8 @@ void listen_format_address(const struct sockaddr *sa, char *out,
     size_t outlen);
 
 /*
- * Binds and listens.  Returns 0, or BS_ERR_INVALID (bad address) or
+ * Binds and listens.  Returns 0, or BS_ERR_INVALID (bad address or
+ * trusted_proxy list) or
  * BS_ERR_IO (socket, bind or listen failed; errno says why).
  */
 int listener_new(struct listener **out, struct loop *loop,

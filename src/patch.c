@@ -5,34 +5,35 @@
 
 #include "patch.h"
 
+/*
+ * The patch object is made when the first difference is found: most of
+ * a document's objects are unchanged from one publish to the next, and
+ * an empty object made and thrown away for each was most of the cost.
+ */
 json_t *
 patch_diff(const json_t *old, const json_t *new_)
 {
 	const char *key;
-	json_t *patch, *v;
+	json_t *patch = NULL, *v, *d;
 
 	if (!json_is_object(old) || !json_is_object(new_))
 		return json_equal(old, new_) ? NULL : json_deep_copy(new_);
-	patch = json_object();
 	json_object_foreach((json_t *)old, key, v) {
-		if (json_object_get(new_, key) == NULL)
+		if (json_object_get(new_, key) == NULL) {
+			if (patch == NULL)
+				patch = json_object();
 			json_object_set_new(patch, key, json_null());
+		}
 	}
 	json_object_foreach((json_t *)new_, key, v) {
 		json_t *before = json_object_get(old, key);
-		json_t *d;
 
-		if (before == NULL) {
-			json_object_set_new(patch, key, json_deep_copy(v));
+		d = before == NULL ? json_deep_copy(v) : patch_diff(before, v);
+		if (d == NULL)
 			continue;
-		}
-		d = patch_diff(before, v);
-		if (d != NULL)
-			json_object_set_new(patch, key, d);
-	}
-	if (json_object_size(patch) == 0) {
-		json_decref(patch);
-		return NULL;
+		if (patch == NULL)
+			patch = json_object();
+		json_object_set_new(patch, key, d);
 	}
 	return patch;
 }

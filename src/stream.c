@@ -2,23 +2,25 @@
  * Channels, the replay rings and subscribers' queues (stream.h).
  *
  * Bytes are held in reference-counted chunks: one framed event is one
- * chunk, shared by its view's ring and by every plain subscriber of the
- * view.  Views that get the same data still get a chunk each, as their
- * ids differ (the JSON is written once).  A subscriber's queue is a ring
- * of chunk pointers plus the offset already written of the first.
+ * chunk, kept by its view's ring.  A publish's events for a view are
+ * joined into one chunk (the event itself when it is alone), which every
+ * subscriber of the view gets: one queue entry and one write per
+ * publish.  Views that get the same data still get a chunk each, as
+ * their ids differ (the JSON is written once).  A subscriber's queue is a
+ * ring of chunk pointers plus the offset already written of the first.
  *
- * gzip is compressed once per event, not once per subscriber: the
- * stream's one raw-deflate compressor ends every event with a full flush
+ * gzip is compressed once per chunk, not once per subscriber: the
+ * stream's one raw-deflate compressor ends every chunk with a full flush
  * (Z_FULL_FLUSH), which byte-aligns the output and forgets the history,
- * so an event's compressed bytes depend on nothing sent before and can
+ * so a chunk's compressed bytes depend on nothing sent before and can
  * follow any gzip stream's earlier bytes.  The compressed chunk hangs off
  * the plain one (made when a gzip subscriber first needs it, shared by
  * all the others and by replays from the ring).  A gzip subscriber starts
  * with the 10-byte gzip header and keeps only the running CRC-32 and
  * length of what it was sent, for the trailer that ends its stream on a
- * drain (RFC 1952).  Each event then compresses without the previous
+ * drain (RFC 1952).  Each chunk then compresses without the previous
  * ones as a dictionary: a little less ratio, for no compressor state per
- * subscriber and one deflate per event and view whatever the audience.
+ * subscriber and one deflate per publish and view whatever the audience.
  */
 #include "config.h"
 
@@ -48,6 +50,7 @@
 struct chunk {
 	unsigned refs;
 	uint32_t crc;		/* CRC-32 of data, once gz is made */
+	uLong crc_op;		/* crc32_combine_op()'s operator for len */
 	struct chunk *gz;	/* data compressed (raw deflate), or NULL */
 	size_t len;
 	char data[];
@@ -97,6 +100,17 @@ struct channel {
 	struct channel_source src;
 	json_t *base[VIEWS];	/* each view's last published document */
 	/*
+	 * base[v] rendered for snapshots, or NULL until a snapshot needs
+	 * it: snap_head the members that sort before "now" ("{...", no
+	 * closing brace), snap the members after it, framed to the end
+	 * ("...}\n\n", no opening brace).  Every subscriber that joins
+	 * before the view changes shares snap (and its compressed form);
+	 * only the id, the head (a few short members) and "now" are its
+	 * own.
+	 */
+	char *snap_head[VIEWS];
+	struct chunk *snap[VIEWS];
+	/*
 	 * Each view's copy of the log entries since the last publish, taken
 	 * when their change was committed: an entry reads as the battle
 	 * stood then, as GET of the log reads it later.
@@ -116,6 +130,14 @@ struct channel {
 	struct channel *prev, *next;
 };
 
+/* One view's events of the publish under way (batch_add()). */
+struct batch {
+	struct chunk *first;	/* the first event, while it is the only one */
+	char *buf;		/* from the second on: all of them, in order */
+	size_t len, cap;
+	int n;
+};
+
 struct stream {
 	struct loop *loop;
 	struct stream_options opts;
@@ -129,6 +151,9 @@ struct stream {
 	struct metric *m_snapshots, *m_dropped, *m_snapshot_bytes;
 	struct metric *m_snapshot_max, *m_publish_delay;
 	double snapshot_max;
+	char *json;		/* stream_json()'s buffer */
+	size_t json_cap;
+	struct batch batch[VIEWS];
 	int draining;		/* stream_drain() was called */
 };
 
@@ -160,6 +185,7 @@ chunk_new(const char *data, size_t len)
 
 	ch->refs = 1;
 	ch->crc = 0;
+	ch->crc_op = 0;
 	ch->gz = NULL;
 	ch->len = len;
 	memcpy(ch->data, data, len);
@@ -182,32 +208,74 @@ chunk_unref(struct chunk *ch)
 	}
 }
 
-/* "id: ID\nevent: NAME\ndata: JSON\n\n", without the id line if id is NULL. */
+/*
+ * "id: ID\nevent: NAME\ndata: JSON\n\n", without the id line if id is
+ * NULL: one allocation, the parts copied in place (no format string to
+ * parse, no intermediate string).
+ */
 static struct chunk *
-frame_text(const char *id, const char *event, const char *json)
+frame_text(const char *id, const char *event, const char *json,
+    size_t json_len)
 {
-	struct chunk *ch;
-	char *text;
+	size_t id_len = id != NULL ? strlen(id) : 0;
+	size_t ev_len = strlen(event);
+	size_t len = (id != NULL ? 5 + id_len : 0) + 7 + ev_len + 7 +
+	    json_len + 2;
+	struct chunk *ch = xmalloc(sizeof(*ch) + len);
+	char *p = ch->data;
 
-	if (id != NULL)
-		text = xasprintf("id: %s\nevent: %s\ndata: %s\n\n", id, event,
-		    json);
-	else
-		text = xasprintf("event: %s\ndata: %s\n\n", event, json);
-	ch = chunk_new(text, strlen(text));
-	free(text);
+	ch->refs = 1;
+	ch->crc = 0;
+	ch->crc_op = 0;
+	ch->gz = NULL;
+	ch->len = len;
+	if (id != NULL) {
+		memcpy(p, "id: ", 4);
+		memcpy(p + 4, id, id_len);
+		p[4 + id_len] = '\n';
+		p += 5 + id_len;
+	}
+	memcpy(p, "event: ", 7);
+	memcpy(p + 7, event, ev_len);
+	memcpy(p + 7 + ev_len, "\ndata: ", 7);
+	p += 7 + ev_len + 7;
+	memcpy(p, json, json_len);
+	memcpy(p + json_len, "\n\n", 2);
 	return ch;
+}
+
+/*
+ * data as compact JSON with sorted keys, in the stream's buffer (valid
+ * until the next call); its length in *len.  "{}" if it cannot be
+ * written.
+ */
+static const char *
+stream_json(struct stream *s, const json_t *data, size_t *len)
+{
+	const size_t flags = JSON_COMPACT | JSON_SORT_KEYS;
+	size_t n = json_dumpb(data, s->json, s->json_cap, flags);
+
+	if (n > s->json_cap) {
+		s->json_cap = n + n / 2;
+		s->json = xrealloc(s->json, s->json_cap);
+		n = json_dumpb(data, s->json, s->json_cap, flags);
+	}
+	if (n == 0 || n > s->json_cap) {
+		*len = 2;
+		return "{}";
+	}
+	*len = n;
+	return s->json;
 }
 
 /* An event of data framed with id (NULL: none). */
 static struct chunk *
-frame(const char *id, const char *event, const json_t *data)
+frame(struct stream *s, const char *id, const char *event, const json_t *data)
 {
-	char *json = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
-	struct chunk *ch = frame_text(id, event, json ? json : "{}");
+	size_t len;
+	const char *json = stream_json(s, data, &len);
 
-	free(json);
-	return ch;
+	return frame_text(id, event, json, len);
 }
 
 /* The id of view's event number seq: "EPOCH-V-SEQ". */
@@ -276,6 +344,7 @@ chunk_gz(struct stream *s, struct chunk *ch)
 	out = xmalloc(sizeof(*out) + cap);
 	out->refs = 1;
 	out->crc = 0;
+	out->crc_op = 0;
 	out->gz = NULL;
 	s->zs.next_in = (Bytef *)(uintptr_t)ch->data;
 	s->zs.avail_in = (uInt)ch->len;
@@ -289,6 +358,12 @@ chunk_gz(struct stream *s, struct chunk *ch)
 	}
 	out->len = cap - s->zs.avail_out;
 	ch->crc = (uint32_t)crc32(0, (const Bytef *)ch->data, (uInt)ch->len);
+	/*
+	 * Every gzip subscriber folds this CRC into its own: the operator
+	 * for the length is made once here, which leaves each subscriber a
+	 * multiplication instead of crc32_combine()'s whole computation.
+	 */
+	ch->crc_op = crc32_combine_gen((z_off_t)ch->len);
 	ch->gz = out;
 	return out;
 }
@@ -310,8 +385,8 @@ subscriber_push(struct subscriber *sub, struct chunk *ch)
 			return;
 		}
 		chunk_ref(out);
-		sub->gz_crc = (uint32_t)crc32_combine(sub->gz_crc, ch->crc,
-		    (z_off_t)ch->len);
+		sub->gz_crc = (uint32_t)crc32_combine_op(sub->gz_crc, ch->crc,
+		    ch->crc_op);
 		sub->gz_size += (uint32_t)ch->len;
 	} else {
 		out = chunk_ref(ch);
@@ -429,21 +504,73 @@ ring_push(struct channel *c, enum viewer v, struct chunk *ch)
 /* ---- publishing ------------------------------------------------------- */
 
 /*
+ * Adds view v's event ch to the publish under way: a subscriber gets all
+ * of a publish's events as one chunk, so one queue entry, one CRC fold,
+ * one deflate per view (not per event: zlib builds its Huffman trees at
+ * every flush, which costs more than compressing a small event) and one
+ * write.  The ring keeps each event on its own, for resuming after any
+ * of them.
+ */
+static void
+batch_add(struct stream *s, enum viewer v, struct chunk *ch)
+{
+	struct batch *b = &s->batch[v];
+	size_t need;
+
+	if (b->n++ == 0) {
+		b->first = chunk_ref(ch);
+		return;
+	}
+	need = (b->n == 2 ? b->first->len : 0) + ch->len;
+	if (b->len + need > b->cap) {
+		b->cap = (b->len + need) * 2;
+		b->buf = xrealloc(b->buf, b->cap);
+	}
+	if (b->n == 2) {
+		memcpy(b->buf, b->first->data, b->first->len);
+		b->len = b->first->len;
+	}
+	memcpy(b->buf + b->len, ch->data, ch->len);
+	b->len += ch->len;
+}
+
+/* The publish's events for view v as one chunk (a new reference), or NULL. */
+static struct chunk *
+batch_take(struct stream *s, enum viewer v)
+{
+	struct batch *b = &s->batch[v];
+	struct chunk *ch = b->first;
+
+	if (b->n > 1) {
+		chunk_unref(b->first);
+		ch = chunk_new(b->buf, b->len);
+	}
+	b->first = NULL;
+	b->n = 0;
+	b->len = 0;
+	return ch;
+}
+
+/*
  * One event for the views in the mask views, with the same data: each
  * view numbers it in its own sequence, so each gets its own framing (the
  * JSON is written once).  A view no one has subscribed to yet only
  * counts it: no one can resume from that view's ids before its first
- * snapshot, which says where it starts.
+ * snapshot, which says where it starts.  The subscribers get it when the
+ * publish ends (batch_add()).
  */
 static void
 channel_emit(struct channel *c, unsigned views, const char *event,
     const json_t *data)
 {
 	struct stream *s = c->s;
-	struct chunk *ch[VIEWS] = { NULL, NULL, NULL };
-	char *json = NULL, id[STREAM_ID_MAX];
+	const char *json = NULL;
+	size_t json_len = 0;
+	char id[STREAM_ID_MAX];
 
 	for (int v = 0; v < VIEWS; v++) {
+		struct chunk *ch;
+
 		if (!(views & (1u << v)))
 			continue;
 		c->seq[v]++;
@@ -452,17 +579,13 @@ channel_emit(struct channel *c, unsigned views, const char *event,
 			continue;
 		}
 		if (json == NULL)
-			json = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
+			json = stream_json(s, data, &json_len);
 		event_id(c, (enum viewer)v, c->seq[v], id);
-		ch[v] = frame_text(id, event, json ? json : "{}");
-		ring_push(c, (enum viewer)v, ch[v]);
+		ch = frame_text(id, event, json, json_len);
+		ring_push(c, (enum viewer)v, ch);
+		batch_add(s, (enum viewer)v, ch);
+		chunk_unref(ch);
 	}
-	free(json);
-	for (struct subscriber *sub = c->subs; sub != NULL; sub = sub->next)
-		if (ch[sub->viewer] != NULL)
-			subscriber_push(sub, ch[sub->viewer]);
-	for (int v = 0; v < VIEWS; v++)
-		chunk_unref(ch[v]);
 	metric_series_add(metric_series(s->m_events, (const char *[]){
 	    event }), 1);
 }
@@ -512,6 +635,16 @@ channel_emit_deltas(struct channel *c, json_t *patch[VIEWS])
 	channel_emit_views(c, "delta", patch);
 }
 
+/* base[v] changed: its rendering for snapshots is stale. */
+static void
+channel_base_changed(struct channel *c, enum viewer v)
+{
+	chunk_unref(c->snap[v]);
+	c->snap[v] = NULL;
+	free(c->snap_head[v]);
+	c->snap_head[v] = NULL;
+}
+
 /*
  * Each view's delta.  With a source that tracks changes, the patches come
  * from it and are merged into the documents kept for snapshots; the GM's
@@ -530,8 +663,10 @@ channel_publish_views(struct channel *c)
 				views |= 1u << v;
 		c->src.patches(c->src.arg, views, patch);
 		for (int v = 0; v < VIEWS; v++)
-			if (patch[v] != NULL)
+			if (patch[v] != NULL) {
 				patch_merge(c->base[v], patch[v]);
+				channel_base_changed(c, (enum viewer)v);
+			}
 		channel_emit_deltas(c, patch);
 		return;
 	}
@@ -543,6 +678,7 @@ channel_publish_views(struct channel *c)
 			json_decref(c->base[v]);
 		}
 		c->base[v] = doc;
+		channel_base_changed(c, (enum viewer)v);
 	}
 	channel_emit_deltas(c, patch);
 }
@@ -616,6 +752,7 @@ static void
 channel_publish(struct channel *c)
 {
 	struct stream *s = c->s;
+	struct chunk *out[VIEWS];
 	uint64_t now;
 
 	c->dirty = 0;
@@ -627,6 +764,13 @@ channel_publish(struct channel *c)
 	channel_publish_log(c);
 	channel_publish_round(c);
 	channel_publish_presence(c);
+	for (int v = 0; v < VIEWS; v++)
+		out[v] = batch_take(s, (enum viewer)v);
+	for (struct subscriber *sub = c->subs; sub != NULL; sub = sub->next)
+		if (out[sub->viewer] != NULL)
+			subscriber_push(sub, out[sub->viewer]);
+	for (int v = 0; v < VIEWS; v++)
+		chunk_unref(out[v]);
 	/* A measurement, so a fresh clock, not the loop's time. */
 	now = loop_clock_us();
 	metric_observe(s->m_publish_delay, now > c->dirty_since_us ?
@@ -690,7 +834,7 @@ void
 channel_private(struct channel *c, int member, const char *event,
     const json_t *data)
 {
-	struct chunk *ch = frame(NULL, event, data);
+	struct chunk *ch = frame(c->s, NULL, event, data);
 
 	for (struct subscriber *sub = c->subs; sub != NULL; sub = sub->next)
 		if (sub->member == member)
@@ -795,6 +939,7 @@ channel_free(struct channel *c)
 	loop_timer_cancel(c->timer);
 	for (int v = 0; v < VIEWS; v++) {
 		json_decref(c->base[v]);
+		channel_base_changed(c, (enum viewer)v);
 		json_decref(c->pending_log[v]);
 	}
 	json_decref(c->last_round);
@@ -862,39 +1007,84 @@ channel_can_replay(const struct channel *c, enum viewer viewer,
 	return 1;
 }
 
+/*
+ * Renders base[v] for snapshots (c->snap_head, c->snap): the members
+ * that sort before "now" and those after, so that "now" lands where
+ * JSON_SORT_KEYS would put it and a snapshot reads byte for byte as one
+ * rendered whole.
+ */
+static void
+channel_render_snapshot(struct channel *c, enum viewer v)
+{
+	json_t *lo = json_object(), *hi = json_object(), *val;
+	const char *key, *json;
+	struct chunk *ch;
+	size_t len;
+
+	json_object_foreach(c->base[v], key, val)
+		json_object_set(strcmp(key, "now") < 0 ? lo : hi, key, val);
+	json = stream_json(c->s, lo, &len);
+	/* "{...}" without its closing brace. */
+	c->snap_head[v] = xstrndup(json, len - 1);
+	json = stream_json(c->s, hi, &len);
+	/* "{...}" without its opening brace, framed to the end. */
+	ch = xmalloc(sizeof(*ch) + len + 1);
+	ch->refs = 1;
+	ch->crc = 0;
+	ch->crc_op = 0;
+	ch->gz = NULL;
+	ch->len = len + 1;
+	memcpy(ch->data, json + 1, len - 1);
+	memcpy(ch->data + len - 1, "\n\n", 2);
+	c->snap[v] = ch;
+	json_decref(lo);
+	json_decref(hi);
+}
+
+/*
+ * The snapshot: the view's document and the server's clock ("now").  The
+ * document is rendered once per state of the view and its bulk shared
+ * (channel_render_snapshot()); each subscriber gets its own short head:
+ * the id, the members before "now", and "now".
+ */
 static void
 subscriber_snapshot(struct subscriber *sub)
 {
 	struct channel *c = sub->c;
 	struct stream *s = c->s;
-	json_t **base = &c->base[sub->viewer];
-	char id[STREAM_ID_MAX];
+	enum viewer v = sub->viewer;
+	char id[STREAM_ID_MAX], *head;
 	struct chunk *ch;
-	json_t *data;
+	size_t total;
 
-	if (*base == NULL)
-		*base = c->src.document(c->src.arg, sub->viewer);
-	data = json_copy(*base);
-	json_object_set_new(data, "now", json_integer(stream_wall_ms(s)));
+	if (c->base[v] == NULL)
+		c->base[v] = c->src.document(c->src.arg, v);
+	if (c->snap[v] == NULL)
+		channel_render_snapshot(c, v);
 	/*
 	 * The id is that of the view's last event (0 before its first):
 	 * resuming from it is exact.
 	 */
-	event_id(c, sub->viewer, c->seq[sub->viewer], id);
-	ch = frame(id, "snapshot", data);
-	json_decref(data);
-	metric_observe(s->m_snapshot_bytes, (double)ch->len);
-	if ((double)ch->len > s->snapshot_max) {
-		s->snapshot_max = (double)ch->len;
+	event_id(c, v, c->seq[v], id);
+	head = xasprintf("id: %s\nevent: snapshot\ndata: %s%s\"now\":%"
+	    PRId64 "%s", id, c->snap_head[v], c->snap_head[v][1] ? "," : "",
+	    stream_wall_ms(s), c->snap[v]->data[0] == '}' ? "" : ",");
+	ch = chunk_new(head, strlen(head));
+	free(head);
+	total = ch->len + c->snap[v]->len;
+	metric_observe(s->m_snapshot_bytes, (double)total);
+	if ((double)total > s->snapshot_max) {
+		s->snapshot_max = (double)total;
 		metric_set(s->m_snapshot_max, s->snapshot_max);
 	}
-	if (ch->len > STREAM_SNAPSHOT_WARN && !c->warned_size) {
+	if (total > STREAM_SNAPSHOT_WARN && !c->warned_size) {
 		c->warned_size = 1;
 		log_warn("battle %s: a %s snapshot is %zu bytes (over 100 KB)",
-		    c->battle_id, view_names[sub->viewer], ch->len);
+		    c->battle_id, view_names[v], total);
 	}
 	subscriber_push(sub, ch);
 	chunk_unref(ch);
+	subscriber_push(sub, c->snap[v]);
 }
 
 /* The view's events after id after, all in its ring (can_replay said). */
@@ -955,7 +1145,7 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 		 * change says otherwise (the others hear of it then).
 		 */
 		here = channel_presence(c);
-		ch = frame(NULL, "presence", here);
+		ch = frame(s, NULL, "presence", here);
 		subscriber_push(sub, ch);
 		chunk_unref(ch);
 		json_decref(here);
@@ -1127,6 +1317,9 @@ stream_free(struct stream *s)
 	if (s->zs_ready)
 		deflateEnd(&s->zs);
 	chunk_unref(s->gz_header);
+	free(s->json);
+	for (int v = 0; v < VIEWS; v++)
+		free(s->batch[v].buf);
 	free(s);
 }
 

@@ -4,7 +4,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "alloc.h"
 #include "api/api.h"
 #include "battles.h"
+#include "cidr.h"
 #include "error.h"
 #include "loop.h"
 #include "ratelimit.h"
@@ -49,36 +49,21 @@ rate_limited(struct request *req, const struct api_ctx *api, const void *key,
 }
 
 /*
- * The client's host as a rate-limit key (out: 16 bytes): an IPv4
- * address, or an IPv6 address's /64, the smallest block a host or
- * network is given (so that a client does not get a fresh bucket for
- * each address of its own /64); an IPv4-mapped address counts as its
- * IPv4 address.  An
- * address that does not parse is keyed as it is written, without port.
- * Returns the key's length.
+ * The client's host as a rate-limit key (out: CIDR_KEY_LEN bytes), by
+ * the rule the connection cap uses too (cidr_client_key()).  An address
+ * that does not parse is keyed as it is written, without port.  Returns
+ * the key's length.
  */
 static size_t
-address_key(const char *remote, unsigned char out[16])
+address_key(const char *remote, unsigned char out[CIDR_KEY_LEN])
 {
-	static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
 	const char *colon = strrchr(remote, ':');
-	size_t len = colon != NULL ? (size_t)(colon - remote) : strlen(remote);
-	char host[64];
+	size_t len;
 
-	snprintf(host, sizeof(host), "%.*s", (int)len, remote);
-	if (inet_pton(AF_INET, host, out) == 1)
-		return 4;
-	if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
-		host[len - 1] = '\0';
-		if (inet_pton(AF_INET6, host + 1, out) == 1) {
-			if (memcmp(out, mapped, sizeof(mapped)) == 0) {
-				memmove(out, out + 12, 4);
-				return 4;
-			}
-			return 8;
-		}
-	}
-	len = len > 16 ? 16 : len;
+	if ((len = cidr_client_key_text(remote, out)) > 0)
+		return len;
+	len = colon != NULL ? (size_t)(colon - remote) : strlen(remote);
+	len = len > CIDR_KEY_LEN ? CIDR_KEY_LEN : len;
 	memcpy(out, remote, len);
 	return len;
 }
@@ -86,7 +71,7 @@ address_key(const char *remote, unsigned char out[16])
 int
 api_rate_limit_address(struct request *req, const struct api_ctx *api)
 {
-	unsigned char key[16];
+	unsigned char key[CIDR_KEY_LEN];
 
 	return rate_limited(req, api, key, address_key(req->remote, key));
 }
@@ -94,7 +79,7 @@ api_rate_limit_address(struct request *req, const struct api_ctx *api)
 int
 api_create_quota(struct request *req, const struct api_ctx *api)
 {
-	unsigned char key[16];
+	unsigned char key[CIDR_KEY_LEN];
 	int wait;
 
 	if (api->create_limit == NULL)

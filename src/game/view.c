@@ -40,6 +40,29 @@ enum visibility {
 	SEEN_FULL,		/* the viewer's own side, or the GM */
 };
 
+/*
+ * Members set one by one: every publish projects the changed ships and
+ * the rest of each view, and json_pack() would parse its format string
+ * each time (a third of the projection's cost).  The keys are literals.
+ */
+static void
+set_int(json_t *obj, const char *key, json_int_t v)
+{
+	json_object_set_new_nocheck(obj, key, json_integer(v));
+}
+
+static void
+set_str(json_t *obj, const char *key, const char *v)
+{
+	json_object_set_new_nocheck(obj, key, json_string(v));
+}
+
+static void
+set_bool(json_t *obj, const char *key, bool v)
+{
+	json_object_set_new_nocheck(obj, key, json_boolean(v));
+}
+
 static void
 set_id_key(json_t *obj, int id, json_t *value)
 {
@@ -56,8 +79,8 @@ ship_systems(const struct ship *s)
 	int i;
 
 	for (i = 0; i < SYSTEM_DAMAGEABLE; i++)
-		json_object_set_new(systems, ship_system_name((enum system)i),
-		    json_string(s->damaged[i] ? "damaged" : "ok"));
+		set_str(systems, ship_system_name((enum system)i),
+		    s->damaged[i] ? "damaged" : "ok");
 	return systems;
 }
 
@@ -66,15 +89,24 @@ ship_full(const struct ship *s, bool gm)
 {
 	json_t *j, *weapons = battle_ship_weapons(s);
 
-	j = json_pack("{s:i, s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:i, "
-	    "s:i, s:i, s:i, s:o, s:o, s:b, s:s}", "id", s->id, "name", s->name,
-	    "class", ship_class_template(s->class)->name,
-	    "side", side_name(s->side), "crewed", s->crewed, "x", s->x,
-	    "y", s->y, "hull", s->hull, "hull_max", s->hull_max,
-	    "armor", s->armor, "thrust", s->thrust, "sensors", s->sensors,
-	    "evasion", s->evasion, "weapons", weapons,
-	    "systems", ship_systems(s), "hidden", s->hidden,
-	    "damage", ship_damage_band(s->hull, s->hull_max));
+	j = json_object();
+	set_int(j, "id", s->id);
+	set_str(j, "name", s->name);
+	set_str(j, "class", ship_class_template(s->class)->name);
+	set_str(j, "side", side_name(s->side));
+	set_bool(j, "crewed", s->crewed);
+	set_int(j, "x", s->x);
+	set_int(j, "y", s->y);
+	set_int(j, "hull", s->hull);
+	set_int(j, "hull_max", s->hull_max);
+	set_int(j, "armor", s->armor);
+	set_int(j, "thrust", s->thrust);
+	set_int(j, "sensors", s->sensors);
+	set_int(j, "evasion", s->evasion);
+	json_object_set_new_nocheck(j, "weapons", weapons);
+	json_object_set_new_nocheck(j, "systems", ship_systems(s));
+	set_bool(j, "hidden", s->hidden);
+	set_str(j, "damage", ship_damage_band(s->hull, s->hull_max));
 	if (!s->crewed)
 		json_object_set_new(j, "skill", json_integer(s->skill));
 	if (gm)
@@ -86,12 +118,17 @@ ship_full(const struct ship *s, bool gm)
 static json_t *
 ship_outside(const struct ship *s)
 {
-	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:i, s:s, s:o}",
-	    "id", s->id, "name", s->name,
-	    "class", ship_class_template(s->class)->name,
-	    "side", side_name(s->side), "x", s->x, "y", s->y,
-	    "damage", ship_damage_band(s->hull, s->hull_max),
-	    "systems", ship_systems(s));
+	json_t *j = json_object();
+
+	set_int(j, "id", s->id);
+	set_str(j, "name", s->name);
+	set_str(j, "class", ship_class_template(s->class)->name);
+	set_str(j, "side", side_name(s->side));
+	set_int(j, "x", s->x);
+	set_int(j, "y", s->y);
+	set_str(j, "damage", ship_damage_band(s->hull, s->hull_max));
+	json_object_set_new_nocheck(j, "systems", ship_systems(s));
+	return j;
 }
 
 static enum visibility
@@ -103,6 +140,17 @@ ship_visibility(const struct battle *b, enum viewer viewer,
 	if (viewer == VIEWER_GM || s->side == SIDE_CREW)
 		return SEEN_FULL;
 	return battle_detected(b, s) ? SEEN_OUTSIDE : SEEN_NOT;
+}
+
+/* {k1: v1, k2: v2}, taking the references. */
+static json_t *
+pair(const char *k1, json_t *v1, const char *k2, json_t *v2)
+{
+	json_t *j = json_object();
+
+	json_object_set_new_nocheck(j, k1, v1);
+	json_object_set_new_nocheck(j, k2, v2);
+	return j;
 }
 
 /* An order as the viewer may read it: unseen targets left out. */
@@ -145,7 +193,7 @@ orders_view(const struct battle *b, enum viewer viewer)
 			set_id_key(ships, s->id, order_view(b, viewer,
 			    &s->order));
 	}
-	return json_pack("{s:o, s:o}", "stations", stations, "ships", ships);
+	return pair("stations", stations, "ships", ships);
 }
 
 /*
@@ -172,13 +220,13 @@ waiting_view(const struct battle *b, enum viewer viewer)
 			json_array_append_new(ships,
 			    json_integer(b->ships[i].id));
 out:
-	return json_pack("{s:o, s:o}", "stations", stations, "ships", ships);
+	return pair("stations", stations, "ships", ships);
 }
 
 static json_t *
 players_view(const struct battle *b, json_t **stations_out)
 {
-	json_t *players = json_object(), *stations = json_object(), *held;
+	json_t *players = json_object(), *stations = json_object(), *held, *j;
 	const struct player *p;
 	int i, k;
 
@@ -189,8 +237,11 @@ players_view(const struct battle *b, json_t **stations_out)
 			if (b->holder[k] == p->id)
 				json_array_append_new(held, json_string(
 				    station_name((enum station)k)));
-		set_id_key(players, p->id, json_pack("{s:s, s:i, s:o}",
-		    "name", p->name, "skill", p->skill, "stations", held));
+		j = json_object();
+		set_str(j, "name", p->name);
+		set_int(j, "skill", p->skill);
+		json_object_set_new_nocheck(j, "stations", held);
+		set_id_key(players, p->id, j);
 	}
 	for (k = 0; k < STATION_COUNT; k++)
 		if (b->holder[k] != 0)
@@ -222,11 +273,14 @@ view_rest(const struct battle *b, enum viewer viewer)
 	json_t *view, *players, *stations;
 
 	players = players_view(b, &stations);
-	view = json_pack("{s:s, s:i, s:I, s:i, s:b, s:o, s:o}",
-	    "phase", phase_name(b->phase), "round", b->round,
-	    "deadline", (json_int_t)b->deadline,
-	    "round_seconds", b->round_seconds, "spectators", b->spectators,
-	    "players", players, "stations", stations);
+	view = json_object();
+	set_str(view, "phase", phase_name(b->phase));
+	set_int(view, "round", b->round);
+	set_int(view, "deadline", (json_int_t)b->deadline);
+	set_int(view, "round_seconds", b->round_seconds);
+	set_bool(view, "spectators", b->spectators);
+	json_object_set_new_nocheck(view, "players", players);
+	json_object_set_new_nocheck(view, "stations", stations);
 	if (b->phase == PHASE_ENDED)
 		json_object_set_new(view, "winner",
 		    json_string(side_name(b->winner)));

@@ -4,7 +4,9 @@
 # connection closed, as a connection's first request and as a later one
 # (rawhttp.c, raw bytes); 16 KB of ordinary headers are served; clients
 # that dribble a head one line a second are closed at --head-timeout
-# while others are served; the daemon is well throughout.
+# while others are served; event streams with heads at and past the
+# streams instance's 2 KB get their snapshots; the daemon is well
+# throughout.
 . "${BS_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 RAWHTTP=$BS_BUILDDIR/tests/integration/rawhttp
@@ -33,5 +35,42 @@ cat "$TMP/slow.out"
 
 http GET "$BASE_URL/healthz"
 expect_status 200 "GET /healthz afterwards"
+
+# Event streams whose heads are as large as the small pool of the streams
+# instance takes (2048 bytes in 32 fields), and larger (more bytes, more
+# fields: the other instance): each gets its snapshot.
+http POST "$BASE_URL/v1/battles" -H 'Content-Type: application/json' \
+    -d '{"name":"Long heads"}'
+expect_status 201 "create a battle"
+ID=$(json_string id)
+GM=$(json_string gm_token)
+EVENTS=/v1/battles/$ID/events?access_token=$GM
+# stream_with_head LEN NFIELDS: the stream with a head of LEN bytes, with
+# NFIELDS X-Pad-N fields of about the same length besides Host and Accept.
+stream_with_head() {
+	len=$1 n=$2
+	set -- -H 'User-Agent:' -H 'Accept: text/event-stream'
+	head=$(printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nAccept: text/event-stream\r\n\r\n' \
+	    "$EVENTS" "$DAEMON_PORT" | wc -c)
+	i=1
+	while [ $i -le "$n" ]; do
+		# "X-Pad-I: " and CRLF around each value; the last takes the rest.
+		name=X-Pad-$i
+		room=$(( (len - head) / (n - i + 1) - ${#name} - 4 ))
+		value=$(head -c "$room" /dev/zero | tr '\0' 'p')
+		set -- "$@" -H "$name: $value"
+		head=$((head + ${#name} + 4 + room))
+		i=$((i + 1))
+	done
+	[ "$head" -eq "$len" ] || fail "stream_with_head: made $head bytes, not $len"
+	"$CURL" -sS -N --max-time 2 "$@" "$BASE_URL$EVENTS" \
+	    >"$TMP/stream.$len.$n" 2>/dev/null || :
+	grep -q '^event: snapshot' "$TMP/stream.$len.$n" ||
+	    fail "an event stream with a $len-byte head in $n fields got no snapshot: $(head -c 300 "$TMP/stream.$len.$n")"
+}
+stream_with_head 2048 1
+stream_with_head 2048 30
+stream_with_head 2048 60
+stream_with_head 2100 30
 stop_daemon
 note "ok"

@@ -28,6 +28,14 @@ expect_h2() {
 
 echo "admin-token-for-tests-0123456789" >"$TMP/admin"
 ADMIN="Authorization: Bearer admin-token-for-tests-0123456789"
+# The pages, and a script of 3 MB: many DATA frames, more than the
+# connection writes at once and than the socket's buffers hold.
+mkdir "$TMP/www"
+cp -R "$BS_SRCDIR/www/." "$TMP/www/"
+awk 'BEGIN { for (i = 0; i < 60000; i++)
+	printf "var line%d = \"a line of a large script, number %d\";\n", i, i }' \
+    >"$TMP/www/large.js"
+DAEMON_WWW=$TMP/www
 start_daemon --drain-delay 0 --heartbeat 1 --write-timeout 2 --create-per-hour 0 \
     --idle-timeout 3 --admin-token-file "$TMP/admin"
 
@@ -46,6 +54,15 @@ grep -q '{"status":"ok"}' "$TMP/nghttp.out" ||
     fail "nghttp: no body"
 grep -q 'SETTINGS_MAX_CONCURRENT_STREAMS(0x03):100' "$TMP/nghttp.out" ||
     fail "nghttp: the server did not announce 100 concurrent streams"
+
+# A large body arrives whole, in order, to a fast reader and to one
+# that reads slowly (the connection's output waits on a full socket).
+for rate in 0 4M; do
+	h2 GET "$BASE_URL/large.js" --limit-rate $rate
+	expect_status 200 "GET a 3 MB file over HTTP/2 (rate $rate)"
+	cmp -s "$TMP/body" "$TMP/www/large.js" ||
+	    fail "a 3 MB file arrived altered over HTTP/2 (rate $rate)"
+done
 
 # --- Upgrade: h2c (curl --http2 on http://) ----------------------------
 http GET "$BASE_URL/healthz" --http2

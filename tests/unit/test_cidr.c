@@ -1,6 +1,7 @@
 /*
  * Unit tests for address lists (src/cidr.c): what --metrics-allow takes
- * and which peers it lets read /metrics.
+ * and which peers it lets read /metrics; and the client key the
+ * per-address limits count by, from a socket address and from text.
  */
 #include "config.h"
 
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "cidr.h"
@@ -89,6 +91,59 @@ test_bad_lists(void **state)
 	}
 }
 
+/* The key of a text address, which must parse. */
+static size_t
+key_text(const char *address, unsigned char key[CIDR_KEY_LEN])
+{
+	size_t n = cidr_client_key_text(address, key);
+
+	assert_true(n > 0);
+	return n;
+}
+
+static void
+test_client_key(void **state)
+{
+	unsigned char a[CIDR_KEY_LEN], b[CIDR_KEY_LEN];
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	(void)state;
+	/* IPv4: by the address; the port does not matter. */
+	assert_int_equal(key_text("192.0.2.7:1234", a), 5);
+	key_text("192.0.2.7:99", b);
+	assert_memory_equal(a, b, CIDR_KEY_LEN);
+	key_text("192.0.2.8:1234", b);
+	assert_memory_not_equal(a, b, CIDR_KEY_LEN);
+	/* The socket form gives the same key as the text form. */
+	inet_pton(AF_INET, "192.0.2.7", &a4);
+	assert_int_equal(cidr_client_key(AF_INET, &a4, b), 5);
+	assert_memory_equal(a, b, CIDR_KEY_LEN);
+	/* IPv4-mapped IPv6 is its IPv4 address, as text or as a socket. */
+	key_text("[::ffff:192.0.2.7]:80", b);
+	assert_memory_equal(a, b, CIDR_KEY_LEN);
+	inet_pton(AF_INET6, "::ffff:192.0.2.7", &a6);
+	assert_int_equal(cidr_client_key(AF_INET6, &a6, b), 5);
+	assert_memory_equal(a, b, CIDR_KEY_LEN);
+	/* IPv6: by the /64; bracketed, bare, or from a socket. */
+	assert_int_equal(key_text("[2001:db8:1:2::1]:443", a), 9);
+	key_text("2001:db8:1:2:ffff::9", b);
+	assert_memory_equal(a, b, CIDR_KEY_LEN);
+	inet_pton(AF_INET6, "2001:db8:1:2:abcd::", &a6);
+	assert_int_equal(cidr_client_key(AF_INET6, &a6, b), 9);
+	assert_memory_equal(a, b, CIDR_KEY_LEN);
+	key_text("[2001:db8:1:3::1]:443", b);
+	assert_memory_not_equal(a, b, CIDR_KEY_LEN);
+	/* An IPv4 key never equals an IPv6 one with the same bytes. */
+	key_text("[c000:207::]:1", b);
+	key_text("192.0.2.7:1", a);
+	assert_memory_not_equal(a, b, CIDR_KEY_LEN);
+	/* Not an address: no key. */
+	assert_int_equal(cidr_client_key_text("unknown", a), 0);
+	assert_int_equal(cidr_client_key_text("", a), 0);
+	assert_int_equal(cidr_client_key(AF_UNIX, &a4, a), 0);
+}
+
 int
 main(void)
 {
@@ -96,6 +151,7 @@ main(void)
 		cmocka_unit_test(test_default_is_loopback),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_bad_lists),
+		cmocka_unit_test(test_client_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

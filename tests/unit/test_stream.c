@@ -756,6 +756,68 @@ test_ids_dense_per_view(void **state)
 }
 
 /*
+ * A publish reaches a subscriber as one piece (one write): its delta and
+ * its log together, one kick for a reader.  Subscribers that join while
+ * the view stands still share the snapshot's bytes.
+ */
+static void
+test_publish_one_piece_and_shared_snapshot(void **state)
+{
+	struct loop *loop;
+	struct stream *s;
+	struct fake f = { 0 };
+	struct channel *c;
+	struct sink a = { .reading = 0 }, b = { .reading = 0 };
+	struct sink r = { .reading = 1 };
+	struct iovec ia[16], ib[16];
+	const void *body_a = NULL, *body_b = NULL;
+	char *piece;
+	int na, nb, kicks;
+
+	assert_int_equal(loop_new(&loop), 0);
+	s = stream_new(loop, NULL, &opts);
+	c = fake_channel(s, &f);
+	watch(&a, c, VIEWER_CREW, 1, 0, NULL);
+	watch(&b, c, VIEWER_CREW, 2, 0, NULL);
+	na = subscriber_iov(a.sub, ia, 16);
+	nb = subscriber_iov(b.sub, ib, 16);
+	for (int i = 0; i < na; i++)
+		if (memmem(ia[i].iov_base, ia[i].iov_len, "\"pad\"", 5))
+			body_a = ia[i].iov_base;
+	for (int i = 0; i < nb; i++)
+		if (memmem(ib[i].iov_base, ib[i].iov_len, "\"pad\"", 5))
+			body_b = ib[i].iov_base;
+	assert_non_null(body_a);
+	assert_ptr_equal(body_a, body_b);
+	sink_take(&a);
+	sink_take(&b);
+	watch(&r, c, VIEWER_CREW, 3, 0, NULL);
+	/* Everyone's presence, then a quiet channel. */
+	assert_int_equal(loop_run_once(loop, 50), 0);
+	sink_take(&a);
+	kicks = r.kicks;
+
+	change(loop, c, &f);
+	assert_int_equal(subscriber_iov(a.sub, ia, 16), 1);
+	piece = strndup(ia[0].iov_base, ia[0].iov_len);
+	assert_non_null(strstr(piece, "event: delta\n"));
+	assert_non_null(strstr(piece, "event: log\n"));
+	assert_int_equal(r.kicks, kicks + 1);
+	assert_non_null(strstr(r.bytes, piece));
+	free(piece);
+
+	subscriber_free(a.sub);
+	subscriber_free(b.sub);
+	subscriber_free(r.sub);
+	free(a.bytes);
+	free(b.bytes);
+	free(r.bytes);
+	channel_free(c);
+	stream_free(s);
+	loop_free(loop);
+}
+
+/*
  * Resuming replays exactly what the view missed, byte for byte, however
  * much the GM did meanwhile that the view cannot see: the crew's ring is
  * its own, so GM events do not push the crew's out (whether a resume is
@@ -885,6 +947,7 @@ main(void)
 		cmocka_unit_test(test_first_change_at_once_then_coalesced),
 		cmocka_unit_test(test_tracked_source),
 		cmocka_unit_test(test_ids_dense_per_view),
+		cmocka_unit_test(test_publish_one_piece_and_shared_snapshot),
 		cmocka_unit_test(test_resume_replays_exactly),
 		cmocka_unit_test(test_forged_ids_get_snapshot),
 	};

@@ -15,11 +15,11 @@
 
 #include "alloc.h"
 #include "battles_impl.h"
-#include "store_pg.h"
 #include "error.h"
 #include "loop.h"
 #include "metrics.h"
 #include "persist.h"
+#include "store_pg.h"
 #include "stream.h"
 
 int64_t
@@ -337,6 +337,7 @@ battles_create(struct battles *reg, const char *name, int round_seconds,
 	battle_record_state(lb, w, 1);
 	/* Its creator owns a new battle at epoch 1. */
 	lb->lease_epoch = 1;
+	lb->asked_us = loop_clock_us();
 	live_battle_open(lb);
 	registry_insert(reg, lb);
 	phase_gauge(reg, PHASE_LOBBY, 1);

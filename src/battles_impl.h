@@ -110,6 +110,7 @@ struct live_battle {
 	int deleting;		/* gone from lookups; freed when pending is 0 */
 	int broken;		/* a write failed: working is ahead of disk */
 	int64_t lease_epoch;	/* the lease we hold it by (battles_lease.c) */
+	uint64_t asked_us;	/* monotonic: its last lookup here */
 	size_t state_bytes;	/* engine state at the last snapshot */
 	int64_t last_change;	/* Unix ms */
 

@@ -149,13 +149,55 @@ lease_renew(struct battles *reg)
 	return rv;
 }
 
+/*
+ * Hands off the battles nobody asks this node about: no request and no
+ * event stream here for a whole lease, nothing being written.  Behind a
+ * balancer that routes by battle id, a battle created here (the creation
+ * is routed by no id) is asked for at another node, which could never
+ * take it while this one renews it; released, it is taken there at the
+ * next request.
+ */
+static void
+lease_hand_off_idle(struct battles *reg)
+{
+	struct live_battle *lb, *next;
+	uint64_t now = loop_clock_us();
+
+	for (lb = reg->first; lb != NULL; lb = next) {
+		const char *id = lb->id;
+		int64_t epoch = lb->lease_epoch;
+
+		next = lb->next;
+		if (lb->deleting || lb->pending > 0 ||
+		    channel_subscribers(lb->channel) > 0 ||
+		    now - lb->asked_us <
+		    (uint64_t)reg->opts.lease_ttl_ms * 1000)
+			continue;
+		if (store_conn_ready(reg->lease_conn) != 0 ||
+		    persist_lease_release(reg->lease_conn, reg->node_id,
+		    &id, &epoch, 1) != 0)
+			return;
+		log_info("battle %s: not asked for here in a lease; released",
+		    lb->id);
+		lb->deleting = 1;
+		loop_timer_cancel(lb->round_timer);
+		lb->round_timer = NULL;
+		channel_free(lb->channel);
+		lb->channel = NULL;
+		phase_gauge(reg, battle_phase(lb->working), -1);
+		registry_remove(reg, lb);
+		live_battle_free(lb);
+	}
+}
+
 static int64_t
 lease_tick(struct loop *loop, void *arg)
 {
 	struct battles *reg = arg;
 
 	(void)loop;
-	lease_renew(reg);
+	if (lease_renew(reg) == 0)
+		lease_hand_off_idle(reg);
 	return reg->opts.lease_ttl_ms / 4;
 }
 
@@ -194,8 +236,10 @@ battles_lookup(struct battles *reg, const char *id, struct live_battle **lb)
 	    (uint64_t)reg->opts.lease_ttl_ms * 1000 / 2)
 		/* Paused, or the store was away: are they still ours? */
 		lease_renew(reg);
-	if ((*lb = battles_find(reg, id)) != NULL)
+	if ((*lb = battles_find(reg, id)) != NULL) {
+		(*lb)->asked_us = loop_clock_us();
 		return 0;
+	}
 	if (reg->lease_conn == NULL || !id_well_formed(id))
 		return BS_ERR_NOT_FOUND;
 	if (loop_clock_us() - reg->lease_ok_us >
@@ -211,7 +255,10 @@ battles_lookup(struct battles *reg, const char *id, struct live_battle **lb)
 		return rv == BS_ERR_NOT_FOUND ? rv : BS_ERR_IO;
 	log_info("battle %s: taken (epoch %lld)", id, (long long)epoch);
 	*lb = battles_find(reg, id);
-	return *lb != NULL ? 0 : BS_ERR_IO;
+	if (*lb == NULL)
+		return BS_ERR_IO;
+	(*lb)->asked_us = loop_clock_us();
+	return 0;
 }
 
 void
@@ -227,7 +274,8 @@ battles_release(struct battles *reg)
 	loop_timer_cancel(reg->lease_timer);
 	reg->lease_timer = NULL;
 	n = lease_held(reg, &lbs, &epochs, &ids);
-	if (store_conn_ready(reg->lease_conn) == 0 &&
+	/* The store may have come back during a backoff: ask it now. */
+	if (store_conn_ready_now(reg->lease_conn) == 0 &&
 	    persist_lease_release(reg->lease_conn, reg->node_id, ids, epochs,
 	    n) == 0)
 		log_info("leases: released %zu battles", n);

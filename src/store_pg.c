@@ -336,6 +336,13 @@ store_conn_ready(struct store_conn *conn)
 	return conn->backend->ready(conn);
 }
 
+int
+store_conn_ready_now(struct store_conn *conn)
+{
+	pg_conn(conn)->next_try_ms = 0;
+	return conn->backend->ready(conn);
+}
+
 void
 store_conn_close(struct store_conn *conn)
 {

@@ -43,6 +43,12 @@ int store_pg_open_side(struct store_conn **out, const char *conninfo,
  */
 int store_conn_ready(struct store_conn *conn);
 
+/*
+ * The same, without waiting for the reconnection backoff: for a last
+ * statement that must not be skipped (the release at exit).
+ */
+int store_conn_ready_now(struct store_conn *conn);
+
 /* Closes a connection of store_pg_open_side().  NULL is a no-op. */
 void store_conn_close(struct store_conn *conn);
 

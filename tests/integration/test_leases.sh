@@ -5,7 +5,8 @@
 # the battle within the lease time, with every order A acknowledged;
 # SIGSTOP of B past its lease, a restarted A takes the battle, SIGCONT of
 # B: B's requests get 503, its stream is told to retry, and nothing B
-# writes lands; SIGTERM of the owner releases the lease at once.
+# writes lands; SIGTERM of the owner releases the lease at once; a battle
+# nobody asks its node about is released to the node that is asked.
 . "$(dirname "$0")/lib.sh"
 
 CRASH=$BS_BUILDDIR/tests/integration/crash
@@ -151,6 +152,26 @@ expect_status 200 "B, at once after A2's SIGTERM"
 [ "$(owner)" = B ] || fail "the battle's owner is $(owner), not B"
 hb2=$(state_hash "$B_URL")
 [ "$hb2" = "$ha2" ] || fail "B's state hash $hb2 after the hand-off is not A2's, $ha2"
+note "SIGTERM of A2 released the battle: B took it at once"
+
+# 5. A battle nobody asks its node about is handed off: created on B (as
+# a balancer routes a creation anywhere), then asked for only at A3, which
+# serves it once B has let it go, within two leases.
+start_node A3
+http POST "$B_URL/v1/battles" -d name=Roaming
+expect_status 201 "a battle created on B"
+Y=$(json_string id) YGM=$(json_string gm_token)
+http GET "$A3_URL/v1/battles/$Y" -H "Authorization: Bearer $YGM"
+expect_problem 503 battle-elsewhere "A3, for the battle B just created"
+served_by_a3() {
+	http GET "$A3_URL/v1/battles/$Y" -H "Authorization: Bearer $YGM"
+	[ "$STATUS" = 200 ]
+}
+wait_until $((TTL * 2 + 2)) "A3 to serve the battle B does not hear of" \
+    served_by_a3 || fail "B kept a battle nobody asked it about: $STATUS"
+use A3
+stop_daemon
+note "a battle not asked for at its node is handed off to the node asked"
 use B
 stop_daemon
 [ -z "$(pg_sql leases "SELECT id FROM battles WHERE owner IS NOT NULL")" ] ||

@@ -19,6 +19,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "persist.h"
+#include "store_pg.h"
 #include "stream.h"
 
 int64_t
@@ -59,6 +60,7 @@ battles_new(struct loop *loop, struct store *store, struct stream *stream,
 	while (reg->nbuckets < opts->max_battles)
 		reg->nbuckets *= 2;
 	reg->table = xcalloc(reg->nbuckets, sizeof(*reg->table));
+	lease_init(reg);
 	if (metrics != NULL) {
 		reg->m_battles = metrics_add(metrics, METRIC_GAUGE,
 		    "broadside_battles", "Battles hosted, by phase.", "phase",
@@ -166,6 +168,8 @@ battles_free(struct battles *reg)
 
 	if (reg == NULL)
 		return;
+	loop_timer_cancel(reg->lease_timer);
+	store_conn_close(reg->lease_conn);
 	for (lb = reg->first; lb != NULL; lb = next) {
 		next = lb->next;
 		live_battle_free(lb);
@@ -180,9 +184,10 @@ battles_find(struct battles *reg, const char *id)
 	struct live_battle *lb;
 
 	lb = reg->table[id_hash(id) & (reg->nbuckets - 1)];
+	/* A lost battle may still wait for its writes beside a new take. */
 	for (; lb != NULL; lb = lb->hnext)
-		if (strcmp(lb->id, id) == 0)
-			return lb->deleting ? NULL : lb;
+		if (!lb->deleting && strcmp(lb->id, id) == 0)
+			return lb;
 	return NULL;
 }
 
@@ -330,6 +335,9 @@ battles_create(struct battles *reg, const char *name, int round_seconds,
 	persist_write_battle(w, name, lb->join_code, lb->gm_hash,
 	    lb->created_at);
 	battle_record_state(lb, w, 1);
+	/* Its creator owns a new battle at epoch 1. */
+	lb->lease_epoch = 1;
+	lb->asked_us = loop_clock_us();
 	live_battle_open(lb);
 	registry_insert(reg, lb);
 	phase_gauge(reg, PHASE_LOBBY, 1);

@@ -46,6 +46,15 @@ struct battles_options {
 	int max_players;
 	int max_spectators;
 	int snapshot_every;	/* actions between snapshots (besides rounds) */
+	/* Battle leases (battles_lease.c): */
+	const char *node_id;	/* NULL: hostname:pid */
+	int64_t lease_ttl_ms;	/* 0: 10 s */
+	/*
+	 * A PostgreSQL store's location: battles are taken when first
+	 * asked for, on a connection of the loop's own.  NULL (SQLite):
+	 * every battle is taken and restored at start-up.
+	 */
+	const char *pg_location;
 };
 
 /*
@@ -59,6 +68,7 @@ typedef void (*battles_done_fn)(void *arg, int status, json_t *result);
 typedef void (*battles_read_fn)(void *arg, int status, json_t *entries);
 
 struct persist_write;
+struct persist_summary;
 
 /*
  * Sees every write of a change just before it goes to the store, on the
@@ -98,6 +108,35 @@ int64_t battles_epoch(const struct battles *reg);
 
 /* The live battle with this id, or NULL (deleted ones are gone). */
 struct live_battle *battles_find(struct battles *reg, const char *id);
+
+/*
+ * The battle with this id, served here: a live one, or, on a shared
+ * (PostgreSQL) store, one whose lease is free or expired, taken now and
+ * restored from the store.  Blocks on the store for a take (once per
+ * battle and node).  Returns 0 with *lb, BS_ERR_NOT_FOUND (no such
+ * battle), BS_ERR_LOST (another node holds it: answer 503, try again in
+ * a second) or BS_ERR_IO (the store cannot be asked).
+ */
+int battles_lookup(struct battles *reg, const char *id,
+    struct live_battle **lb);
+
+/* This node's id in the battle leases. */
+const char *battles_node_id(const struct battles *reg);
+
+/*
+ * On a shared (PostgreSQL) store, calls fn for every stored battle that
+ * is not live here, oldest first (borrowed for the call; owner NULL when
+ * no node holds it now).  Blocks on the store.  Returns 0 (nothing to
+ * do on SQLite, where every battle is live here) or BS_ERR_IO.
+ */
+int battles_foreach_elsewhere(struct battles *reg,
+    void (*fn)(void *arg, const struct persist_summary *s), void *arg);
+
+/*
+ * Gives up every lease this node holds, after the final commit (a drain),
+ * so that another node may take its battles at once.  NULL is a no-op.
+ */
+void battles_release(struct battles *reg);
 
 /* Battles in memory, those being deleted included (for tests). */
 size_t battles_count(const struct battles *reg);

@@ -64,6 +64,7 @@
 #include <jansson.h>
 
 #include "battles.h"
+#include "persist.h"
 
 #define BATTLE_ID_LEN 10
 #define JOIN_CODE_LEN 6
@@ -108,6 +109,8 @@ struct live_battle {
 	unsigned pending;	/* writes submitted, not yet done */
 	int deleting;		/* gone from lookups; freed when pending is 0 */
 	int broken;		/* a write failed: working is ahead of disk */
+	int64_t lease_epoch;	/* the lease we hold it by (battles_lease.c) */
+	uint64_t asked_us;	/* monotonic: its last lookup here */
 	size_t state_bytes;	/* engine state at the last snapshot */
 	int64_t last_change;	/* Unix ms */
 
@@ -136,6 +139,12 @@ struct battles {
 	struct metric *m_resolve;	/* histogram, seconds */
 	battles_submit_fn submit_hook;
 	void *submit_ctx;
+
+	/* Leases (battles_lease.c). */
+	char node_id[PERSIST_OWNER_MAX];
+	struct store_conn *lease_conn;	/* PostgreSQL only: the loop's own */
+	struct loop_timer *lease_timer;
+	uint64_t lease_ok_us;	/* monotonic: start of the last renewal */
 };
 
 /* ---- battles.c ------------------------------------------------------------- */
@@ -202,6 +211,28 @@ void battle_submit(struct live_battle *lb, struct persist_write *w,
 
 /* 0, or BS_ERR_STATE with why filled when lb is deleting or broken. */
 int battle_refuse_state(const struct live_battle *lb, struct refusal *why);
+
+/* ---- battles_lease.c ------------------------------------------------------- */
+
+/* Fills reg's node id from its options. */
+void lease_init(struct battles *reg);
+
+/*
+ * The battle's lease is lost (another node took it, or ours may have
+ * expired): it leaves the lookups, its streams are told to come back in
+ * a second, and it is freed when its last write is done.
+ */
+void battle_lose(struct live_battle *lb);
+
+/*
+ * Restores one stored battle, held by epoch, through conn.  Returns 0 or
+ * the load's error (logged).
+ */
+int battle_restore_one(struct battles *reg, struct store_conn *conn,
+    const char *id, int64_t epoch);
+
+/* Starts the renewal timer (PostgreSQL). */
+void lease_start(struct battles *reg);
 
 /* ---- battles_round.c ------------------------------------------------------- */
 

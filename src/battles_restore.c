@@ -15,6 +15,7 @@
 #include "log.h"
 #include "persist.h"
 #include "store.h"
+#include "store_pg.h"
 
 static void
 restore_replay(struct live_battle *lb, const struct persist_battle *pb)
@@ -42,14 +43,15 @@ restore_replay(struct live_battle *lb, const struct persist_battle *pb)
 	}
 }
 
-static int
-restore_one(struct battles *reg, const char *id)
+int
+battle_restore_one(struct battles *reg, struct store_conn *conn,
+    const char *id, int64_t epoch)
 {
 	struct persist_battle *pb;
 	struct live_battle *lb;
 	int rv;
 
-	rv = persist_load(store_conn(reg->store), id, &pb);
+	rv = persist_load(conn, id, &pb);
 	if (rv != 0) {
 		log_error("battle %s: cannot load it (%s); skipped", id,
 		    bs_strerror(rv));
@@ -60,6 +62,7 @@ restore_one(struct battles *reg, const char *id)
 	    pb->join_code);
 	memcpy(lb->gm_hash, pb->gm_hash, TOKEN_HASH_LEN);
 	lb->created_at = pb->created_at;
+	lb->lease_epoch = epoch;
 	/* Idle time counts across restarts (battles_foreach_expired()). */
 	lb->last_change = pb->last_active;
 	for (size_t i = 0; i < pb->nmembers; i++)
@@ -83,22 +86,42 @@ restore_one(struct battles *reg, const char *id)
 	return 0;
 }
 
+/*
+ * The store's one daemon (SQLite, under its flock) takes every lease at
+ * start-up and restores every battle; a shared store's daemons take a
+ * battle when it is first asked for (battles_lookup()).
+ */
 int
 battles_restore(struct battles *reg, char *err, size_t errlen)
 {
+	struct store_conn *conn = store_conn(reg->store);
 	char **ids;
 	size_t n, restored = 0;
 
-	if (persist_next_epoch(store_conn(reg->store), &reg->epoch) != 0) {
+	if (persist_next_epoch(conn, &reg->epoch) != 0) {
 		snprintf(err, errlen, "cannot record the new epoch");
 		return BS_ERR_IO;
 	}
-	if (persist_battle_ids(store_conn(reg->store), &ids, &n) != 0) {
+	if (reg->opts.pg_location != NULL) {
+		if (store_pg_open_side(&reg->lease_conn, reg->opts.pg_location,
+		    err, errlen) != 0)
+			return BS_ERR_IO;
+		lease_start(reg);
+		log_info("node %s: taking battles as they are asked for "
+		    "(epoch %lld, leases of %lld ms)", reg->node_id,
+		    (long long)reg->epoch, (long long)reg->opts.lease_ttl_ms);
+		return 0;
+	}
+	if (persist_battle_ids(conn, &ids, &n) != 0) {
 		snprintf(err, errlen, "cannot list the stored battles");
 		return BS_ERR_IO;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (restore_one(reg, ids[i]) == 0)
+		int64_t epoch;
+
+		if (persist_lease_take(conn, ids[i], reg->node_id,
+		    reg->opts.lease_ttl_ms, &epoch) == 0 &&
+		    battle_restore_one(reg, conn, ids[i], epoch) == 0)
 			restored++;
 		free(ids[i]);
 	}

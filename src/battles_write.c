@@ -113,6 +113,9 @@ write_done(void *arg, int status)
 	lb->pending--;
 	if (status == 0 && pw->has_action)
 		battle_commit_action(lb, pw);
+	/* Refused by its fence: another node serves the battle now. */
+	if (status == BS_ERR_LOST && !lb->deleting)
+		battle_lose(lb);
 	if (status != 0 && !lb->deleting) {
 		/*
 		 * Working is ahead of the disk now, for good (battles_impl.h).
@@ -156,6 +159,9 @@ pending_submit(struct live_battle *lb, struct persist_write *w,
 	pw->done = done;
 	pw->arg = arg;
 	pw->result = result;
+	if (w != NULL)
+		persist_write_lease(w, lb->reg->node_id, lb->lease_epoch,
+		    lb->reg->opts.lease_ttl_ms);
 	if (w != NULL && lb->reg->submit_hook != NULL)
 		lb->reg->submit_hook(lb->reg->submit_ctx, done, arg, w, result);
 	lb->pending++;

@@ -59,6 +59,10 @@ static const struct option_spec options[] = {
 	{ "sql-dir", OPT_STRING, OFF(sql_dir), 0, 0, "DIR",
 	  BS_PKGDATADIR "/sql",
 	  "directory of the schema files applied at start-up" },
+	{ "node-id", OPT_STRING, OFF(node_id), 0, 0, "ID", NULL,
+	  "this node's name in battle leases (default: hostname:pid)" },
+	{ "lease-ttl", OPT_INT, OFF(lease_ttl_s), 1, 3600, "SECONDS", "10",
+	  "how long a node's battle lease lasts unrenewed (PostgreSQL)" },
 	{ "durability", OPT_DURABILITY, OFF(durability_full), 0, 0, "MODE",
 	  "normal", "normal (survives a crash) or full (power loss)" },
 	{ "www", OPT_STRING, OFF(www_dir), 0, 0, "DIR", BS_PKGDATADIR "/www",
@@ -182,6 +186,7 @@ config_free(struct config *cfg)
 	free(cfg->listen);
 	free(cfg->db_path);
 	free(cfg->store);
+	free(cfg->node_id);
 	free(cfg->sql_dir);
 	free(cfg->www_dir);
 	free(cfg->admin_token_file);

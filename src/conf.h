@@ -29,6 +29,8 @@ struct config {
 	enum log_level log_level;
 	int drain_delay_s;	/* /readyz is 503 this long before closing */
 	int drain_grace_s;	/* then open requests get this long */
+	char *node_id;		/* battle leases: NULL, hostname:pid */
+	int lease_ttl_s;	/* a battle lease, unrenewed */
 	long max_body;		/* request body cap, bytes */
 	long max_connections;	/* open client connections */
 	long per_ip_connections;	/* 0: no per-address cap */

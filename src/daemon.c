@@ -450,6 +450,10 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 		.max_players = cfg->max_players,
 		.max_spectators = cfg->max_spectators,
 		.snapshot_every = 64,
+		.node_id = cfg->node_id,
+		.lease_ttl_ms = (int64_t)cfg->lease_ttl_s * 1000,
+		.pg_location = cfg->store != NULL &&
+		    store_is_postgresql(cfg->store) ? cfg->store : NULL,
 	    });
 	if ((rv = battles_restore(d->battles, err, errlen)) != 0)
 		goto fail;
@@ -537,6 +541,8 @@ daemon_free(struct daemon *d)
 	 * answer requests, which must be alive for it.
 	 */
 	store_close(d->store);
+	/* After the final commit: the next owner need not wait for expiry. */
+	battles_release(d->battles);
 	loop_timer_cancel(d->idempotency_sweep);
 	loop_timer_cancel(d->expiry_sweep);
 	/* After the store: its last done functions finish their keys. */

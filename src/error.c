@@ -27,6 +27,8 @@ bs_strerror(int err)
 		return "limit reached";
 	case BS_ERR_AGAIN:
 		return "try again";
+	case BS_ERR_LOST:
+		return "lease held elsewhere";
 	}
 	return "unknown error";
 }

@@ -17,6 +17,7 @@ enum bs_error {
 	BS_ERR_DENIED = -7,	/* the caller may not do this */
 	BS_ERR_LIMIT = -8,	/* a configured limit is reached */
 	BS_ERR_AGAIN = -9,	/* try again later (would block) */
+	BS_ERR_LOST = -10,	/* another node holds the battle's lease */
 };
 
 /* A short English name for an error code, for logs. */

@@ -293,3 +293,69 @@ persist_idempotency_sweep(struct store_conn *conn, int64_t now,
 	return backend_of(conn)->idempotency_sweep(conn, now, per_caller,
 	    total);
 }
+
+/* ---- leases ------------------------------------------------------------------ */
+
+int
+persist_battle_list(struct store_conn *conn,
+    void (*fn)(void *arg, const struct persist_summary *s), void *arg)
+{
+	return backend_of(conn)->battle_list(conn, fn, arg);
+}
+
+void
+persist_write_lease(struct persist_write *w, const char *owner, int64_t epoch,
+    int64_t ttl_ms)
+{
+	snprintf(w->owner, sizeof(w->owner), "%s", owner);
+	w->lease_epoch = epoch;
+	w->lease_ttl_ms = ttl_ms;
+}
+
+int
+persist_lease_take(struct store_conn *conn, const char *id, const char *owner,
+    int64_t ttl_ms, int64_t *epoch)
+{
+	return backend_of(conn)->lease_take(conn, id, owner, ttl_ms, epoch);
+}
+
+int
+persist_lease_renew(struct store_conn *conn, const char *owner, int64_t ttl_ms,
+    const char *const *ids, const int64_t *epochs, size_t n, int *kept)
+{
+	if (n == 0)
+		return 0;
+	return backend_of(conn)->lease_renew(conn, owner, ttl_ms, ids, epochs,
+	    n, kept);
+}
+
+int
+persist_lease_release(struct store_conn *conn, const char *owner,
+    const char *const *ids, const int64_t *epochs, size_t n)
+{
+	if (n == 0)
+		return 0;
+	return backend_of(conn)->lease_release(conn, owner, ids, epochs, n);
+}
+
+void
+persist_array_literals(const char *const *ids, const int64_t *epochs,
+    size_t n, char **ids_lit, char **epochs_lit)
+{
+	size_t cap = 3 + n * 40;
+	char *a = xmalloc(cap), *b = xmalloc(cap);
+	size_t la = 0, lb = 0;
+
+	a[la++] = '{';
+	b[lb++] = '{';
+	for (size_t i = 0; i < n; i++) {
+		la += (size_t)snprintf(a + la, cap - la, "%s%.31s",
+		    i > 0 ? "," : "", ids[i]);
+		lb += (size_t)snprintf(b + lb, cap - lb, "%s%lld",
+		    i > 0 ? "," : "", (long long)epochs[i]);
+	}
+	snprintf(a + la, cap - la, "}");
+	snprintf(b + lb, cap - lb, "}");
+	*ids_lit = a;
+	*epochs_lit = b;
+}

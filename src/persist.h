@@ -30,6 +30,9 @@
 struct persist_write;
 struct store_conn;
 
+/* The longest node id (--node-id), with its NUL. */
+#define PERSIST_OWNER_MAX 128
+
 /* A new, empty record for one battle. */
 struct persist_write *persist_write_new(const char *battle_id);
 
@@ -82,7 +85,20 @@ void persist_write_idempotency(struct persist_write *w,
     const struct idempotency_request *req, int64_t created, int64_t expires,
     const struct idempotency_response *resp);
 
-/* The store_apply_fn for a record: 0 or BS_ERR_IO (logged). */
+/*
+ * Fences the record by a battle's lease: applying it first checks, in the
+ * same transaction, that the battle is still owner's at epoch, and fails
+ * with BS_ERR_LOST when it is not.  A record that creates the battle
+ * writes the lease instead (owner, epoch, expiry ttl_ms from now on the
+ * store's clock).
+ */
+void persist_write_lease(struct persist_write *w, const char *owner,
+    int64_t epoch, int64_t ttl_ms);
+
+/*
+ * The store_apply_fn for a record: 0, BS_ERR_LOST (its lease is held by
+ * another node now: nothing written) or BS_ERR_IO (logged).
+ */
 int persist_apply(struct store_conn *conn, void *w);
 
 /* ---- reading back ------------------------------------------------------ */
@@ -163,5 +179,48 @@ int persist_idempotency_load(struct store_conn *conn, int64_t now,
  */
 int persist_idempotency_sweep(struct store_conn *conn, int64_t now,
     size_t per_caller, size_t total);
+
+/* ---- leases (doc/design.md, "Battle leases") ------------------------------ */
+
+/* A stored battle as the listing shows one served elsewhere. */
+struct persist_summary {
+	const char *id, *name, *phase;
+	const char *owner;	/* NULL: no live lease */
+	int64_t created_at;
+};
+
+/*
+ * Calls fn for every stored battle, oldest first; what fn gets is
+ * borrowed for the call.  owner is NULL for a lease that has expired.
+ * Returns 0 or BS_ERR_IO.
+ */
+int persist_battle_list(struct store_conn *conn,
+    void (*fn)(void *arg, const struct persist_summary *s), void *arg);
+
+/*
+ * Takes the battle's lease for owner when it is free, expired or owner's
+ * already: one more epoch, expiring ttl_ms from now on the store's clock.
+ * Returns 0 with the new epoch, BS_ERR_NOT_FOUND (no such battle),
+ * BS_ERR_LOST (another node holds it) or BS_ERR_IO.
+ */
+int persist_lease_take(struct store_conn *conn, const char *id,
+    const char *owner, int64_t ttl_ms, int64_t *epoch);
+
+/*
+ * Extends, to ttl_ms from now, each of the n leases that owner still
+ * holds at the epoch given; kept[i] says whether ids[i]'s was.  Returns 0
+ * or BS_ERR_IO (kept untouched).
+ */
+int persist_lease_renew(struct store_conn *conn, const char *owner,
+    int64_t ttl_ms, const char *const *ids, const int64_t *epochs, size_t n,
+    int *kept);
+
+/*
+ * Gives up the n leases owner holds at the epochs given (no owner,
+ * expired), so that another node may take them at once.  Returns 0 or
+ * BS_ERR_IO.
+ */
+int persist_lease_release(struct store_conn *conn, const char *owner,
+    const char *const *ids, const int64_t *epochs, size_t n);
 
 #endif

@@ -21,6 +21,11 @@ struct persist_log_row {
 struct persist_write {
 	char battle_id[32];
 
+	/* The lease the write is fenced by (lease_epoch 0: not fenced). */
+	char owner[PERSIST_OWNER_MAX];
+	int64_t lease_epoch;
+	int64_t lease_ttl_ms;
+
 	int has_battle;
 	char *name;
 	char join_code[16];
@@ -79,7 +84,25 @@ struct persist_backend {
 	    void *arg);
 	int (*idempotency_sweep)(struct store_conn *conn, int64_t now,
 	    size_t per_caller, size_t total);
+	int (*battle_list)(struct store_conn *conn,
+	    void (*fn)(void *arg, const struct persist_summary *s),
+	    void *arg);
+	int (*lease_take)(struct store_conn *conn, const char *id,
+	    const char *owner, int64_t ttl_ms, int64_t *epoch);
+	int (*lease_renew)(struct store_conn *conn, const char *owner,
+	    int64_t ttl_ms, const char *const *ids, const int64_t *epochs,
+	    size_t n, int *kept);
+	int (*lease_release)(struct store_conn *conn, const char *owner,
+	    const char *const *ids, const int64_t *epochs, size_t n);
 };
+
+/*
+ * The array literal ({a,b,...}) of ids and of epochs, for a statement's
+ * array parameters; ids are battle ids ([A-Za-z0-9]), which need no
+ * quoting.  New strings.
+ */
+void persist_array_literals(const char *const *ids, const int64_t *epochs,
+    size_t n, char **ids_lit, char **epochs_lit);
 
 extern const struct persist_backend persist_sqlite;
 extern const struct persist_backend persist_pg;

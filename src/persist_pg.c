@@ -22,6 +22,9 @@
 
 #define PG_MAX_PARAMS 12
 
+/* The server's clock in Unix ms: lease expiry never reads a node's. */
+#define PG_NOW_MS "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+
 struct pg_params {
 	const char *values[PG_MAX_PARAMS];
 	int lengths[PG_MAX_PARAMS];
@@ -212,9 +215,13 @@ apply_rows(PGconn *pg, struct persist_write *w)
 		param_text(&p, w->name);
 		param_text(&p, w->join_code);
 		param_bytes(&p, w->gm_hash, TOKEN_HASH_LEN);
+		param_text(&p, w->owner[0] != '\0' ? w->owner : NULL);
+		param_int(&p, w->lease_epoch);
+		param_int(&p, w->lease_ttl_ms);
 		rv = command(pg, "INSERT INTO battles (id, created_at, name, "
-		    "join_code, gm_token_hash, phase) VALUES "
-		    "($1,$2,$3,$4,$5,'lobby')", &p);
+		    "join_code, gm_token_hash, phase, owner, lease_epoch, "
+		    "lease_expires) VALUES ($1,$2,$3,$4,$5,'lobby',$6,$7,"
+		    PG_NOW_MS " + $8)", &p);
 	}
 	if (rv == 0 && w->has_member) {
 		p.n = 0;
@@ -261,6 +268,42 @@ apply_rows(PGconn *pg, struct persist_write *w)
 	return rv;
 }
 
+/*
+ * The fence: 0 when the battle is still the record's owner's at its
+ * epoch (or the record is not fenced), BS_ERR_LOST when not, BS_ERR_IO.
+ * The UPDATE changes nothing but locks the row until the commit, so that
+ * a take by another node waits for this transaction and then sees the
+ * write (and a take that went first makes this one match no row).
+ */
+static int
+pg_fence(PGconn *pg, const struct persist_write *w)
+{
+	struct pg_params p = { .n = 0 };
+	PGresult *res;
+	int rv;
+
+	if (w->lease_epoch == 0 || w->has_battle)
+		return 0;
+	param_text(&p, w->battle_id);
+	param_text(&p, w->owner);
+	param_int(&p, w->lease_epoch);
+	res = query(pg, "UPDATE battles SET lease_epoch = lease_epoch WHERE "
+	    "id = $1 AND owner = $2 AND lease_epoch = $3", &p);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		log_failure(pg, res);
+		rv = BS_ERR_IO;
+	} else if (strcmp(PQcmdTuples(res), "1") != 0) {
+		log_warn("store: battle %s: its lease (epoch %lld) is another "
+		    "node's now; write refused", w->battle_id,
+		    (long long)w->lease_epoch);
+		rv = BS_ERR_LOST;
+	} else {
+		rv = 0;
+	}
+	PQclear(res);
+	return rv;
+}
+
 static int
 pg_apply(struct store_conn *conn, struct persist_write *w)
 {
@@ -268,6 +311,8 @@ pg_apply(struct store_conn *conn, struct persist_write *w)
 	struct pg_params p = { .n = 0 };
 	int rv;
 
+	if ((rv = pg_fence(pg, w)) != 0)
+		return rv;
 	if (w->delete) {
 		param_text(&p, w->battle_id);
 		rv = command(pg, "DELETE FROM battles WHERE id = $1", &p);
@@ -539,6 +584,119 @@ pg_idempotency_sweep(struct store_conn *conn, int64_t now, size_t per_caller,
 	return rv;
 }
 
+/* ---- leases --------------------------------------------------------------- */
+
+static int
+pg_battle_list(struct store_conn *conn,
+    void (*fn)(void *arg, const struct persist_summary *s), void *arg)
+{
+	PGresult *res = rows(store_pg_conn(conn), "SELECT id, name, phase, "
+	    "created_at, CASE WHEN lease_expires >= " PG_NOW_MS " THEN owner "
+	    "END FROM battles ORDER BY created_at, id", NULL);
+
+	if (res == NULL)
+		return BS_ERR_IO;
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct persist_summary sum = {
+			.id = PQgetvalue(res, i, 0),
+			.name = PQgetvalue(res, i, 1),
+			.phase = PQgetvalue(res, i, 2),
+			.created_at = value_int(res, i, 3),
+			.owner = PQgetisnull(res, i, 4) ? NULL :
+			    PQgetvalue(res, i, 4),
+		};
+
+		fn(arg, &sum);
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int
+pg_lease_take(struct store_conn *conn, const char *id, const char *owner,
+    int64_t ttl_ms, int64_t *epoch)
+{
+	PGconn *pg = store_pg_conn(conn);
+	struct pg_params p = { .n = 0 };
+	PGresult *res;
+	int rv;
+
+	param_text(&p, owner);
+	param_int(&p, ttl_ms);
+	param_text(&p, id);
+	res = rows(pg, "UPDATE battles SET owner = $1, lease_epoch = "
+	    "lease_epoch + 1, lease_expires = " PG_NOW_MS " + $2 WHERE id = $3 "
+	    "AND (owner IS NULL OR owner = $1 OR lease_expires < " PG_NOW_MS
+	    ") RETURNING lease_epoch", &p);
+	if (res == NULL)
+		return BS_ERR_IO;
+	if (PQntuples(res) == 1) {
+		*epoch = value_int(res, 0, 0);
+		PQclear(res);
+		return 0;
+	}
+	PQclear(res);
+	p.n = 0;
+	param_text(&p, id);
+	res = rows(pg, "SELECT 1 FROM battles WHERE id = $1", &p);
+	if (res == NULL)
+		return BS_ERR_IO;
+	rv = PQntuples(res) == 1 ? BS_ERR_LOST : BS_ERR_NOT_FOUND;
+	PQclear(res);
+	return rv;
+}
+
+static int
+pg_lease_renew(struct store_conn *conn, const char *owner, int64_t ttl_ms,
+    const char *const *ids, const int64_t *epochs, size_t n, int *kept)
+{
+	struct pg_params p = { .n = 0 };
+	char *ids_lit, *epochs_lit;
+	PGresult *res;
+
+	persist_array_literals(ids, epochs, n, &ids_lit, &epochs_lit);
+	param_text(&p, owner);
+	param_int(&p, ttl_ms);
+	param_text(&p, ids_lit);
+	param_text(&p, epochs_lit);
+	res = rows(store_pg_conn(conn), "UPDATE battles SET lease_expires = "
+	    PG_NOW_MS " + $2 WHERE owner = $1 AND (id, lease_epoch) IN "
+	    "(SELECT * FROM unnest($3::text[], $4::bigint[])) RETURNING id",
+	    &p);
+	free(ids_lit);
+	free(epochs_lit);
+	if (res == NULL)
+		return BS_ERR_IO;
+	for (size_t i = 0; i < n; i++) {
+		kept[i] = 0;
+		for (int r = 0; r < PQntuples(res); r++)
+			if (strcmp(PQgetvalue(res, r, 0), ids[i]) == 0)
+				kept[i] = 1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int
+pg_lease_release(struct store_conn *conn, const char *owner,
+    const char *const *ids, const int64_t *epochs, size_t n)
+{
+	struct pg_params p = { .n = 0 };
+	char *ids_lit, *epochs_lit;
+	int rv;
+
+	persist_array_literals(ids, epochs, n, &ids_lit, &epochs_lit);
+	param_text(&p, owner);
+	param_text(&p, ids_lit);
+	param_text(&p, epochs_lit);
+	rv = command(store_pg_conn(conn), "UPDATE battles SET owner = NULL, "
+	    "lease_expires = 0 WHERE owner = $1 AND (id, lease_epoch) IN "
+	    "(SELECT * FROM unnest($2::text[], $3::bigint[]))", &p);
+	free(ids_lit);
+	free(epochs_lit);
+	return rv;
+}
+
 const struct persist_backend persist_pg = {
 	.apply = pg_apply,
 	.battle_ids = pg_battle_ids,
@@ -547,4 +705,8 @@ const struct persist_backend persist_pg = {
 	.read_log = pg_read_log,
 	.idempotency_load = pg_idempotency_load,
 	.idempotency_sweep = pg_idempotency_sweep,
+	.battle_list = pg_battle_list,
+	.lease_take = pg_lease_take,
+	.lease_renew = pg_lease_renew,
+	.lease_release = pg_lease_release,
 };

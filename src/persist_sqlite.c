@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -162,9 +163,11 @@ apply_record(sqlite3 *db, struct persist_write *w)
 	}
 	if (w->has_battle)
 		rc = exec_bound(db, "INSERT INTO battles (id, created_at, "
-		    "name, join_code, gm_token_hash, phase) VALUES "
-		    "(?,?,?,?,?,'lobby')", "tittb", w->battle_id,
-		    w->created_at, w->name, w->join_code, w->gm_hash);
+		    "name, join_code, gm_token_hash, phase, owner, lease_epoch, "
+		    "lease_expires) VALUES (?,?,?,?,?,'lobby',?,?,?)", "tittbtii",
+		    w->battle_id, w->created_at, w->name, w->join_code,
+		    w->gm_hash, w->owner[0] != '\0' ? w->owner : NULL,
+		    w->lease_epoch, w->created_at + w->lease_ttl_ms);
 	if (rc == SQLITE_OK && w->has_member)
 		rc = exec_bound(db, "INSERT INTO players (battle_id, player_id,"
 		    " name, role, token_hash, created_at) VALUES "
@@ -192,11 +195,36 @@ apply_record(sqlite3 *db, struct persist_write *w)
 	return rc;
 }
 
+/*
+ * The fence: 1 when the battle is still the record's owner's at its
+ * epoch (or the record is not fenced), 0 when not, -1 on an error.  The
+ * UPDATE changes nothing but counts the row.
+ */
+static int
+fence(sqlite3 *db, const struct persist_write *w)
+{
+	if (w->lease_epoch == 0 || w->has_battle)
+		return 1;
+	if (exec_bound(db, "UPDATE battles SET lease_epoch = lease_epoch "
+	    "WHERE id = ? AND owner = ? AND lease_epoch = ?", "tti",
+	    w->battle_id, w->owner, w->lease_epoch) != SQLITE_OK)
+		return -1;
+	return sqlite3_changes(db) == 1;
+}
+
 static int
 sqlite_apply(struct store_conn *conn, struct persist_write *w)
 {
 	sqlite3 *db = store_sqlite_db(conn);
-	int rc = apply_record(db, w);
+	int fenced = fence(db, w), rc;
+
+	if (fenced == 0) {
+		log_warn("store: battle %s: its lease (epoch %lld) is another "
+		    "node's now; write refused", w->battle_id,
+		    (long long)w->lease_epoch);
+		return BS_ERR_LOST;
+	}
+	rc = fenced < 0 ? SQLITE_ERROR : apply_record(db, w);
 
 	if (rc == SQLITE_OK)
 		return 0;
@@ -471,6 +499,115 @@ sqlite_idempotency_sweep(struct store_conn *conn, int64_t now,
 	return rc == SQLITE_OK ? 0 : BS_ERR_IO;
 }
 
+/* ---- leases ---------------------------------------------------------------- */
+
+static int64_t
+sqlite_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+sqlite_battle_list(struct store_conn *conn,
+    void (*fn)(void *arg, const struct persist_summary *s), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(store_sqlite_db(conn), "SELECT id, name, phase, "
+	    "created_at, owner FROM battles ORDER BY created_at, id", -1, &st,
+	    NULL) != SQLITE_OK)
+		return BS_ERR_IO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct persist_summary sum = {
+			.id = (const char *)sqlite3_column_text(st, 0),
+			.name = (const char *)sqlite3_column_text(st, 1),
+			.phase = (const char *)sqlite3_column_text(st, 2),
+			.created_at = sqlite3_column_int64(st, 3),
+			.owner = (const char *)sqlite3_column_text(st, 4),
+		};
+
+		fn(arg, &sum);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : BS_ERR_IO;
+}
+
+static int
+sqlite_lease_take(struct store_conn *conn, const char *id, const char *owner,
+    int64_t ttl_ms, int64_t *epoch)
+{
+	sqlite3 *db = store_sqlite_db(conn);
+	sqlite3_stmt *st;
+	int64_t now = sqlite_now_ms();
+	int rc, rv = BS_ERR_IO;
+
+	/*
+	 * One daemon has the file (its flock): what an earlier run left is
+	 * taken over whoever held it, expired or not.
+	 */
+	if (sqlite3_prepare_v2(db, "UPDATE battles SET owner = ?1, "
+	    "lease_epoch = lease_epoch + 1, lease_expires = ?2 + ?3 "
+	    "WHERE id = ?4 RETURNING lease_epoch", -1, &st,
+	    NULL) != SQLITE_OK)
+		return BS_ERR_IO;
+	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, ttl_ms);
+	sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*epoch = sqlite3_column_int64(st, 0);
+		rv = 0;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW || rc != SQLITE_DONE)
+		return rv;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM battles WHERE id = ?", -1,
+	    &st, NULL) != SQLITE_OK)
+		return BS_ERR_IO;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? BS_ERR_LOST : rc == SQLITE_DONE ?
+	    BS_ERR_NOT_FOUND : BS_ERR_IO;
+}
+
+static int
+sqlite_lease_renew(struct store_conn *conn, const char *owner, int64_t ttl_ms,
+    const char *const *ids, const int64_t *epochs, size_t n, int *kept)
+{
+	sqlite3 *db = store_sqlite_db(conn);
+	int64_t now = sqlite_now_ms();
+
+	for (size_t i = 0; i < n; i++) {
+		if (exec_bound(db, "UPDATE battles SET lease_expires = ? WHERE "
+		    "id = ? AND owner = ? AND lease_epoch = ?", "itti",
+		    now + ttl_ms, ids[i], owner, epochs[i]) != SQLITE_OK)
+			return BS_ERR_IO;
+		kept[i] = sqlite3_changes(db) == 1;
+	}
+	return 0;
+}
+
+static int
+sqlite_lease_release(struct store_conn *conn, const char *owner,
+    const char *const *ids, const int64_t *epochs, size_t n)
+{
+	sqlite3 *db = store_sqlite_db(conn);
+
+	for (size_t i = 0; i < n; i++)
+		if (exec_bound(db, "UPDATE battles SET owner = NULL, "
+		    "lease_expires = 0 WHERE id = ? AND owner = ? AND "
+		    "lease_epoch = ?", "tti", ids[i], owner,
+		    epochs[i]) != SQLITE_OK)
+			return BS_ERR_IO;
+	return 0;
+}
+
 const struct persist_backend persist_sqlite = {
 	.apply = sqlite_apply,
 	.battle_ids = sqlite_battle_ids,
@@ -479,4 +616,8 @@ const struct persist_backend persist_sqlite = {
 	.read_log = sqlite_read_log,
 	.idempotency_load = sqlite_idempotency_load,
 	.idempotency_sweep = sqlite_idempotency_sweep,
+	.battle_list = sqlite_battle_list,
+	.lease_take = sqlite_lease_take,
+	.lease_renew = sqlite_lease_renew,
+	.lease_release = sqlite_lease_release,
 };

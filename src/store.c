@@ -193,9 +193,13 @@ store_commit_batch(struct store_conn *conn, struct store_item *batch)
 			failed = 1;
 			break;
 		}
-		if (it->apply != NULL && it->apply(conn, it->arg) != 0) {
-			log_warn("store: a write failed");
-			it->status = BS_ERR_IO;
+		if (it->apply != NULL &&
+		    (it->status = it->apply(conn, it->arg)) != 0) {
+			/* A lost lease is said by the one who refused it. */
+			if (it->status != BS_ERR_LOST) {
+				log_warn("store: a write failed");
+				it->status = BS_ERR_IO;
+			}
 			if (be->exec(conn, "ROLLBACK TO SAVEPOINT item") != 0)
 				failed = 1;
 		}

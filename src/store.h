@@ -42,12 +42,16 @@ enum store_durability {
 /*
  * Runs on the storage thread inside the batch's transaction (NULL: a
  * barrier that writes nothing but completes after all earlier items).  Returns
- * 0, or BS_ERR_IO (its savepoint is rolled back and its done function gets
- * BS_ERR_IO).  It may only touch arg and conn (through persist.h).
+ * 0, or BS_ERR_IO or BS_ERR_LOST (its savepoint is rolled back and its done
+ * function gets that code).  It may only touch arg and conn (through
+ * persist.h).
  */
 typedef int (*store_apply_fn)(struct store_conn *conn, void *arg);
 
-/* Runs on the loop thread: status 0 (committed) or BS_ERR_IO. */
+/*
+ * Runs on the loop thread: status 0 (committed), BS_ERR_LOST (refused by
+ * its lease's fence) or BS_ERR_IO.
+ */
 typedef void (*store_done_fn)(void *arg, int status);
 
 /*
@@ -60,9 +64,9 @@ typedef void (*store_done_fn)(void *arg, int status);
  * until store_close(): a second store_open() of it, in this process or
  * another, fails with BS_ERR_IO and says so.
  *
- * PostgreSQL: connects, takes the daemon's advisory lock on the database
- * (a second daemon fails with BS_ERR_IO and says so), and applies the
- * schema files of sql_dir/postgresql above its schema_version table.
+ * PostgreSQL: connects and applies the schema files of sql_dir/postgresql
+ * above its schema_version table.  Several daemons may share the
+ * database: battle leases (src/lease.h) decide which one serves a battle.
  *
  * Returns 0, or BS_ERR_IO / BS_ERR_INVALID with one sentence in err.
  * metrics may be NULL.

@@ -17,12 +17,6 @@
 #include "loop.h"
 #include "store_backend.h"
 
-/*
- * The advisory lock's key, the same for every broadsided: "Broadsid" in
- * ASCII.  One daemon per database until battle leases replace the lock.
- */
-#define PG_LOCK_KEY "4787366549838391652"
-
 /* Reconnection backoff, doubled after each failed attempt. */
 #define PG_BACKOFF_MIN_MS 100
 #define PG_BACKOFF_MAX_MS 5000
@@ -31,7 +25,7 @@ struct pg_conn {
 	struct store_conn base;
 	PGconn *pg;
 	char *conninfo;
-	int locked;		/* this session holds the advisory lock */
+	const char *options;	/* PG_OPTIONS_STORE or PG_OPTIONS_SIDE */
 	int64_t next_try_ms;	/* monotonic: no reconnection before */
 	int backoff_ms;
 };
@@ -97,34 +91,31 @@ pg_notice(void *arg, const char *message)
 }
 
 /*
+ * The session settings of each kind of connection (libpq's "options";
+ * any given in conninfo win).  The storage thread's: a transaction left
+ * open by a process stopped mid-batch (SIGSTOP) is ended by the server,
+ * so its row locks do not hold up another node's take for long.  The
+ * loop's (leases): waits on a lock or a statement are bounded, since they
+ * block the loop; a take that times out is answered 503, to retry.
+ */
+#define PG_OPTIONS_STORE "-c idle_in_transaction_session_timeout=5000"
+#define PG_OPTIONS_SIDE "-c lock_timeout=1000 -c statement_timeout=5000"
+
+/*
  * Connects, bounded in time: a connect_timeout given in conninfo wins
  * over the 5 s here (later keywords override earlier ones).
  */
 static PGconn *
-pg_connect(const char *conninfo)
+pg_connect(const char *conninfo, const char *options)
 {
-	static const char *const keys[] = { "connect_timeout", "dbname",
-		"application_name", NULL };
-	const char *values[] = { "5", conninfo, "broadsided", NULL };
+	static const char *const keys[] = { "connect_timeout", "options",
+		"dbname", "application_name", NULL };
+	const char *values[] = { "5", options, conninfo, "broadsided", NULL };
 	PGconn *pg = PQconnectdbParams(keys, values, 1);
 
 	if (pg != NULL)
 		PQsetNoticeProcessor(pg, pg_notice, NULL);
 	return pg;
-}
-
-/* Takes the advisory lock: 1 taken, 0 held by another session, -1 error. */
-static int
-pg_lock(PGconn *pg)
-{
-	PGresult *res = PQexec(pg, "SELECT pg_try_advisory_lock("
-	    PG_LOCK_KEY ")");
-	int rv = -1;
-
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		rv = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	return rv;
 }
 
 /* ---- the backend's operations ---------------------------------------------- */
@@ -135,28 +126,19 @@ pg_ready(struct store_conn *conn)
 	struct pg_conn *c = pg_conn(conn);
 	int64_t now = (int64_t)(loop_clock_us() / 1000);
 	char msg[256];
-	int locked;
 
-	if (c->pg != NULL && c->locked && pg_alive(c->pg))
+	if (c->pg != NULL && pg_alive(c->pg))
 		return 0;
 	if (now < c->next_try_ms)
 		return BS_ERR_IO;
 	PQfinish(c->pg);
-	c->locked = 0;
-	c->pg = pg_connect(c->conninfo);
+	c->pg = pg_connect(c->conninfo, c->options);
 	if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK) {
-		if ((locked = pg_lock(c->pg)) == 1) {
-			log_info("store: connected to PostgreSQL again");
-			c->locked = 1;
-			c->backoff_ms = PG_BACKOFF_MIN_MS;
-			return 0;
-		}
-		snprintf(msg, sizeof(msg), "%s", locked == 0 ?
-		    "another broadsided took the database's advisory lock" :
-		    "cannot take the database's advisory lock");
-	} else {
-		pg_message(c->pg, NULL, msg, sizeof(msg));
+		log_info("store: connected to PostgreSQL again");
+		c->backoff_ms = PG_BACKOFF_MIN_MS;
+		return 0;
 	}
+	pg_message(c->pg, NULL, msg, sizeof(msg));
 	log_error("store: PostgreSQL is unreachable (%s); writes fail until "
 	    "it is back, next try in %d ms", msg, c->backoff_ms);
 	c->next_try_ms = now + c->backoff_ms;
@@ -220,7 +202,7 @@ pg_close(struct store_conn *conn)
 {
 	struct pg_conn *c = pg_conn(conn);
 
-	PQfinish(c->pg);	/* and with the session its advisory lock */
+	PQfinish(c->pg);
 	free(c->conninfo);
 	free(c);
 }
@@ -299,13 +281,14 @@ store_pg_open(struct store_conn **out, const char *conninfo,
 {
 	struct pg_conn *c;
 	char msg[256];
-	int rv, locked;
+	int rv;
 
 	c = xcalloc(1, sizeof(*c));
 	c->base.backend = &pg_backend;
 	c->conninfo = xstrdup(conninfo);
+	c->options = PG_OPTIONS_STORE;
 	c->backoff_ms = PG_BACKOFF_MIN_MS;
-	c->pg = pg_connect(conninfo);
+	c->pg = pg_connect(conninfo, c->options);
 	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
 		pg_message(c->pg, NULL, msg, sizeof(msg));
 		snprintf(err, errlen, "cannot connect to PostgreSQL (--store, "
@@ -314,24 +297,6 @@ store_pg_open(struct store_conn **out, const char *conninfo,
 		rv = BS_ERR_IO;
 		goto fail;
 	}
-	if ((locked = pg_lock(c->pg)) != 1) {
-		if (locked == 0)
-			snprintf(err, errlen, "the PostgreSQL database %s on %s "
-			    "is in use by another broadsided (it holds the "
-			    "daemon's advisory lock); one daemon per database: "
-			    "stop the other one or give this one another "
-			    "--store", PQdb(c->pg), PQhost(c->pg) != NULL ?
-			    PQhost(c->pg) : "?");
-		else {
-			pg_message(c->pg, NULL, msg, sizeof(msg));
-			snprintf(err, errlen, "cannot take the advisory lock "
-			    "of the PostgreSQL database %s: %s", PQdb(c->pg),
-			    msg);
-		}
-		rv = BS_ERR_IO;
-		goto fail;
-	}
-	c->locked = 1;
 	if ((rv = pg_migrate(c->pg, sql_dir, err, errlen)) != 0)
 		goto fail;
 	*out = &c->base;
@@ -339,4 +304,48 @@ store_pg_open(struct store_conn **out, const char *conninfo,
 fail:
 	pg_close(&c->base);
 	return rv;
+}
+
+int
+store_pg_open_side(struct store_conn **out, const char *conninfo,
+    char *err, size_t errlen)
+{
+	struct pg_conn *c;
+	char msg[256];
+
+	c = xcalloc(1, sizeof(*c));
+	c->base.backend = &pg_backend;
+	c->conninfo = xstrdup(conninfo);
+	c->options = PG_OPTIONS_SIDE;
+	c->backoff_ms = PG_BACKOFF_MIN_MS;
+	c->pg = pg_connect(conninfo, c->options);
+	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
+		pg_message(c->pg, NULL, msg, sizeof(msg));
+		snprintf(err, errlen, "cannot connect to PostgreSQL (--store): "
+		    "%s", msg);
+		pg_close(&c->base);
+		return BS_ERR_IO;
+	}
+	*out = &c->base;
+	return 0;
+}
+
+int
+store_conn_ready(struct store_conn *conn)
+{
+	return conn->backend->ready(conn);
+}
+
+int
+store_conn_ready_now(struct store_conn *conn)
+{
+	pg_conn(conn)->next_try_ms = 0;
+	return conn->backend->ready(conn);
+}
+
+void
+store_conn_close(struct store_conn *conn)
+{
+	if (conn != NULL)
+		conn->backend->close(conn);
 }

@@ -1362,6 +1362,19 @@ subscriber_send_off(struct subscriber *sub)
 }
 
 void
+channel_send_off(struct channel *c)
+{
+	struct subscriber *sub, *next;
+
+	if (c == NULL)
+		return;
+	for (sub = c->subs; sub != NULL; sub = next) {
+		next = sub->next;
+		subscriber_send_off(sub);
+	}
+}
+
+void
 stream_drain(struct stream *s)
 {
 	s->draining = 1;

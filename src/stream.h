@@ -130,6 +130,13 @@ void stream_drain(struct stream *s);
 struct channel *channel_new(struct stream *s, const char *battle_id,
     int64_t epoch, const struct channel_source *source);
 
+/*
+ * Sends every subscriber of the channel the drain's "retry:" and closes
+ * it once that is written (the battle is served elsewhere now).  NULL:
+ * no-op.
+ */
+void channel_send_off(struct channel *c);
+
 /* Closes every subscriber of the channel and frees it.  NULL: no-op. */
 void channel_free(struct channel *c);
 

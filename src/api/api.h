@@ -132,11 +132,26 @@ void api_orders_submit(struct request *req, void *ctx);
  * Finds the battle named by the path's first parameter and who is calling
  * (the battle's GM or a member by token; the admin token counts as the
  * GM), and takes one token from the caller's rate-limit bucket.  Returns 0,
- * or -1 after answering 404 (no such battle), 401 (no or unknown token) or
+ * or -1 after answering 404 (no such battle), 503 (served elsewhere, or
+ * the store is away: api_battle_lookup()), 401 (no or unknown token) or
  * 429 (too many requests, with Retry-After).
  */
 int api_battle_caller(struct request *req, const struct api_ctx *api,
     struct live_battle **lb, struct actor *who);
+
+/*
+ * Answers 503 battle-elsewhere, with Retry-After: 1, for the battle the
+ * path names: another node holds its lease.
+ */
+void api_battle_elsewhere(struct request *req);
+
+/*
+ * Finds the battle the path names (battles_lookup(): it may be taken from
+ * the store now).  Returns 0 with *lb, or -1 after answering 404 (with
+ * hint), 503 battle-elsewhere or 503 unavailable (both Retry-After: 1).
+ */
+int api_battle_lookup(struct request *req, const struct api_ctx *api,
+    struct live_battle **lb, const char *hint);
 
 /*
  * Answers 404 no-such-battle for the battle the path names: "There is no

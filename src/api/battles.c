@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "error.h"
 #include "idempotency.h"
+#include "persist.h"
 #include "token.h"
 
 #define LOG_PAGE_DEFAULT 100
@@ -138,17 +139,66 @@ out:
 	json_decref(body);
 }
 
+struct listing {
+	json_t *list;
+	const char *node;	/* this node's id */
+};
+
 static void
 list_one(struct live_battle *lb, void *arg)
 {
+	struct listing *l = arg;
 	const struct battle *game = live_battle_game(lb);
 
-	json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, "
-	    "s:I}", "id", live_battle_id(lb), "name", live_battle_name(lb),
-	    "phase", phase_name(battle_phase(game)), "round",
-	    battle_round(game), "players", crew_player_count(game),
+	json_array_append_new(l->list, json_pack("{s:s, s:s, s:s, s:i, s:i, "
+	    "s:i, s:I, s:s}", "id", live_battle_id(lb), "name",
+	    live_battle_name(lb), "phase", phase_name(battle_phase(game)),
+	    "round", battle_round(game), "players", crew_player_count(game),
 	    "spectators", (int)live_battle_spectators(lb), "created_at",
-	    (json_int_t)live_battle_created_at(lb)));
+	    (json_int_t)live_battle_created_at(lb), "node", l->node));
+}
+
+/*
+ * A battle another node serves (or none just now), from the store: what
+ * its row says, without the live counts.
+ */
+static void
+list_elsewhere(void *arg, const struct persist_summary *s)
+{
+	struct listing *l = arg;
+
+	json_array_append_new(l->list, json_pack("{s:s, s:s, s:s, s:I, s:o}",
+	    "id", s->id, "name", s->name, "phase", s->phase, "created_at",
+	    (json_int_t)s->created_at, "node", s->owner != NULL ?
+	    json_string(s->owner) : json_null()));
+}
+
+/* Oldest first, those served here and elsewhere together. */
+static int
+by_created(const void *a, const void *b)
+{
+	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a,
+	    "created_at"));
+	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b,
+	    "created_at"));
+
+	return x < y ? -1 : x > y;
+}
+
+static json_t *
+list_sorted(json_t *list)
+{
+	size_t n = json_array_size(list);
+	json_t **items = xcalloc(n + 1, sizeof(*items)), *out = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		items[i] = json_array_get(list, i);
+	qsort(items, n, sizeof(*items), by_created);
+	for (size_t i = 0; i < n; i++)
+		json_array_append(out, items[i]);
+	free(items);
+	json_decref(list);
+	return out;
 }
 
 void
@@ -192,9 +242,21 @@ api_battles_list(struct request *req, void *ctx)
 		return;
 	}
 	list = json_array();
-	battles_foreach(api->battles, list_one, list);
+	battles_foreach(api->battles, list_one, &(struct listing){ list,
+	    battles_node_id(api->battles) });
+	if (battles_foreach_elsewhere(api->battles, list_elsewhere,
+	    &(struct listing){ list, NULL }) != 0) {
+		struct response *resp = response_problem(503, "unavailable",
+		    "Try again", "The server cannot reach its store to list "
+		    "the battles other servers hold; try again in a moment.");
+
+		response_add_header(resp, "Retry-After", "1");
+		json_decref(list);
+		request_respond(req, resp);
+		return;
+	}
 	request_respond(req, response_json(200, json_pack("{s:o}", "battles",
-	    list)));
+	    list_sorted(list))));
 }
 
 /* ---- reading one battle ------------------------------------------------ */

@@ -128,6 +128,43 @@ api_no_such_battle(struct request *req, const char *hint)
 	    req->params[0], hint));
 }
 
+void
+api_battle_elsewhere(struct request *req)
+{
+	struct response *resp = response_problem(503, "battle-elsewhere",
+	    "Served elsewhere", "Battle '%s' is served by another node just "
+	    "now; retry in a second, through the load balancer or at the "
+	    "node that serves it.", req->params[0]);
+
+	response_add_header(resp, "Retry-After", "1");
+	request_respond(req, resp);
+}
+
+int
+api_battle_lookup(struct request *req, const struct api_ctx *api,
+    struct live_battle **lb, const char *hint)
+{
+	struct response *resp;
+
+	switch (battles_lookup(api->battles, req->params[0], lb)) {
+	case 0:
+		return 0;
+	case BS_ERR_NOT_FOUND:
+		api_no_such_battle(req, hint);
+		return -1;
+	case BS_ERR_LOST:
+		api_battle_elsewhere(req);
+		return -1;
+	default:
+		resp = response_problem(503, "unavailable", "Try again",
+		    "The server cannot reach its store to load battle '%s'; "
+		    "try again in a moment.", req->params[0]);
+		response_add_header(resp, "Retry-After", "1");
+		request_respond(req, resp);
+		return -1;
+	}
+}
+
 /*
  * 401 for a bearer token that cannot be anybody's: not the shape of the
  * tokens the server makes (token_well_formed()), nor the admin token.
@@ -153,11 +190,9 @@ api_battle_caller(struct request *req, const struct api_ctx *api,
 	char *token;
 	int well_formed, rv = -1;
 
-	*lb = battles_find(api->battles, req->params[0]);
-	if (*lb == NULL) {
-		api_no_such_battle(req, "check the id, or it was deleted");
+	if (api_battle_lookup(req, api, lb,
+	    "check the id, or it was deleted") != 0)
 		return -1;
-	}
 	token = api_request_token(req);
 	if (token == NULL) {
 		unauthorized(req, "Send your battle token as "
@@ -314,7 +349,13 @@ api_wait_done(void *arg, int status, json_t *result)
 	if (w->idem != NULL)
 		api_idempotency_done(w->idem, status);
 	if (w->req != NULL) {
-		if (status != 0) {
+		if (status == BS_ERR_LOST) {
+			resp = response_problem(503, "battle-elsewhere",
+			    "Served elsewhere", "Another node took this battle "
+			    "before the change was recorded, so it did not "
+			    "happen; retry in a second.");
+			response_add_header(resp, "Retry-After", "1");
+		} else if (status != 0) {
 			resp = response_problem(503, "unavailable",
 			    "Not recorded", "The server could not record this "
 			    "change, so it did not happen; try again later.");

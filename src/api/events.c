@@ -8,8 +8,10 @@
 
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "api/api.h"
 #include "battles.h"
+#include "error.h"
 #include "stream.h"
 
 void
@@ -46,7 +48,23 @@ api_battle_events(struct request *req, void *ctx)
 	struct live_battle *lb;
 	struct channel *channel;
 	struct actor who;
+	const struct api_ctx *api = ctx;
 
+	/*
+	 * Served by another node: an EventSource that got a 503 would give
+	 * up, so it is told to come back in a second (to the balancer, which
+	 * sends it on to the owner), as a drain tells it.
+	 */
+	if (battles_lookup(api->battles, req->params[0], &lb) == BS_ERR_LOST) {
+		struct response *resp = response_new(200);
+		static const char retry[] = "retry: 1000\n\n";
+
+		response_set_body(resp, "text/event-stream",
+		    xstrdup(retry), sizeof(retry) - 1);
+		response_add_header(resp, "Cache-Control", "no-store");
+		request_respond(req, resp);
+		return;
+	}
 	if (api_battle_caller(req, ctx, &lb, &who) != 0)
 		return;
 	channel = live_battle_channel(lb);

@@ -63,11 +63,9 @@ api_players_join(struct request *req, void *ctx)
 
 	if (api_idempotency_begin(req, api) != 0)
 		return;
-	lb = battles_find(api->battles, req->params[0]);
-	if (lb == NULL) {
-		api_no_such_battle(req, "check the id your GM gave you");
+	if (api_battle_lookup(req, api, &lb,
+	    "check the id your GM gave you") != 0)
 		return;
-	}
 	if (api_rate_limit_address(req, api) != 0 ||
 	    (body = api_body_object(req)) == NULL)
 		return;

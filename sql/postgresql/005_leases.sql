@@ -1,0 +1,8 @@
+-- Broadside schema, version 5: battle leases; sql/sqlite/005_leases.sql
+-- says why.  Expiry is compared with the server's clock (now()), so the
+-- nodes' clocks do not matter.
+
+ALTER TABLE battles
+	ADD COLUMN owner text,                          -- node id, or NULL
+	ADD COLUMN lease_epoch bigint NOT NULL DEFAULT 0,
+	ADD COLUMN lease_expires bigint NOT NULL DEFAULT 0;   -- Unix ms

@@ -335,8 +335,12 @@ battles_create(struct battles *reg, const char *name, int round_seconds,
 	persist_write_battle(w, name, lb->join_code, lb->gm_hash,
 	    lb->created_at);
 	battle_record_state(lb, w, 1);
-	/* Its creator owns a new battle at epoch 1. */
+	/*
+	 * Its creator owns a new battle at epoch 1; on a shared store nobody
+	 * does until it is first asked for.
+	 */
 	lb->lease_epoch = 1;
+	lb->unheld = reg->lease_conn != NULL;
 	lb->asked_us = loop_clock_us();
 	live_battle_open(lb);
 	registry_insert(reg, lb);

@@ -109,6 +109,13 @@ struct live_battle {
 	unsigned pending;	/* writes submitted, not yet done */
 	int deleting;		/* gone from lookups; freed when pending is 0 */
 	int broken;		/* a write failed: working is ahead of disk */
+	/*
+	 * Created on a shared store: written with no owner, and dropped once
+	 * that write is done, so that whichever node the balancer sends its
+	 * first request to takes it (a creation carries no battle id to
+	 * route by).
+	 */
+	int unheld;
 	int64_t lease_epoch;	/* the lease we hold it by (battles_lease.c) */
 	uint64_t asked_us;	/* monotonic: its last lookup here */
 	size_t state_bytes;	/* engine state at the last snapshot */
@@ -218,10 +225,14 @@ int battle_refuse_state(const struct live_battle *lb, struct refusal *why);
 void lease_init(struct battles *reg);
 
 /*
- * The battle's lease is lost (another node took it, or ours may have
- * expired): it leaves the lookups, its streams are told to come back in
- * a second, and it is freed when its last write is done.
+ * Takes a battle out of service (it leaves the lookups, its round timer
+ * stops, its streams are told to come back in a second) but does not
+ * free it: its caller frees it once no write of it is pending (as
+ * write_done() does for any battle marked deleting).
  */
+void battle_drop(struct live_battle *lb);
+
+/* battle_drop() because the battle's lease is no longer ours, logged. */
 void battle_lose(struct live_battle *lb);
 
 /*

@@ -57,12 +57,10 @@ lease_init(struct battles *reg)
 }
 
 void
-battle_lose(struct live_battle *lb)
+battle_drop(struct live_battle *lb)
 {
 	if (lb->deleting)
 		return;
-	log_warn("battle %s: its lease (epoch %lld) is no longer ours; "
-	    "another node serves it", lb->id, (long long)lb->lease_epoch);
 	lb->deleting = 1;
 	loop_timer_cancel(lb->round_timer);
 	lb->round_timer = NULL;
@@ -71,7 +69,23 @@ battle_lose(struct live_battle *lb)
 	channel_free(lb->channel);
 	lb->channel = NULL;
 	phase_gauge(lb->reg, battle_phase(lb->working), -1);
-	if (lb->pending == 0) {
+}
+
+void
+battle_lose(struct live_battle *lb)
+{
+	if (lb->deleting)
+		return;
+	log_warn("battle %s: its lease (epoch %lld) is no longer ours; "
+	    "another node serves it", lb->id, (long long)lb->lease_epoch);
+	battle_drop(lb);
+}
+
+/* Frees a dropped battle unless a write of it is still pending. */
+static void
+battle_free_idle(struct live_battle *lb)
+{
+	if (lb->deleting && lb->pending == 0) {
 		registry_remove(lb->reg, lb);
 		live_battle_free(lb);
 	}
@@ -86,6 +100,7 @@ lease_lose_all(struct battles *reg)
 	for (lb = reg->first; lb != NULL; lb = next) {
 		next = lb->next;
 		battle_lose(lb);
+		battle_free_idle(lb);
 	}
 }
 
@@ -132,8 +147,10 @@ lease_renew(struct battles *reg)
 	if (rv == 0) {
 		reg->lease_ok_us = t0;
 		for (size_t i = 0; i < n; i++)
-			if (!kept[i])
+			if (!kept[i]) {
 				battle_lose(lbs[i]);
+				battle_free_idle(lbs[i]);
+			}
 	} else if (t0 - reg->lease_ok_us >
 	    (uint64_t)reg->opts.lease_ttl_ms * 1000 / 2) {
 		if (n > 0)
@@ -179,14 +196,8 @@ lease_hand_off_idle(struct battles *reg)
 			return;
 		log_info("battle %s: not asked for here in a lease; released",
 		    lb->id);
-		lb->deleting = 1;
-		loop_timer_cancel(lb->round_timer);
-		lb->round_timer = NULL;
-		channel_free(lb->channel);
-		lb->channel = NULL;
-		phase_gauge(reg, battle_phase(lb->working), -1);
-		registry_remove(reg, lb);
-		live_battle_free(lb);
+		battle_drop(lb);
+		battle_free_idle(lb);
 	}
 }
 
@@ -236,7 +247,22 @@ battles_lookup(struct battles *reg, const char *id, struct live_battle **lb)
 	    (uint64_t)reg->opts.lease_ttl_ms * 1000 / 2)
 		/* Paused, or the store was away: are they still ours? */
 		lease_renew(reg);
-	if ((*lb = battles_find(reg, id)) != NULL) {
+	/*
+	 * A battle whose write failed (the store went away) is ahead of
+	 * the store in memory; once nothing of it is pending, it is
+	 * reloaded from what was committed, under a new epoch, instead of
+	 * refusing changes until a restart.
+	 */
+	if ((*lb = battles_find(reg, id)) != NULL && (*lb)->broken &&
+	    (*lb)->pending == 0 && reg->lease_conn != NULL &&
+	    store_conn_ready(reg->lease_conn) == 0) {
+		log_info("battle %s: reloading it from the store after a "
+		    "failed write", id);
+		battle_drop(*lb);
+		battle_free_idle(*lb);
+		*lb = NULL;
+	}
+	if (*lb != NULL) {
 		(*lb)->asked_us = loop_clock_us();
 		return 0;
 	}

@@ -126,6 +126,8 @@ write_done(void *arg, int status)
 		    "the daemon restarts", lb->id);
 		lb->broken = 1;
 	}
+	if (status == 0 && lb->unheld)
+		battle_drop(lb);
 	if (pw->done != NULL)
 		pw->done(pw->arg, status, pw->result);
 	json_decref(pw->result);
@@ -160,8 +162,8 @@ pending_submit(struct live_battle *lb, struct persist_write *w,
 	pw->arg = arg;
 	pw->result = result;
 	if (w != NULL)
-		persist_write_lease(w, lb->reg->node_id, lb->lease_epoch,
-		    lb->reg->opts.lease_ttl_ms);
+		persist_write_lease(w, lb->unheld ? "" : lb->reg->node_id,
+		    lb->lease_epoch, lb->reg->opts.lease_ttl_ms);
 	if (w != NULL && lb->reg->submit_hook != NULL)
 		lb->reg->submit_hook(lb->reg->submit_ctx, done, arg, w, result);
 	lb->pending++;

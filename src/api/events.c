@@ -49,13 +49,16 @@ api_battle_events(struct request *req, void *ctx)
 	struct channel *channel;
 	struct actor who;
 	const struct api_ctx *api = ctx;
+	int rv;
 
 	/*
-	 * Served by another node: an EventSource that got a 503 would give
-	 * up, so it is told to come back in a second (to the balancer, which
-	 * sends it on to the owner), as a drain tells it.
+	 * Served by another node, or not loadable while the store is away:
+	 * an EventSource that got a 503 would give up, so it is told to come
+	 * back in a second (to the balancer, which sends it on to the owner),
+	 * as a drain tells it.
 	 */
-	if (battles_lookup(api->battles, req->params[0], &lb) == BS_ERR_LOST) {
+	rv = battles_lookup(api->battles, req->params[0], &lb);
+	if (rv == BS_ERR_LOST || rv == BS_ERR_IO) {
 		struct response *resp = response_new(200);
 		static const char retry[] = "retry: 1000\n\n";
 

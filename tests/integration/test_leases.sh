@@ -154,24 +154,32 @@ hb2=$(state_hash "$B_URL")
 [ "$hb2" = "$ha2" ] || fail "B's state hash $hb2 after the hand-off is not A2's, $ha2"
 note "SIGTERM of A2 released the battle: B took it at once"
 
-# 5. A battle nobody asks its node about is handed off: created on B (as
-# a balancer routes a creation anywhere), then asked for only at A3, which
-# serves it once B has let it go, within two leases.
+# 5. A battle created on a shared store is held by nobody until it is
+# asked for (a balancer routes a creation anywhere, its later requests by
+# id): created on B, it is served at once by A3.  Then a battle nobody
+# asks its node about is handed off: asked for only at B now, B serves it
+# once A3 has let it go, within two leases.
 start_node A3
 http POST "$B_URL/v1/battles" -d name=Roaming
 expect_status 201 "a battle created on B"
 Y=$(json_string id) YGM=$(json_string gm_token)
+[ -z "$(pg_sql leases "SELECT owner FROM battles WHERE id = '$Y'")" ] ||
+    fail "B holds the battle it created before anyone asked for it"
 http GET "$A3_URL/v1/battles/$Y" -H "Authorization: Bearer $YGM"
-expect_problem 503 battle-elsewhere "A3, for the battle B just created"
-served_by_a3() {
-	http GET "$A3_URL/v1/battles/$Y" -H "Authorization: Bearer $YGM"
+expect_status 200 "A3, at once, for the battle B just created"
+[ "$(pg_sql leases "SELECT owner FROM battles WHERE id = '$Y'")" = A3 ] ||
+    fail "A3 served the battle B created without its lease"
+http GET "$B_URL/v1/battles/$Y" -H "Authorization: Bearer $YGM"
+expect_problem 503 battle-elsewhere "B, for the battle A3 now holds"
+served_by_b_y() {
+	http GET "$B_URL/v1/battles/$Y" -H "Authorization: Bearer $YGM"
 	[ "$STATUS" = 200 ]
 }
-wait_until $((TTL * 2 + 2)) "A3 to serve the battle B does not hear of" \
-    served_by_a3 || fail "B kept a battle nobody asked it about: $STATUS"
+wait_until $((TTL * 2 + 2)) "B to serve the battle A3 does not hear of" \
+    served_by_b_y || fail "A3 kept a battle nobody asked it about: $STATUS"
 use A3
 stop_daemon
-note "a battle not asked for at its node is handed off to the node asked"
+note "a created battle is nobody's until asked; one not asked for at its node is handed off"
 use B
 stop_daemon
 [ -z "$(pg_sql leases "SELECT id FROM battles WHERE owner IS NOT NULL")" ] ||

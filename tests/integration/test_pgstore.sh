@@ -128,6 +128,18 @@ wait_until 15 "a battle created once PostgreSQL is back" created ||
 grep -q "connected to PostgreSQL again" "$DAEMON_LOG" ||
     fail "no reconnection in the log"
 BACK=$(json_string id) BACK_GM=$(json_string gm_token)
+# The battle under orders takes them again without a restart: one whose
+# write failed is reloaded from what was committed when next asked for.
+resumed() {
+	[ "$(wc -l <"$TMP/acked")" -gt "$away" ]
+}
+wait_until 15 "orders acknowledged again once PostgreSQL is back" resumed ||
+    fail "the battle took no order once PostgreSQL was back ($(tail -n 3 "$TMP/client.err"))"
+if grep -q "a write failed" "$DAEMON_LOG"; then
+	grep -q "reloading it from the store after a failed write" \
+	    "$DAEMON_LOG" || fail "a battle whose write failed was not reloaded"
+	note "the battle whose write failed was reloaded, no restart"
+fi
 kill -TERM "$CPID" 2>/dev/null || true
 wait_exit "$CPID" 5
 stop_daemon

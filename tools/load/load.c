@@ -444,6 +444,9 @@ report(struct load *L, double elapsed)
 	double p99 = hist_percentile(&st->order_visible, 0.99) / 1e3;
 	double p99r = hist_percentile(&st->resolution_log, 0.99) / 1e3;
 	uint64_t errors = counted_errors(L), all = 0;
+	/* 503s waited out by the players' requests and the checks' */
+	uint64_t unavailable = ns->unavailable +
+	    net_stats(L->check)->unavailable;
 	json_t *j, *ev = json_object(), *er = json_object();
 	int failed = 0;
 
@@ -499,6 +502,10 @@ report(struct load *L, double elapsed)
 	if (st->throttled > 0)
 		printf("  rate-limited joins retried: %llu\n",
 		    (unsigned long long)st->throttled);
+	if (unavailable > 0 || st->streams_unavailable > 0)
+		printf("  503 answers waited out: %llu requests, %llu "
+		    "streams\n", (unsigned long long)unavailable,
+		    (unsigned long long)st->streams_unavailable);
 	printf("  changes sent with an Idempotency-Key: %llu; sent again: %llu; "
 	    "answered as replays: %llu; outcome unknown: %llu; narrations "
 	    "checked, none twice: %llu\n",
@@ -563,6 +570,10 @@ report(struct load *L, double elapsed)
 	    "errors_total", (json_int_t)all,
 	    "errors_counted", (json_int_t)errors,
 	    "failed", failed);
+	if (j != NULL)
+		json_object_set_new(j, "unavailable", json_pack("{s:I, s:I}",
+		    "requests", (json_int_t)unavailable, "streams",
+		    (json_int_t)st->streams_unavailable));
 	if (j != NULL)
 		json_object_set_new(j, "idempotency", json_pack("{s:I, s:I, "
 		    "s:I, s:I, s:I}", "narrations_checked",

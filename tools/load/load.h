@@ -63,6 +63,7 @@ struct load_stats {
 	uint64_t errors[ERR_N];
 	uint64_t events[8];		/* by enum event_kind in bots.h */
 	uint64_t reconnects, replays, snapshot_resends;
+	uint64_t streams_unavailable;	/* stream answered 503: come again */
 	uint64_t throttled;		/* 429 answers waited out */
 	uint64_t orders_acked, orders_checked, rounds_resolved;
 	uint64_t narrations_checked;	/* in the logs, none twice */

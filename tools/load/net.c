@@ -53,6 +53,13 @@
 #define NET_CHANGE_ATTEMPTS 10
 #define NET_RETRY_FIRST_MS 100
 #define NET_RETRY_MAX_MS 5000
+/*
+ * A 503 (a node draining or handing a battle over, the store away, the
+ * balancer without a node) is asked again after its Retry-After, GET or
+ * change alike, for this long from the first attempt: a failover takes
+ * a lease's expiry and a health check or two.
+ */
+#define NET_UNAVAILABLE_MS 45000
 #define NET_KEY_LEN 24
 
 struct shard {
@@ -128,16 +135,32 @@ retry_fired(struct loop *loop, void *arg)
 }
 
 /*
- * Whether a change's attempt must be sent again: no answer at all (its
- * outcome unknown), or the server still busy with an earlier attempt.
- * If so, schedules it (the same easy handle: same key, same body).
+ * Whether a request must be sent again: a change without an answer (its
+ * outcome unknown) or with the server still busy with an earlier attempt,
+ * or any request answered 503 (not done; the same key makes a change
+ * once however often it is sent).  If so, schedules it (the same easy
+ * handle: same key, same body) and counts why.
  */
 static int
-change_retry(struct xfer *x, CURLcode rc, long status)
+retry_later(struct xfer *x, CURLcode rc, long status)
 {
+	struct net *n = x->net;
 	int64_t ms = NET_RETRY_FIRST_MS;
+	curl_off_t after = -1;
 
-	if (x->attempts >= NET_CHANGE_ATTEMPTS)
+	if (rc == CURLE_OK && status == 503) {
+		if (loop_now_us(n->loop) - x->sent_us >
+		    (uint64_t)NET_UNAVAILABLE_MS * 1000)
+			return 0;
+		curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &after);
+		ms = after > 0 && after < 60 ? (int64_t)after * 1000 :
+		    NET_RETRY_FIRST_MS * 5;
+		x->attempts++;
+		n->stats.unavailable++;
+		loop_timer_add(n->loop, ms, retry_fired, x);
+		return 1;
+	}
+	if (!x->change || x->attempts >= NET_CHANGE_ATTEMPTS)
 		return 0;
 	if (rc == CURLE_OK && !(status == 409 && x->buf != NULL &&
 	    strstr(x->buf, "idempotency-in-flight") != NULL))
@@ -147,8 +170,8 @@ change_retry(struct xfer *x, CURLcode rc, long status)
 	if (ms > NET_RETRY_MAX_MS)
 		ms = NET_RETRY_MAX_MS;
 	x->attempts++;
-	x->net->stats.change_retries++;
-	loop_timer_add(x->net->loop, ms, retry_fired, x);
+	n->stats.change_retries++;
+	loop_timer_add(n->loop, ms, retry_fired, x);
 	return 1;
 }
 
@@ -180,7 +203,7 @@ finish(struct xfer *x, CURLcode rc)
 		ops->closed(arg, rc, status);
 		return;
 	}
-	if (x->change && change_retry(x, rc, status))
+	if (retry_later(x, rc, status))
 		return;
 	if (x->change && rc != CURLE_OK)
 		n->stats.change_unknown++;

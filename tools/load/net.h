@@ -67,6 +67,7 @@ struct net_stats {
 	uint64_t change_retries;	/* their attempts sent again */
 	uint64_t change_replays;	/* answered Idempotent-Replayed */
 	uint64_t change_unknown;	/* never answered: outcome unknown */
+	uint64_t unavailable;	/* 503 answers, requests and streams, retried */
 };
 
 int net_new(struct loop *loop, const struct net_config *cfg,
@@ -91,7 +92,9 @@ const struct net_stats *net_stats(const struct net *n);
  * (a reset, a timeout, a refused connection) or 409 idempotency-in-flight,
  * it is sent again with the same key, up to NET_CHANGE_ATTEMPTS times
  * with a doubling pause, so that the server makes the change once and
- * the client learns its outcome.  cb sees the last attempt.
+ * the client learns its outcome.  Any request answered 503 is sent again
+ * after its Retry-After for up to NET_UNAVAILABLE_MS (a failover).  cb
+ * sees the last attempt.
  */
 void net_request(struct net *n, const char *alias, const char *method,
     const char *path, const char *token, json_t *body, reply_cb cb,

@@ -175,6 +175,11 @@ stream_open(void *arg, long status)
 	struct client *c = arg;
 	struct load *L = c->b->L;
 
+	/* Not here just now (a failover, the store away): come again. */
+	if (status == 503) {
+		L->st.streams_unavailable++;
+		return;
+	}
 	if (status != 200) {
 		load_error(L, ERR_STREAM, "battle %d, client %s: the event "
 		    "stream answered %ld", c->b->index, c->alias, status);

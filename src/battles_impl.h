@@ -118,6 +118,8 @@ struct live_battle {
 	int unheld;
 	int64_t lease_epoch;	/* the lease we hold it by (battles_lease.c) */
 	uint64_t asked_us;	/* monotonic: its last lookup here */
+	uint64_t written_us;	/* monotonic: its last write (or take) here */
+	int wanted;		/* another node was asked for it (renewal) */
 	size_t state_bytes;	/* engine state at the last snapshot */
 	int64_t last_change;	/* Unix ms */
 

@@ -115,7 +115,8 @@ lease_held(struct battles *reg, struct live_battle ***lbs, int64_t **epochs,
 	*epochs = xcalloc(reg->count + 1, sizeof(**epochs));
 	*ids = xcalloc(reg->count + 1, sizeof(**ids));
 	for (struct live_battle *lb = reg->first; lb != NULL; lb = lb->next) {
-		if (lb->deleting)
+		/* A battle being created is nobody's (battles_impl.h). */
+		if (lb->deleting || lb->unheld)
 			continue;
 		(*lbs)[n] = lb;
 		(*epochs)[n] = lb->lease_epoch;
@@ -146,11 +147,13 @@ lease_renew(struct battles *reg)
 		    reg->opts.lease_ttl_ms, ids, epochs, n, kept);
 	if (rv == 0) {
 		reg->lease_ok_us = t0;
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
+			lbs[i]->wanted = kept[i] == 2;
 			if (!kept[i]) {
 				battle_lose(lbs[i]);
 				battle_free_idle(lbs[i]);
 			}
+		}
 	} else if (t0 - reg->lease_ok_us >
 	    (uint64_t)reg->opts.lease_ttl_ms * 1000 / 2) {
 		if (n > 0)
@@ -167,15 +170,32 @@ lease_renew(struct battles *reg)
 }
 
 /*
- * Hands off the battles nobody asks this node about: no request and no
- * event stream here for a whole lease, nothing being written.  Behind a
- * balancer that routes by battle id, a battle created here (the creation
- * is routed by no id) is asked for at another node, which could never
- * take it while this one renews it; released, it is taken there at the
- * next request.
+ * Whether a battle we hold should go to the node that is asked for it.
+ * Behind a balancer that routes by battle id, a node holds a battle the
+ * balancer now routes elsewhere when nodes joined or left meanwhile: its
+ * requests go to the other node, which answers 503 and can never take it
+ * while we renew it.  So a battle goes when nothing about it reached us
+ * for a whole lease (no request, no event stream, no write), or when
+ * another node is asked for it and nobody wrote to it here for half a
+ * lease (event streams that joined us before the balancer changed its
+ * mind keep coming here, but the writes go there).
  */
+static int
+lease_should_go(const struct live_battle *lb, uint64_t now)
+{
+	uint64_t lease_us = (uint64_t)lb->reg->opts.lease_ttl_ms * 1000;
+
+	if (lb->deleting || lb->unheld || lb->pending > 0)
+		return 0;
+	if (lb->wanted && now - lb->written_us >= lease_us / 2)
+		return 1;
+	return channel_subscribers(lb->channel) == 0 &&
+	    now - lb->asked_us >= lease_us;
+}
+
+/* Releases every battle lease_should_go() gives up; its streams retry. */
 static void
-lease_hand_off_idle(struct battles *reg)
+lease_hand_off(struct battles *reg)
 {
 	struct live_battle *lb, *next;
 	uint64_t now = loop_clock_us();
@@ -185,17 +205,15 @@ lease_hand_off_idle(struct battles *reg)
 		int64_t epoch = lb->lease_epoch;
 
 		next = lb->next;
-		if (lb->deleting || lb->pending > 0 ||
-		    channel_subscribers(lb->channel) > 0 ||
-		    now - lb->asked_us <
-		    (uint64_t)reg->opts.lease_ttl_ms * 1000)
+		if (!lease_should_go(lb, now))
 			continue;
 		if (store_conn_ready(reg->lease_conn) != 0 ||
 		    persist_lease_release(reg->lease_conn, reg->node_id,
 		    &id, &epoch, 1) != 0)
 			return;
-		log_info("battle %s: not asked for here in a lease; released",
-		    lb->id);
+		log_info("battle %s: %s; released", lb->id, lb->wanted ?
+		    "asked for at another node, not written to here" :
+		    "not asked for here in a lease");
 		battle_drop(lb);
 		battle_free_idle(lb);
 	}
@@ -208,7 +226,7 @@ lease_tick(struct loop *loop, void *arg)
 
 	(void)loop;
 	if (lease_renew(reg) == 0)
-		lease_hand_off_idle(reg);
+		lease_hand_off(reg);
 	return reg->opts.lease_ttl_ms / 4;
 }
 
@@ -283,7 +301,7 @@ battles_lookup(struct battles *reg, const char *id, struct live_battle **lb)
 	*lb = battles_find(reg, id);
 	if (*lb == NULL)
 		return BS_ERR_IO;
-	(*lb)->asked_us = loop_clock_us();
+	(*lb)->asked_us = (*lb)->written_us = loop_clock_us();
 	return 0;
 }
 

@@ -167,6 +167,7 @@ pending_submit(struct live_battle *lb, struct persist_write *w,
 	if (w != NULL && lb->reg->submit_hook != NULL)
 		lb->reg->submit_hook(lb->reg->submit_ctx, done, arg, w, result);
 	lb->pending++;
+	lb->written_us = loop_clock_us();
 	store_submit(lb->reg->store, w != NULL ? write_apply : NULL,
 	    write_done, pw);
 	return pw;
@@ -207,11 +208,18 @@ battle_refuse_state(const struct live_battle *lb, struct refusal *why)
 	if (!lb->deleting && !lb->broken)
 		return 0;
 	why->code = REFUSAL_NONE;
-	snprintf(why->text, sizeof(why->text), lb->deleting ?
-	    "This battle is being deleted." :
-	    "This battle cannot take changes after a storage failure; the "
-	    "operator must restart the server.");
-	return BS_ERR_STATE;
+	if (lb->deleting) {
+		snprintf(why->text, sizeof(why->text),
+		    "This battle is being deleted.");
+		return BS_ERR_STATE;
+	}
+	/* Not for good: the change may be sent again (503). */
+	snprintf(why->text, sizeof(why->text), lb->reg->lease_conn != NULL ?
+	    "A write of this battle failed; it is reloaded from the store "
+	    "once the store answers again: send the change again in a "
+	    "moment." : "A write of this battle failed; it takes changes "
+	    "again once the operator has restarted the server.");
+	return BS_ERR_IO;
 }
 
 /*

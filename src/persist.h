@@ -208,8 +208,10 @@ int persist_lease_take(struct store_conn *conn, const char *id,
 
 /*
  * Extends, to ttl_ms from now, each of the n leases that owner still
- * holds at the epoch given; kept[i] says whether ids[i]'s was.  Returns 0
- * or BS_ERR_IO (kept untouched).
+ * holds at the epoch given; kept[i] says whether ids[i]'s was: 0 no, 1
+ * yes, 2 yes and another node was asked for it in the last half lease
+ * (persist_lease_take() there found it held).  Returns 0 or BS_ERR_IO
+ * (kept untouched).
  */
 int persist_lease_renew(struct store_conn *conn, const char *owner,
     int64_t ttl_ms, const char *const *ids, const int64_t *epochs, size_t n,

@@ -636,9 +636,11 @@ pg_lease_take(struct store_conn *conn, const char *id, const char *owner,
 		return 0;
 	}
 	PQclear(res);
+	/* Held elsewhere: its owner hears that it is wanted here. */
 	p.n = 0;
 	param_text(&p, id);
-	res = rows(pg, "SELECT 1 FROM battles WHERE id = $1", &p);
+	res = rows(pg, "UPDATE battles SET wanted_at = " PG_NOW_MS " WHERE "
+	    "id = $1 RETURNING 1", &p);
 	if (res == NULL)
 		return BS_ERR_IO;
 	rv = PQntuples(res) == 1 ? BS_ERR_LOST : BS_ERR_NOT_FOUND;
@@ -661,8 +663,8 @@ pg_lease_renew(struct store_conn *conn, const char *owner, int64_t ttl_ms,
 	param_text(&p, epochs_lit);
 	res = rows(store_pg_conn(conn), "UPDATE battles SET lease_expires = "
 	    PG_NOW_MS " + $2 WHERE owner = $1 AND (id, lease_epoch) IN "
-	    "(SELECT * FROM unnest($3::text[], $4::bigint[])) RETURNING id",
-	    &p);
+	    "(SELECT * FROM unnest($3::text[], $4::bigint[])) RETURNING id, "
+	    "wanted_at > " PG_NOW_MS " - $2 / 2", &p);
 	free(ids_lit);
 	free(epochs_lit);
 	if (res == NULL)
@@ -671,7 +673,8 @@ pg_lease_renew(struct store_conn *conn, const char *owner, int64_t ttl_ms,
 		kept[i] = 0;
 		for (int r = 0; r < PQntuples(res); r++)
 			if (strcmp(PQgetvalue(res, r, 0), ids[i]) == 0)
-				kept[i] = 1;
+				kept[i] = PQgetvalue(res, r, 1)[0] == 't' ?
+				    2 : 1;
 	}
 	PQclear(res);
 	return 0;

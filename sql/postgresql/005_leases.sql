@@ -5,4 +5,8 @@
 ALTER TABLE battles
 	ADD COLUMN owner text,                          -- node id, or NULL
 	ADD COLUMN lease_epoch bigint NOT NULL DEFAULT 0,
-	ADD COLUMN lease_expires bigint NOT NULL DEFAULT 0;   -- Unix ms
+	ADD COLUMN lease_expires bigint NOT NULL DEFAULT 0,   -- Unix ms
+	-- When another node was last asked for the battle (Unix ms): its
+	-- owner hands it over when nobody writes to it there (an SQLite file
+	-- has one node, and no such column).
+	ADD COLUMN wanted_at bigint NOT NULL DEFAULT 0;

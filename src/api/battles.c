@@ -103,7 +103,7 @@ api_battles_create(struct request *req, void *ctx)
 	const struct config *cfg = api->cfg;
 	struct created *c;
 	struct api_wait *w;
-	struct refusal why;
+	struct refusal why = { 0 };
 	const char *name;
 	json_t *body;
 	long round_seconds;

@@ -246,9 +246,13 @@ api_refuse_change(struct request *req, int err, const struct refusal *why,
 		slug = err == BS_ERR_STATE ? "battle-unavailable" : "refused";
 
 	if (err == BS_ERR_IO) {
-		request_respond(req, response_problem(503, "unavailable",
-		    "Try again", "The server could not record this change; "
-		    "try again in a moment."));
+		struct response *resp = response_problem(503, "unavailable",
+		    "Try again", "%s", why->text[0] ? why->text :
+		    "The server could not record this change; try again in "
+		    "a moment.");
+
+		response_add_header(resp, "Retry-After", "1");
+		request_respond(req, resp);
 		return;
 	}
 	api_refuse(req, err, slug, why->text[0] ? why->text :
@@ -410,7 +414,7 @@ api_act_reply(struct request *req, struct live_battle *lb,
     const struct actor *who, int status, json_t *reply,
     enum action_kind kind, const json_t *body)
 {
-	struct refusal why;
+	struct refusal why = { 0 };
 	int rv;
 
 	rv = api_act_wait(api_wait_new(req, status, reply), lb, who, kind,

@@ -64,7 +64,7 @@ orders_batch(struct request *req, struct live_battle *lb,
     const struct actor *who, json_t *body)
 {
 	static const char *const keys[] = { "orders", NULL };
-	struct refusal why;
+	struct refusal why = { 0 };
 	struct api_wait *w;
 	int rv;
 

@@ -56,7 +56,7 @@ api_players_join(struct request *req, void *ctx)
 	const char *code, *name, *role;
 	struct joined *j;
 	struct live_battle *lb;
-	struct refusal why;
+	struct refusal why = { 0 };
 	struct api_wait *w;
 	json_t *body, *reply;
 	int spectator, rv;

@@ -71,7 +71,12 @@ cleanup() {
 		fi
 	done
 	pg_cleanup
-	[ -z "${TMP:-}" ] || rm -rf "$TMP"
+	# BS_KEEP_TMP=1 keeps the logs and files of a run to read afterwards.
+	if [ -n "${BS_KEEP_TMP:-}" ]; then
+		echo "$TEST_NAME: kept $TMP" >&2
+	else
+		[ -z "${TMP:-}" ] || rm -rf "$TMP"
+	fi
 	exit "$status"
 }
 

@@ -6,7 +6,8 @@
 # SIGSTOP of B past its lease, a restarted A takes the battle, SIGCONT of
 # B: B's requests get 503, its stream is told to retry, and nothing B
 # writes lands; SIGTERM of the owner releases the lease at once; a battle
-# nobody asks its node about is released to the node that is asked.
+# nobody asks its node about is released to the node that is asked, and
+# so is one its node only streams while another node is asked for it.
 . "$(dirname "$0")/lib.sh"
 
 CRASH=$BS_BUILDDIR/tests/integration/crash
@@ -180,6 +181,38 @@ wait_until $((TTL * 2 + 2)) "B to serve the battle A3 does not hear of" \
 use A3
 stop_daemon
 note "a created battle is nobody's until asked; one not asked for at its node is handed off"
+# 6. A battle held with an event stream open, while its requests go to
+# another node (a balancer that routed the stream before it changed its
+# mind): the holder lets it go within a lease, its stream told to retry.
+start_node C
+http POST "$C_URL/v1/battles" -d name=Pinned
+expect_status 201 "a battle created on C"
+Z=$(json_string id) ZGM=$(json_string gm_token)
+http GET "$C_URL/v1/battles/$Z" -H "Authorization: Bearer $ZGM"
+expect_status 200 "C, for its own battle"
+curl -sS -N --max-time 30 "$C_URL/v1/battles/$Z/events?access_token=$ZGM" \
+    >"$TMP/c_stream" 2>/dev/null &
+CSPID=$!
+track_client "$CSPID"
+sleep 0.5
+served_by_b_z() {
+	http GET "$B_URL/v1/battles/$Z" -H "Authorization: Bearer $ZGM"
+	[ "$STATUS" = 200 ]
+}
+wait_until $((TTL + 2)) "B to serve the battle C holds with a stream" \
+    served_by_b_z || fail "C kept a battle asked for at B: $STATUS"
+c_stream_done() {
+	! proc_alive "$CSPID"
+}
+wait_until 3 "C's stream to close" c_stream_done ||
+    fail "C's stream stayed open after C let the battle go"
+tail -n 2 "$TMP/c_stream" | grep -q '^retry: 1000' ||
+    fail "C's stream did not end with retry: $(tail -n 5 "$TMP/c_stream")"
+grep -q "battle $Z: asked for at another node" "$C_LOG" ||
+    fail "C did not log why it let the battle go"
+use C
+stop_daemon
+note "a battle asked for at another node, only streamed here, is let go"
 use B
 stop_daemon
 [ -z "$(pg_sql leases "SELECT id FROM battles WHERE owner IS NOT NULL")" ] ||

@@ -18,9 +18,11 @@ tests_load_test_shaper_LDADD = src/libbroadside.a $(CMOCKA_LIBS) $(LIBM)
 # The seed's acceptance scenarios (broadside-load(1), SCENARIOS).
 LOAD_TESTS = tests/load/test_shaper tests/load/test_faultproxy.sh \
 	tests/load/test_seed.sh tests/load/test_badnet.sh \
-	tests/load/test_restart.sh tests/load/test_soak.sh
+	tests/load/test_restart.sh tests/load/test_soak.sh \
+	tests/load/test_cluster.sh
 TESTS += $(LOAD_TESTS)
 EXTRA_DIST += tests/load/test_faultproxy.sh tests/load/test_seed.sh \
 	tests/load/test_badnet.sh tests/load/test_restart.sh \
 	tests/load/test_soak.sh tests/load/loadlib.sh \
+	tests/load/test_cluster.sh tests/load/clusterlib.sh \
 	tests/load/storm.sh tests/load/scale.sh tests/load/soak.sh

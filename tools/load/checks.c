@@ -294,6 +294,7 @@ check_orders(struct battle *b)
 }
 
 static void log_page(struct battle *b);
+static void kept_hash(const struct reply *r, void *arg);
 
 static void
 deleted(const struct reply *r, void *arg)
@@ -327,13 +328,36 @@ log_answer(const struct reply *r, void *arg)
 	check_orders(b);
 	b->log_checked = 1;
 	if (b->L->opt.keep) {
-		b->reading_log = 0;
-		battle_finish(b);
+		/* The report lists it, with the state it was left in. */
+		char path[96];
+
+		snprintf(path, sizeof(path), "%s/me", b->path);
+		net_request(b->L->check, NULL, "GET", path,
+		    b->clients[0].token, NULL, kept_hash, b);
 		return;
 	}
 	/* Leave the server as it was: delete the battle. */
 	net_request(b->L->check, NULL, "DELETE", b->path,
 	    b->clients[0].token, NULL, deleted, b);
+}
+
+/* A kept battle's id, GM token and state hash go into the report. */
+static void
+kept_hash(const struct reply *r, void *arg)
+{
+	struct battle *b = arg;
+	const char *hash = r->json != NULL ? json_string_value(
+	    json_object_get(r->json, "state_hash")) : NULL;
+
+	if (r->status != 200 || hash == NULL)
+		load_error(b->L, ERR_HTTP, "battle %d: GET /me answered %ld",
+		    b->index, r->status);
+	else
+		json_array_append_new(b->L->kept, json_pack("{s:s, s:s, s:s}",
+		    "id", b->id, "gm_token", b->clients[0].token,
+		    "state_hash", hash));
+	b->reading_log = 0;
+	battle_finish(b);
 }
 
 static void

@@ -571,6 +571,8 @@ report(struct load *L, double elapsed)
 	    "errors_counted", (json_int_t)errors,
 	    "failed", failed);
 	if (j != NULL)
+		json_object_set(j, "kept", L->kept);
+	if (j != NULL)
 		json_object_set_new(j, "unavailable", json_pack("{s:I, s:I}",
 		    "requests", (json_int_t)unavailable, "streams",
 		    (json_int_t)st->streams_unavailable));
@@ -645,6 +647,7 @@ main(int argc, char **argv)
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd >= 0)
 		sigw = loop_watch_add(L->loop, sfd, EPOLLIN, signalled, L);
+	L->kept = json_array();
 	loop_update_time(L->loop);
 	L->start_us = t0 = loop_now_us(L->loop);
 	scrape(L, 0);
@@ -670,6 +673,7 @@ out:
 	if (sfd >= 0)
 		close(sfd);
 	curl_global_cleanup();
+	json_decref(L->kept);
 	free(L);
 	return status;
 }

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "hist.h"
 
 struct bots;
@@ -98,6 +100,7 @@ struct load {
 	uint64_t start_us;
 	uint64_t lag_due;	/* when the lateness probe should run next */
 	int slots_done;		/* battle slots with nothing more to play */
+	json_t *kept;		/* --keep: [{id, gm_token, state_hash}] */
 	int stopping;
 };
 

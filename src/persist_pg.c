@@ -271,9 +271,12 @@ apply_rows(PGconn *pg, struct persist_write *w)
 /*
  * The fence: 0 when the battle is still the record's owner's at its
  * epoch (or the record is not fenced), BS_ERR_LOST when not, BS_ERR_IO.
- * The UPDATE changes nothing but locks the row until the commit, so that
- * a take by another node waits for this transaction and then sees the
- * write (and a take that went first makes this one match no row).
+ * The UPDATE renews the lease and locks the row until the commit, so
+ * that a take by another node cannot go before this transaction ends
+ * (pg_lease_take() skips a locked row: a battle being written is not
+ * free), and a take that went first makes this one match no row.  The
+ * renewals skip rows being written too (pg_lease_renew()), which this
+ * renews instead, so that the loop never waits for a row lock.
  */
 static int
 pg_fence(PGconn *pg, const struct persist_write *w)
@@ -287,8 +290,9 @@ pg_fence(PGconn *pg, const struct persist_write *w)
 	param_text(&p, w->battle_id);
 	param_text(&p, w->owner);
 	param_int(&p, w->lease_epoch);
-	res = query(pg, "UPDATE battles SET lease_epoch = lease_epoch WHERE "
-	    "id = $1 AND owner = $2 AND lease_epoch = $3", &p);
+	param_int(&p, w->lease_ttl_ms);
+	res = query(pg, "UPDATE battles SET lease_expires = " PG_NOW_MS
+	    " + $4 WHERE id = $1 AND owner = $2 AND lease_epoch = $3", &p);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_failure(pg, res);
 		rv = BS_ERR_IO;
@@ -621,13 +625,20 @@ pg_lease_take(struct store_conn *conn, const char *id, const char *owner,
 	PGresult *res;
 	int rv;
 
+	/*
+	 * On the loop: no statement here waits for a row lock.  A row
+	 * locked by a write in progress (pg_fence()) is skipped: its battle
+	 * is being written, by its owner.
+	 */
 	param_text(&p, owner);
 	param_int(&p, ttl_ms);
 	param_text(&p, id);
-	res = rows(pg, "UPDATE battles SET owner = $1, lease_epoch = "
-	    "lease_epoch + 1, lease_expires = " PG_NOW_MS " + $2 WHERE id = $3 "
+	res = rows(pg, "WITH free AS (SELECT id FROM battles WHERE id = $3 "
 	    "AND (owner IS NULL OR owner = $1 OR lease_expires < " PG_NOW_MS
-	    ") RETURNING lease_epoch", &p);
+	    ") FOR UPDATE SKIP LOCKED) UPDATE battles b SET owner = $1, "
+	    "lease_epoch = b.lease_epoch + 1, lease_expires = " PG_NOW_MS
+	    " + $2 FROM free WHERE b.id = free.id RETURNING b.lease_epoch",
+	    &p);
 	if (res == NULL)
 		return BS_ERR_IO;
 	if (PQntuples(res) == 1) {
@@ -636,11 +647,24 @@ pg_lease_take(struct store_conn *conn, const char *id, const char *owner,
 		return 0;
 	}
 	PQclear(res);
-	/* Held elsewhere: its owner hears that it is wanted here. */
+	/*
+	 * Held elsewhere (or being written): its owner hears that it is
+	 * wanted here, unless the row is locked just now, when it is being
+	 * written there and would not be let go anyway.  The last query
+	 * reads without a lock.
+	 */
 	p.n = 0;
 	param_text(&p, id);
-	res = rows(pg, "UPDATE battles SET wanted_at = " PG_NOW_MS " WHERE "
-	    "id = $1 RETURNING 1", &p);
+	res = rows(pg, "WITH w AS (SELECT id FROM battles WHERE id = $1 FOR "
+	    "UPDATE SKIP LOCKED) UPDATE battles b SET wanted_at = " PG_NOW_MS
+	    " FROM w WHERE b.id = w.id RETURNING 1", &p);
+	if (res == NULL)
+		return BS_ERR_IO;
+	rv = PQntuples(res) == 1 ? BS_ERR_LOST : BS_ERR_NOT_FOUND;
+	PQclear(res);
+	if (rv == BS_ERR_LOST)
+		return rv;
+	res = rows(pg, "SELECT 1 FROM battles WHERE id = $1", &p);
 	if (res == NULL)
 		return BS_ERR_IO;
 	rv = PQntuples(res) == 1 ? BS_ERR_LOST : BS_ERR_NOT_FOUND;
@@ -661,10 +685,19 @@ pg_lease_renew(struct store_conn *conn, const char *owner, int64_t ttl_ms,
 	param_int(&p, ttl_ms);
 	param_text(&p, ids_lit);
 	param_text(&p, epochs_lit);
-	res = rows(store_pg_conn(conn), "UPDATE battles SET lease_expires = "
-	    PG_NOW_MS " + $2 WHERE owner = $1 AND (id, lease_epoch) IN "
-	    "(SELECT * FROM unnest($3::text[], $4::bigint[])) RETURNING id, "
-	    "wanted_at > " PG_NOW_MS " - $2 / 2", &p);
+	/*
+	 * mine: what the statement's snapshot holds as ours (a plain read,
+	 * which waits for nobody).  The UPDATE skips rows locked by a write
+	 * in progress, which renews them itself (pg_fence()).
+	 */
+	res = rows(store_pg_conn(conn), "WITH mine AS (SELECT id, wanted_at "
+	    "FROM battles WHERE owner = $1 AND (id, lease_epoch) IN (SELECT * "
+	    "FROM unnest($3::text[], $4::bigint[]))), renewed AS (UPDATE "
+	    "battles b SET lease_expires = " PG_NOW_MS " + $2 FROM (SELECT id "
+	    "FROM battles WHERE owner = $1 AND (id, lease_epoch) IN (SELECT * "
+	    "FROM unnest($3::text[], $4::bigint[])) FOR UPDATE SKIP LOCKED) l "
+	    "WHERE b.id = l.id RETURNING b.id) SELECT id, "
+	    "wanted_at > " PG_NOW_MS " - $2 / 2 FROM mine", &p);
 	free(ids_lit);
 	free(epochs_lit);
 	if (res == NULL)

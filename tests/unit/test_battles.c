@@ -546,9 +546,10 @@ test_failed_write(void **state)
 	assert_string_equal(after, before);
 	live_battle_state_hash(lb, h2);
 	assert_string_equal(h1, h2);
-	/* And the battle takes no more changes. */
+	/* And the battle takes no more changes: not now (503), not yet. */
 	assert_int_equal(live_battle_act(lb, ACTION_SETTINGS, &gm_actor, body,
-	    &why, on_done, &d), BS_ERR_STATE);
+	    &why, on_done, &d), BS_ERR_IO);
+	assert_non_null(strstr(why.text, "restarted"));
 	/* A restart rebuilds it from the disk: what readers were shown. */
 	snprintf(id, sizeof(id), "%s", live_battle_id(lb));
 	fixture_close(f);

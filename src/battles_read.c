@@ -99,9 +99,10 @@ live_battle_open(struct live_battle *lb)
 
 	lb->committed = battle_copy(lb->working);
 	lb->published = battle_copy(lb->working);
+	/* Ids under the lease epoch: new at every take (doc/design.md). */
 	if (lb->reg->stream != NULL)
 		lb->channel = channel_new(lb->reg->stream, lb->id,
-		    lb->reg->epoch, &src);
+		    lb->lease_epoch, &src);
 }
 
 /* ---- reading the log through the storage thread ---------------------------- */

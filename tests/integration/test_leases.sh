@@ -154,6 +154,17 @@ expect_status 200 "B, at once after A2's SIGTERM"
 hb2=$(state_hash "$B_URL")
 [ "$hb2" = "$ha2" ] || fail "B's state hash $hb2 after the hand-off is not A2's, $ha2"
 note "SIGTERM of A2 released the battle: B took it at once"
+# B served the battle before (step 3's stream): back at B, in the same run,
+# its event ids are of a new epoch, so an id from the first stay gets a
+# snapshot, never a replay of another sequence.
+curl -sS -N --max-time 2 "$B_URL/v1/battles/$ID/events?access_token=$GM" \
+    >"$TMP/b_again" 2>/dev/null || true
+e1=$(sed -n 's/^id: \([0-9]*\)-.*/\1/p' "$TMP/b_stream" | head -n 1)
+e2=$(sed -n 's/^id: \([0-9]*\)-.*/\1/p' "$TMP/b_again" | head -n 1)
+[ -n "$e1" ] && [ -n "$e2" ] || fail "no event ids on B's streams: '$e1' '$e2'"
+[ "$e1" != "$e2" ] ||
+    fail "the battle's event ids at B kept epoch $e1 after it came back"
+note "back at B, the battle's event ids moved from epoch $e1 to $e2"
 
 # 5. A battle created on a shared store is held by nobody until it is
 # asked for (a balancer routes a creation anywhere, its later requests by

@@ -4,7 +4,7 @@
 # HAProxy (tests/load/clusterlib.sh, from contrib/haproxy.cfg), all on
 # this machine: durable orders/s and their latency (bench_orders through
 # HAProxy), and the seed scenario's order -> visible p99 (broadside-load
-# through HAProxy).  orders.sh and orders_pg.sh give one node without
+# through HAProxy).  orders.sh (and orders.sh postgresql) give one node without
 # HAProxy, on SQLite and on PostgreSQL, beside these.  Then failover with
 # the default lease (10 s): 3 nodes, a stream on each of 9 battles, kill
 # -9 of the node holding most, three times over; the time from the kill

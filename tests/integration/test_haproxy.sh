@@ -3,16 +3,18 @@
 # contrib/haproxy.cfg (its shape: loopback ports, no TLS, short timeouts
 # and check interval): (a) every request and event stream of a battle
 # reaches the same node, the hash owner of its id, which serves it only
-# when it holds the battle (each node has its own SQLite file; creating a
-# battle where its hash points needs the shared store and leases, a later
-# step); (b) an event stream through HAProxy stays open past its client
+# when it holds the battle (here each node has its own SQLite file; with
+# a shared PostgreSQL store the node takes the battle's lease instead,
+# which test_leases.sh tests); (b) an event stream through HAProxy stays open past its client
 # and server timeouts and receives events; (c) a SIGTERM'd node leaves
 # rotation through /readyz within its --drain-delay, before it closes,
 # and no request fails; (d) the nodes see each client's own address
 # through PROXY v2 (--create-per-hour per client), from HAProxy only
 # (--trusted-proxy): a header from another address is not believed, and
 # a trusted peer without one is closed; (e) the connection cap counts
-# the client a trusted peer names, not the peer.  And HAProxy accepts the shipped
+# the client a trusted peer names, not the peer; (f) HAProxy's idle
+# connections to a node, each naming its client, do not bring a client
+# making many short connections to its cap.  And HAProxy accepts the shipped
 # file as it is (its TLS frontend with a test certificate).  curl, jq,
 # haproxy, certtool.
 . "$(dirname "$0")/lib.sh"
@@ -81,16 +83,23 @@ haproxy_up() {
 	proc_alive "$H_PID" || return 2
 	return 1
 }
-for try in 1 2 3 4 5; do
-	port=$((20000 + ($$ * 7 + try * 7919) % 40000))
-	if start_haproxy "$port" 2>/dev/null; then
-		break
-	fi
-	kill "$H_PID" 2>/dev/null || true
+# start_haproxy_somewhere: start_haproxy on the first free port of a few;
+# sets H (HAProxy's URL).
+start_haproxy_somewhere() {
 	H_PID=
-done
-[ -n "$H_PID" ] || fail "HAProxy did not start: $(tail -n 5 "$TMP/haproxy.log")"
-H=http://127.0.0.1:$H_PORT
+	for try in 1 2 3 4 5; do
+		port=$((20000 + ($$ * 7 + try * 7919 + ${1:-0}) % 40000))
+		if start_haproxy "$port" 2>/dev/null; then
+			break
+		fi
+		kill "$H_PID" 2>/dev/null || true
+		H_PID=
+	done
+	[ -n "$H_PID" ] ||
+	    fail "HAProxy did not start: $(tail -n 5 "$TMP/haproxy.log")"
+	H=http://127.0.0.1:$H_PORT
+}
+start_haproxy_somewhere
 note "HAProxy $(haproxy -v | head -n 1 | cut -d' ' -f3) on $H, nodes $A_PORT and $B_PORT"
 
 # node: which node served the last response through HAProxy.
@@ -261,5 +270,31 @@ got=$("$PC" "$DAEMON_PORT" 127.0.0.1 127.0.0.8 GET /healthz)
 [ "$got" = 200 ] ||
     fail "127.0.0.8, named by the same balancer, got $got: the balancer was counted"
 note "(e) --per-ip-connections 2: a 3rd connection named 127.0.0.9 is 503, 127.0.0.8 through the same peer is 200"
+stop_daemon
+
+# --- (f) a client's short connections through HAProxy stay under its cap -----
+
+# With send-proxy-v2, a connection to a node belongs to the client it
+# names.  Were HAProxy to keep it idle for reuse after its client left,
+# the node would count every such connection against that client's
+# --per-ip-connections, and one client making many short connections
+# would be refused at the cap.  The shipped file keeps none: 50 sequential
+# requests, each on a new connection, from one address, to a node with a
+# cap of 8, are all answered 200.
+start_daemon --trusted-proxy 127.0.0.1/32 --per-ip-connections 8
+A_PORT=$DAEMON_PORT B_PORT=$DAEMON_PORT
+start_haproxy_somewhere 13
+SEEN=
+wait_until 10 "both servers (one node) in HAProxy's rotation" both_up ||
+    fail "not both servers in rotation: $SEEN"
+REFUSED=0
+for i in $(seq 50); do
+	http GET "$H/healthz" --interface 127.0.0.2
+	[ "$STATUS" = 200 ] || REFUSED=$((REFUSED + 1))
+done
+[ "$REFUSED" -eq 0 ] ||
+    fail "$REFUSED of 50 short requests from 127.0.0.2 through HAProxy were not 200 (last: $STATUS $(head -c 300 "$TMP/body")): HAProxy keeps idle connections that the node counts against the client's cap"
+note "(f) 50 short connections from 127.0.0.2 through HAProxy to a node with --per-ip-connections 8: all 200"
+kill -TERM "$H_PID"
 stop_daemon
 note "ok"

@@ -3,16 +3,18 @@
 # contrib/haproxy.cfg (its shape: loopback ports, no TLS, short timeouts
 # and check interval): (a) every request and event stream of a battle
 # reaches the same node, the hash owner of its id, which serves it only
-# when it holds the battle (each node has its own SQLite file; creating a
-# battle where its hash points needs the shared store and leases, a later
-# step); (b) an event stream through HAProxy stays open past its client
+# when it holds the battle (here each node has its own SQLite file; with
+# a shared PostgreSQL store the node takes the battle's lease instead,
+# which test_leases.sh tests); (b) an event stream through HAProxy stays open past its client
 # and server timeouts and receives events; (c) a SIGTERM'd node leaves
 # rotation through /readyz within its --drain-delay, before it closes,
 # and no request fails; (d) the nodes see each client's own address
 # through PROXY v2 (--create-per-hour per client), from HAProxy only
 # (--trusted-proxy): a header from another address is not believed, and
 # a trusted peer without one is closed; (e) the connection cap counts
-# the client a trusted peer names, not the peer.  And HAProxy accepts the shipped
+# the client a trusted peer names, not the peer; (f) HAProxy keeps no
+# idle connection to a node (each names its client, who would be
+# counted for it) after event streams are dropped.  And HAProxy accepts the shipped
 # file as it is (its TLS frontend with a test certificate).  curl, jq,
 # haproxy, certtool.
 . "$(dirname "$0")/lib.sh"
@@ -51,21 +53,24 @@ DAEMON_PID=
 # --- HAProxy, from contrib/haproxy.cfg -------------------------------------
 
 CFG=$TMP/haproxy.cfg
+# HAProxy's client and server timeouts in the tests: short, so that (b)
+# shows a stream outliving them.
+H_TIMEOUT=2s
 # start_haproxy PORT: HAProxy on 127.0.0.1:PORT in the foreground; fails
 # (returns 1) when it cannot bind.
 start_haproxy() {
 	H_PORT=$1
 	sed -e '/^	bind :443 /d' \
 	    -e "s/^	bind :80\$/	bind 127.0.0.1:$H_PORT/" \
-	    -e 's/^	timeout client 30s$/	timeout client 2s/' \
-	    -e 's/^	timeout server 30s$/	timeout server 2s/' \
+	    -e "s/^	timeout client 30s\$/	timeout client $H_TIMEOUT/" \
+	    -e "s/^	timeout server 30s\$/	timeout server $H_TIMEOUT/" \
 	    -e 's/ inter 1s / inter 200ms /' \
 	    -e '/^	server node/d' \
 	    "$BS_SRCDIR/contrib/haproxy.cfg" >"$CFG"
 	printf '\tserver node1 127.0.0.1:%s\n\tserver node2 127.0.0.1:%s\n' \
 	    "$A_PORT" "$B_PORT" >>"$CFG"
-	for want in "bind 127.0.0.1:$H_PORT" 'timeout client 2s' \
-	    'timeout server 2s' 'inter 200ms' 'send-proxy-v2' \
+	for want in "bind 127.0.0.1:$H_PORT" "timeout client $H_TIMEOUT" \
+	    "timeout server $H_TIMEOUT" 'inter 200ms' 'send-proxy-v2' \
 	    'balance hash var(txn.battle)' 'uri /readyz'; do
 		grep -q "$want" "$CFG" ||
 		    fail "contrib/haproxy.cfg changed shape: no '$want' in $CFG"
@@ -81,16 +86,23 @@ haproxy_up() {
 	proc_alive "$H_PID" || return 2
 	return 1
 }
-for try in 1 2 3 4 5; do
-	port=$((20000 + ($$ * 7 + try * 7919) % 40000))
-	if start_haproxy "$port" 2>/dev/null; then
-		break
-	fi
-	kill "$H_PID" 2>/dev/null || true
+# start_haproxy_somewhere: start_haproxy on the first free port of a few;
+# sets H (HAProxy's URL).
+start_haproxy_somewhere() {
 	H_PID=
-done
-[ -n "$H_PID" ] || fail "HAProxy did not start: $(tail -n 5 "$TMP/haproxy.log")"
-H=http://127.0.0.1:$H_PORT
+	for try in 1 2 3 4 5; do
+		port=$((20000 + ($$ * 7 + try * 7919 + ${1:-0}) % 40000))
+		if start_haproxy "$port" 2>/dev/null; then
+			break
+		fi
+		kill "$H_PID" 2>/dev/null || true
+		H_PID=
+	done
+	[ -n "$H_PID" ] ||
+	    fail "HAProxy did not start: $(tail -n 5 "$TMP/haproxy.log")"
+	H=http://127.0.0.1:$H_PORT
+}
+start_haproxy_somewhere
 note "HAProxy $(haproxy -v | head -n 1 | cut -d' ' -f3) on $H, nodes $A_PORT and $B_PORT"
 
 # node: which node served the last response through HAProxy.
@@ -261,5 +273,61 @@ got=$("$PC" "$DAEMON_PORT" 127.0.0.1 127.0.0.8 GET /healthz)
 [ "$got" = 200 ] ||
     fail "127.0.0.8, named by the same balancer, got $got: the balancer was counted"
 note "(e) --per-ip-connections 2: a 3rd connection named 127.0.0.9 is 503, 127.0.0.8 through the same peer is 200"
+stop_daemon
+
+# --- (f) a client's dropped streams and short requests stay under its cap -----
+
+# With send-proxy-v2, a connection to a node names one client, and the
+# node counts it against that client's --per-ip-connections while it is
+# open.  An event stream that its client drops ends at HAProxy at the
+# next heartbeat it cannot pass on; its connection to the node must then
+# close, not wait in HAProxy's idle pool (where nobody else may use it)
+# for some 20 s.  8 streams from one address, each dropped after half a
+# second, to a node with a cap of 8 and 1 s heartbeats, are all
+# answered; their connections to the node close within 6 s; and 50 short
+# requests from that address after them are all answered.
+start_daemon --trusted-proxy 127.0.0.1/32 --per-ip-connections 8 \
+    --heartbeat 1
+http POST "$BASE_URL/v1/battles" --interface 127.0.0.5 \
+    -d '{"name":"Dropped streams"}'
+expect_status 201 "a battle for (f)"
+ID=$(json_string id) GM=$(json_string gm_token)
+A_PORT=$DAEMON_PORT B_PORT=$DAEMON_PORT
+# The shipped timeouts: an idle connection to a node lasts as long as
+# HAProxy's server timeout allows.
+H_TIMEOUT=30s
+start_haproxy_somewhere 13
+SEEN=
+wait_until 10 "both servers (one node) in HAProxy's rotation" both_up ||
+    fail "not both servers in rotation: $SEEN"
+CODES=
+for i in 1 2 3 4 5 6 7 8; do
+	code=$("$CURL" -sN --max-time 0.5 -o /dev/null -w '%{http_code}' \
+	    --interface 127.0.0.2 "$H/v1/battles/$ID/events?access_token=$GM") ||
+	    true
+	CODES="$CODES $code"
+done
+for code in $CODES; do
+	[ "$code" = 200 ] ||
+	    fail "8 streams from 127.0.0.2 through HAProxy, each dropped after 0.5 s: got$CODES (HAProxy kept the dropped streams' connections, counted against the client's cap)"
+done
+# The last streams end at HAProxy's next heartbeats; their connections
+# to the node must go with them (kept idle, they stay some 20 s).  Fewer
+# than 3 left: a health check may be open at any moment.
+few_conns() {
+	! tcp_clients_ge 3 "$DAEMON_PORT"
+}
+wait_until 6 "the dropped streams' connections to the node closed" \
+    few_conns ||
+    fail "HAProxy still holds $(awk -v p="$(printf '%04X' "$DAEMON_PORT")" '$4 == "01" && substr($3, length($3) - 3) == p { n++ } END { print n + 0 }' /proc/net/tcp) connections to the node 6 s after 8 streams were dropped: each counts against the client's --per-ip-connections"
+REFUSED=0
+for i in $(seq 50); do
+	http GET "$H/healthz" --interface 127.0.0.2
+	[ "$STATUS" = 200 ] || REFUSED=$((REFUSED + 1))
+done
+[ "$REFUSED" -eq 0 ] ||
+    fail "$REFUSED of 50 short requests from 127.0.0.2 through HAProxy were not 200 (last: $STATUS $(head -c 300 "$TMP/body")): HAProxy keeps connections naming the client open"
+note "(f) --per-ip-connections 8: 8 streams from 127.0.0.2 through HAProxy dropped, all 200, their connections to the node closed within 6 s; then 50 short requests, all 200"
+kill -TERM "$H_PID"
 stop_daemon
 note "ok"

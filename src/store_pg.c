@@ -245,6 +245,9 @@ pg_migrate_one(void *ctx, int number, const char *name, const char *text,
 	return rv;
 }
 
+/* The advisory lock key of the schema's migrations: "bsschema" in ASCII. */
+#define PG_MIGRATION_LOCK "7094140708829097313"
+
 static int
 pg_migrate(PGconn *pg, const char *sql_dir, char *err, size_t errlen)
 {
@@ -252,6 +255,22 @@ pg_migrate(PGconn *pg, const char *sql_dir, char *err, size_t errlen)
 	char *dir;
 	int version = 0, rv;
 
+	/*
+	 * Nodes started at once on an empty database would apply the same
+	 * schema together, and all but one fail on a duplicate: one at a
+	 * time (a session lock, given back below or with the connection).
+	 */
+	res = PQexec(pg, "SELECT pg_advisory_lock(" PG_MIGRATION_LOCK ")");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		char msg[256];
+
+		pg_message(pg, res, msg, sizeof(msg));
+		snprintf(err, errlen, "cannot lock the schema in PostgreSQL: "
+		    "%s", msg);
+		PQclear(res);
+		return BS_ERR_IO;
+	}
+	PQclear(res);
 	res = PQexec(pg, "CREATE TABLE IF NOT EXISTS schema_version "
 	    "(version integer NOT NULL)");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -261,6 +280,8 @@ pg_migrate(PGconn *pg, const char *sql_dir, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create the schema_version table "
 		    "in PostgreSQL: %s", msg);
 		PQclear(res);
+		PQclear(PQexec(pg, "SELECT pg_advisory_unlock("
+		    PG_MIGRATION_LOCK ")"));
 		return BS_ERR_IO;
 	}
 	PQclear(res);
@@ -272,6 +293,7 @@ pg_migrate(PGconn *pg, const char *sql_dir, char *err, size_t errlen)
 	dir = xasprintf("%s/postgresql", sql_dir);
 	rv = store_migrations(dir, &version, pg_migrate_one, pg, err, errlen);
 	free(dir);
+	PQclear(PQexec(pg, "SELECT pg_advisory_unlock(" PG_MIGRATION_LOCK ")"));
 	return rv;
 }
 

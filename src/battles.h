@@ -47,7 +47,8 @@ struct battles_options {
 	int max_spectators;
 	int snapshot_every;	/* actions between snapshots (besides rounds) */
 	/* Battle leases (battles_lease.c): */
-	const char *node_id;	/* NULL: hostname:pid */
+	const char *node_id;	/* NULL: hostname:port, or hostname:pid */
+	const char *listen;	/* --listen, for that default */
 	int64_t lease_ttl_ms;	/* 0: 10 s */
 	/*
 	 * A PostgreSQL store's location: battles are taken when first
@@ -119,6 +120,13 @@ struct live_battle *battles_find(struct battles *reg, const char *id);
  */
 int battles_lookup(struct battles *reg, const char *id,
     struct live_battle **lb);
+
+/*
+ * Whether battles_lookup() of id would ask the store: a shared store and
+ * a battle not live here.  (Such a lookup costs the loop round trips,
+ * so the API counts it against the client's address first.)
+ */
+int battles_asks_store(struct battles *reg, const char *id);
 
 /* This node's id in the battle leases. */
 const char *battles_node_id(const struct battles *reg);

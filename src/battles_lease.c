@@ -40,6 +40,7 @@
 void
 lease_init(struct battles *reg)
 {
+	const char *port;
 	char host[64];
 
 	if (reg->opts.lease_ttl_ms <= 0)
@@ -52,8 +53,20 @@ lease_init(struct battles *reg)
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
-	snprintf(reg->node_id, sizeof(reg->node_id), "%s:%ld", host,
-	    (long)getpid());
+	/*
+	 * hostname:port names the same daemon across its restarts (it takes
+	 * its battles back at once after a crash) and no other daemon of the
+	 * machine; with an ephemeral port, the process is all there is.
+	 */
+	port = reg->opts.listen != NULL ? strrchr(reg->opts.listen, ':') :
+	    NULL;
+	if (port != NULL && port[1] != '\0' && strcmp(port, ":0") != 0 &&
+	    strspn(port + 1, "0123456789") == strlen(port + 1))
+		snprintf(reg->node_id, sizeof(reg->node_id), "%s%s", host,
+		    port);
+	else
+		snprintf(reg->node_id, sizeof(reg->node_id), "%s:%ld", host,
+		    (long)getpid());
 }
 
 void
@@ -331,6 +344,12 @@ battles_release(struct battles *reg)
 	free(ids);
 	store_conn_close(reg->lease_conn);
 	reg->lease_conn = NULL;
+}
+
+int
+battles_asks_store(struct battles *reg, const char *id)
+{
+	return reg->lease_conn != NULL && battles_find(reg, id) == NULL;
 }
 
 const char *

@@ -60,7 +60,7 @@ static const struct option_spec options[] = {
 	  BS_PKGDATADIR "/sql",
 	  "directory of the schema files applied at start-up" },
 	{ "node-id", OPT_STRING, OFF(node_id), 0, 0, "ID", NULL,
-	  "this node's name in battle leases (default: hostname:pid)" },
+	  "this node's name in battle leases (default: hostname:port)" },
 	{ "lease-ttl", OPT_INT, OFF(lease_ttl_s), 1, 3600, "SECONDS", "10",
 	  "how long a node's battle lease lasts unrenewed (PostgreSQL)" },
 	{ "durability", OPT_DURABILITY, OFF(durability_full), 0, 0, "MODE",

@@ -451,6 +451,7 @@ daemon_new(struct daemon **out, const struct config *cfg, char *err,
 		.max_spectators = cfg->max_spectators,
 		.snapshot_every = 64,
 		.node_id = cfg->node_id,
+		.listen = cfg->listen,
 		.lease_ttl_ms = (int64_t)cfg->lease_ttl_s * 1000,
 		.pg_location = cfg->store != NULL &&
 		    store_is_postgresql(cfg->store) ? cfg->store : NULL,

@@ -148,10 +148,20 @@ void api_battle_elsewhere(struct request *req);
 /*
  * Finds the battle the path names (battles_lookup(): it may be taken from
  * the store now).  Returns 0 with *lb, or -1 after answering 404 (with
- * hint), 503 battle-elsewhere or 503 unavailable (both Retry-After: 1).
+ * hint), 503 battle-elsewhere or 503 unavailable (both Retry-After: 1),
+ * or 429 (api_battle_lookup_charged()).
  */
 int api_battle_lookup(struct request *req, const struct api_ctx *api,
     struct live_battle **lb, const char *hint);
+
+/*
+ * Before a lookup that would ask the store (a shared store, a battle not
+ * live here: up to three round trips on the loop, before any token is
+ * checked), counts the request against the client's address: 0, or -1
+ * after answering 429.  So ids made up at random cannot keep the loop
+ * and the database busy.
+ */
+int api_battle_lookup_charged(struct request *req, const struct api_ctx *api);
 
 /*
  * Answers 404 no-such-battle for the battle the path names: "There is no

@@ -141,11 +141,20 @@ api_battle_elsewhere(struct request *req)
 }
 
 int
+api_battle_lookup_charged(struct request *req, const struct api_ctx *api)
+{
+	return battles_asks_store(api->battles, req->params[0]) ?
+	    api_rate_limit_address(req, api) : 0;
+}
+
+int
 api_battle_lookup(struct request *req, const struct api_ctx *api,
     struct live_battle **lb, const char *hint)
 {
 	struct response *resp;
 
+	if (api_battle_lookup_charged(req, api) != 0)
+		return -1;
 	switch (battles_lookup(api->battles, req->params[0], lb)) {
 	case 0:
 		return 0;

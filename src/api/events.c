@@ -57,6 +57,8 @@ api_battle_events(struct request *req, void *ctx)
 	 * back in a second (to the balancer, which sends it on to the owner),
 	 * as a drain tells it.
 	 */
+	if (api_battle_lookup_charged(req, api) != 0)
+		return;
 	rv = battles_lookup(api->battles, req->params[0], &lb);
 	if (rv == BS_ERR_LOST || rv == BS_ERR_IO) {
 		struct response *resp = response_new(200);

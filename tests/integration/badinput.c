@@ -87,11 +87,20 @@ static void
 setup(void)
 {
 	struct reply r;
+	char other[96];
 
 	client_json(&r, "POST", "/v1/battles", NULL, json_pack("{s:s}",
 	    "name", "Other"));
 	expect_status(&r, 201, "create other battle");
 	snprintf(other_gm, sizeof(other_gm), "%s", reply_str(&r, "gm_token"));
+	snprintf(other, sizeof(other), "/v1/battles/%s", reply_str(&r, "id"));
+	reply_free(&r);
+	/*
+	 * Its GM opens it: on a shared store a battle is served (and its
+	 * tokens known: 403 wrong-battle, not 401) from its first request.
+	 */
+	client_call(&r, "GET", other, other_gm, NULL, NULL);
+	expect_status(&r, 200, "open the other battle");
 	reply_free(&r);
 	client_json(&r, "POST", "/v1/battles", NULL, json_pack("{s:s}",
 	    "name", "Bad input"));

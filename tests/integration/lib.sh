@@ -197,7 +197,7 @@ store_args() {
 	if [ "$TEST_STORE" = postgresql ]; then
 		[ -n "$PG_DIR" ] || fail "store_args before start_daemon"
 		pg_new_db "$(store_db_name "$1")"
-		printf '%s\n' --store "$PG_URI"
+		printf '%s\n' --node-id "$TEST_NAME" --store "$PG_URI"
 	else
 		printf '%s\n' --db "$1"
 	fi
@@ -224,10 +224,13 @@ start_daemon() {
 	if [ "$TEST_STORE" = postgresql ] && [ -n "$db" ]; then
 		[ -n "$PG_DIR" ] || pg_start
 		pg_new_db "$(store_db_name "$db")"
-		store=$PG_URI db=
+		# One node id for the test's daemons: a daemon started again
+		# on the database takes its battles back at once, as one
+		# restarted on its own file does (broadsided(8) --node-id).
+		store=$PG_URI db= node_id=$TEST_NAME
 	fi
 	set -- ${DAEMON_LISTEN:+--listen "$DAEMON_LISTEN"} \
-	    ${db:+--db "$db"} ${store:+--store "$store"} \
+	    ${db:+--db "$db"} ${store:+--store "$store" --node-id "$node_id"} \
 	    ${DAEMON_SQL:+--sql-dir "$DAEMON_SQL"} \
 	    ${DAEMON_WWW:+--www "$DAEMON_WWW"} "$@"
 	echo "$BROADSIDED $*" >"$TMP/daemon$DAEMON_SEQ.cmd"

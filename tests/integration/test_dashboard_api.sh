@@ -70,6 +70,10 @@ events snapshot | jq -e '.metrics.process_resident_memory_bytes > 0
 http POST "$BASE_URL/v1/battles" -d name=Watched
 expect_status 201 "create a battle"
 ID=$(json_string id)
+# Its GM opens it (on a shared store a new battle is served by a node
+# from its first request on: broadside-cluster(7)).
+http GET "$BASE_URL/v1/battles/$ID" -H "Authorization: Bearer $(json_string gm_token)"
+expect_status 200 "the new battle"
 # (jq 1.6's -e succeeds on empty input: wait for the id itself.)
 wait_until 3 "a delta naming the new battle" has_events delta "\"$ID\":{" ||
     fail "no delta naming the new battle within 3 s: $(events delta | tail -n 2)"

@@ -92,6 +92,20 @@ grep -q "\"id\":\"$ID\"[^}]*\"node\":\"A\"" "$TMP/body" ||
     fail "B's listing does not show A's battle as A's: $(cat "$TMP/body")"
 note "B answers 503 battle-elsewhere while A holds the battle, and lists it"
 
+# Ids made up at random cost the store a lookup each, before any token
+# is checked: they count against the client's address (--rate 50,
+# --burst 100 by default), so a burst of 300 gets 429s, not 300 lookups.
+urls=
+for i in $(seq 300); do
+	urls="$urls $B_URL/v1/battles/$(printf 'x%09d' "$i")"
+done
+# shellcheck disable=SC2086
+"$CURL" -s -o /dev/null -w '%{http_code}\n' $urls >"$TMP/made_up" 2>/dev/null || true
+limited=$(grep -c '^429$' "$TMP/made_up" || true)
+[ "$limited" -gt 0 ] ||
+    fail "300 made-up ids from one address: no 429 ($(sort "$TMP/made_up" | uniq -c | tr '\n' ' '))"
+note "300 made-up ids from one address: $limited answered 429"
+
 # 2. kill -9 of A under a stream of orders: B serves the battle within
 # the lease time, exactly as A acknowledged it.
 : >"$TMP/acked"

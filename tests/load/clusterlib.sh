@@ -32,11 +32,14 @@ node_start() {
 	eval "port=\${NODE_PORT_$i:-0}"
 	keep_url=$BASE_URL
 	# Every client is HAProxy at 127.0.0.1, naming the real one; the
-	# load's browsers are all 127.0.0.1 too: no per-address caps.
+	# load's browsers are all 127.0.0.1 too: no per-address caps, and
+	# room for all of them in the per-address rate (a failover sends
+	# them all to a node that must ask the store).
 	DAEMON_DB= DAEMON_LISTEN=127.0.0.1:$port start_daemon \
 	    --store "$CLUSTER_URI" --node-id "node$i" \
 	    --lease-ttl "$CLUSTER_TTL" --trusted-proxy 127.0.0.1/32 \
 	    --per-ip-connections 0 --create-per-hour 0 --heartbeat 5 \
+	    --rate 1000 --burst 2000 \
 	    --drain-delay 2 --drain-grace 5 $CLUSTER_NODE_ARGS "$@"
 	eval "NODE_PID_$i=\$DAEMON_PID NODE_PORT_$i=\$DAEMON_PORT NODE_LOG_$i=\$DAEMON_LOG"
 	DAEMON_PID= BASE_URL=$keep_url

@@ -180,7 +180,10 @@ after=$(pg_sql leases "SELECT count(*) FROM actions WHERE battle_id = '$ID'")
 [ "$after" = "$before" ] || fail "B wrote after the take-over: $before -> $after actions"
 pg_sql leases "SELECT body FROM actions WHERE battle_id = '$ID'" |
     grep -q "B was here" && fail "B's narration is in the battle's log"
-grep -q "is no longer ours" "$B_LOG" || fail "B did not log the lost lease"
+# (Under load B may already have let the battle go before the pause,
+# self-fenced or idle: then it says so instead.)
+grep -q "is no longer ours\|serving no battle\|; released" "$B_LOG" ||
+    fail "B did not log the lost lease"
 note "SIGSTOP B past the lease, A2 took over, SIGCONT B: B's write refused"
 
 # 4. SIGTERM of the owner gives the lease back: B takes the battle at

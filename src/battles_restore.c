@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "battles_impl.h"
 #include "error.h"
 #include "log.h"
+#include "loop.h"
 #include "persist.h"
 #include "store.h"
 #include "store_pg.h"
@@ -86,6 +88,65 @@ battle_restore_one(struct battles *reg, struct store_conn *conn,
 	return 0;
 }
 
+struct own {
+	struct battles *reg;
+	char **ids;
+	size_t n, cap;
+};
+
+static void
+own_one(void *arg, const struct persist_summary *ps)
+{
+	struct own *o = arg;
+
+	if (ps->owner == NULL || strcmp(ps->owner, o->reg->node_id) != 0)
+		return;
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 16;
+		o->ids = xreallocarray(o->ids, o->cap, sizeof(*o->ids));
+	}
+	o->ids[o->n++] = xstrdup(ps->id);
+}
+
+/*
+ * On a shared store, the battles whose live lease has this node's id
+ * (it was killed and started again under the same --node-id): taken back
+ * and restored now, as they were served before, rather than at their
+ * first request.  Returns 0 (a battle that cannot be taken waits for
+ * its first request) or BS_ERR_IO when the store cannot list them.
+ */
+static int
+restore_own(struct battles *reg)
+{
+	struct own o = { reg, NULL, 0, 0 };
+	size_t restored = 0;
+
+	if (persist_battle_list(reg->lease_conn, own_one, &o) != 0)
+		return BS_ERR_IO;
+	for (size_t i = 0; i < o.n; i++) {
+		int64_t epoch;
+
+		if (persist_lease_take(reg->lease_conn, o.ids[i],
+		    reg->node_id, reg->opts.lease_ttl_ms, &epoch) == 0 &&
+		    battle_restore_one(reg, reg->lease_conn, o.ids[i],
+		    epoch) == 0) {
+			struct live_battle *lb = battles_find(reg, o.ids[i]);
+
+			/* A lease to be asked for again before it goes. */
+			if (lb != NULL)
+				lb->asked_us = lb->written_us =
+				    loop_clock_us();
+			restored++;
+		}
+		free(o.ids[i]);
+	}
+	free(o.ids);
+	if (o.n > 0)
+		log_info("took back %zu of the %zu battles this node held",
+		    restored, o.n);
+	return 0;
+}
+
 /*
  * The store's one daemon (SQLite, under its flock) takes every lease at
  * start-up and restores every battle; a shared store's daemons take a
@@ -110,7 +171,7 @@ battles_restore(struct battles *reg, char *err, size_t errlen)
 		log_info("node %s: taking battles as they are asked for "
 		    "(epoch %lld, leases of %lld ms)", reg->node_id,
 		    (long long)reg->epoch, (long long)reg->opts.lease_ttl_ms);
-		return 0;
+		return restore_own(reg);
 	}
 	if (persist_battle_ids(conn, &ids, &n) != 0) {
 		snprintf(err, errlen, "cannot list the stored battles");

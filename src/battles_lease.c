@@ -312,10 +312,7 @@ battles_lookup(struct battles *reg, const char *id, struct live_battle **lb)
 		return rv == BS_ERR_NOT_FOUND ? rv : BS_ERR_IO;
 	log_info("battle %s: taken (epoch %lld)", id, (long long)epoch);
 	*lb = battles_find(reg, id);
-	if (*lb == NULL)
-		return BS_ERR_IO;
-	(*lb)->asked_us = (*lb)->written_us = loop_clock_us();
-	return 0;
+	return *lb != NULL ? 0 : BS_ERR_IO;
 }
 
 void

@@ -82,10 +82,25 @@ battle_restore_one(struct battles *reg, struct store_conn *conn,
 	restore_replay(lb, pb);
 	persist_battle_free(pb);
 	live_battle_open(lb);
+	/* Taken now: a lease to be asked for (and written to) before it goes. */
+	lb->asked_us = lb->written_us = loop_clock_us();
 	registry_insert(reg, lb);
 	phase_gauge(reg, battle_phase(lb->working), 1);
 	battle_after_change(lb);
 	return 0;
+}
+
+/* Takes the battle's lease for this node and restores it: 0 or an error. */
+static int
+take_and_restore(struct battles *reg, struct store_conn *conn, const char *id)
+{
+	int64_t epoch;
+	int rv;
+
+	if ((rv = persist_lease_take(conn, id, reg->node_id,
+	    reg->opts.lease_ttl_ms, &epoch)) != 0)
+		return rv;
+	return battle_restore_one(reg, conn, id, epoch);
 }
 
 struct own {
@@ -124,20 +139,8 @@ restore_own(struct battles *reg)
 	if (persist_battle_list(reg->lease_conn, own_one, &o) != 0)
 		return BS_ERR_IO;
 	for (size_t i = 0; i < o.n; i++) {
-		int64_t epoch;
-
-		if (persist_lease_take(reg->lease_conn, o.ids[i],
-		    reg->node_id, reg->opts.lease_ttl_ms, &epoch) == 0 &&
-		    battle_restore_one(reg, reg->lease_conn, o.ids[i],
-		    epoch) == 0) {
-			struct live_battle *lb = battles_find(reg, o.ids[i]);
-
-			/* A lease to be asked for again before it goes. */
-			if (lb != NULL)
-				lb->asked_us = lb->written_us =
-				    loop_clock_us();
+		if (take_and_restore(reg, reg->lease_conn, o.ids[i]) == 0)
 			restored++;
-		}
 		free(o.ids[i]);
 	}
 	free(o.ids);
@@ -178,11 +181,7 @@ battles_restore(struct battles *reg, char *err, size_t errlen)
 		return BS_ERR_IO;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int64_t epoch;
-
-		if (persist_lease_take(conn, ids[i], reg->node_id,
-		    reg->opts.lease_ttl_ms, &epoch) == 0 &&
-		    battle_restore_one(reg, conn, ids[i], epoch) == 0)
+		if (take_and_restore(reg, conn, ids[i]) == 0)
 			restored++;
 		free(ids[i]);
 	}

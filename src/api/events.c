@@ -70,6 +70,11 @@ api_battle_events(struct request *req, void *ctx)
 		request_respond(req, resp);
 		return;
 	}
+	/* Not asked of the store twice (api_battle_caller() looks it up). */
+	if (rv == BS_ERR_NOT_FOUND) {
+		api_no_such_battle(req, "check the id, or it was deleted");
+		return;
+	}
 	if (api_battle_caller(req, ctx, &lb, &who) != 0)
 		return;
 	channel = live_battle_channel(lb);

@@ -17,23 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static long
-rss_kb(const char *pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%s/status", pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
+#include "rss.h"
 
 int
 main(int argc, char **argv)

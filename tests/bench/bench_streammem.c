@@ -33,6 +33,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "rss.h"
+
 #define MAX_BATTLES 64
 
 struct battle {
@@ -41,24 +43,6 @@ struct battle {
 };
 
 static struct sockaddr_in sa = { .sin_family = AF_INET };
-
-static long
-rss_kb(const char *pid)
-{
-	char path[64], line[256];
-	long kb = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%s/status", pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
 
 /* The process's user + system CPU time, in ms. */
 static double

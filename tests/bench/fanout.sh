@@ -1,7 +1,8 @@
 #!/bin/sh
 # Event-stream fan-out, side by side with nginx + nchan, measured by the
-# team's neutral client ssebench (../shared/tools/ssebench, or
-# $SSEBENCH_SRC).  Each of C battles gets one spectator token that its
+# neutral SSE client ssebench, which is not part of this repository:
+# $SSEBENCH_SRC names its ssebench.c (by default in a checkout beside the
+# source tree).  Each of C battles gets one spectator token that its
 # subscribers share; events are GM narrations, which reach subscribers as
 # "log" events after their commit.  Part of make bench when ssebench's
 # source is present, skipped with a note otherwise; the reference run

@@ -2,12 +2,14 @@
  * The index of idempotency keys (idempotency.h).
  *
  * Entries are found through a chained hash table on (caller, target, key)
- * and kept on two lists in the order they began: every entry's, whose
- * head is the next to expire or to be pushed out by the total bound, and
- * its caller's, whose head is pushed out by the per-caller bound.  A
- * caller record exists while it has entries.  Both tables double when
- * they hold more than one entry per bucket and never shrink: their size
- * follows the busiest moment, bounded by limits.total.
+ * and kept on three lists in the order they began: every entry's, whose
+ * head is the next to expire or to be pushed out by the total bound, its
+ * caller's, whose head is pushed out by the per-caller bound, and its
+ * battle's, which idempotency_forget_battle() walks when the battle is
+ * deleted (so that a deletion costs that battle's keys, not every key
+ * held).  A caller or battle record exists while it has entries.  The
+ * tables double when they hold more than one entry per bucket and never
+ * shrink: their size follows the busiest moment, bounded by limits.total.
  */
 #include "config.h"
 
@@ -27,9 +29,17 @@ struct caller {
 	struct caller *hnext;
 };
 
+/* The entries naming one battle ("" names none and has no record). */
+struct battle_keys {
+	char *battle;
+	struct idempotency_entry *first, *last;
+	struct battle_keys *hnext;
+};
+
 struct idempotency_entry {
 	struct idempotency_request req;	/* target, key, battle owned */
 	struct caller *caller;
+	struct battle_keys *bk;		/* NULL when req.battle is "" */
 	int64_t created;
 	int finished;
 	int has_response;
@@ -37,6 +47,7 @@ struct idempotency_entry {
 	struct idempotency_entry *hnext;
 	struct idempotency_entry *prev, *next;		/* all, oldest first */
 	struct idempotency_entry *cprev, *cnext;	/* the caller's */
+	struct idempotency_entry *bprev, *bnext;	/* the battle's */
 };
 
 struct idempotency {
@@ -45,6 +56,8 @@ struct idempotency {
 	size_t nbuckets, count;
 	struct caller **callers;
 	size_t ncallers_buckets, ncallers;
+	struct battle_keys **battles;
+	size_t nbattles_buckets, nbattles;
 	struct idempotency_entry *first, *last;
 	uint64_t replays;
 };
@@ -93,9 +106,11 @@ idempotency_new(const struct idempotency_limits *limits)
 		idx->limits.total = IDEMPOTENCY_TOTAL;
 	if (idx->limits.ttl_ms <= 0)
 		idx->limits.ttl_ms = 86400 * 1000LL;
-	idx->nbuckets = idx->ncallers_buckets = IDEMPOTENCY_MIN_BUCKETS;
+	idx->nbuckets = idx->ncallers_buckets = idx->nbattles_buckets =
+	    IDEMPOTENCY_MIN_BUCKETS;
 	idx->table = xcalloc(idx->nbuckets, sizeof(*idx->table));
 	idx->callers = xcalloc(idx->ncallers_buckets, sizeof(*idx->callers));
+	idx->battles = xcalloc(idx->nbattles_buckets, sizeof(*idx->battles));
 	return idx;
 }
 
@@ -130,6 +145,16 @@ idempotency_free(struct idempotency *idx)
 			free(c);
 		}
 	}
+	for (size_t i = 0; i < idx->nbattles_buckets; i++) {
+		struct battle_keys *bk, *bn;
+
+		for (bk = idx->battles[i]; bk != NULL; bk = bn) {
+			bn = bk->hnext;
+			free(bk->battle);
+			free(bk);
+		}
+	}
+	free(idx->battles);
 	free(idx->callers);
 	free(idx->table);
 	free(idx);
@@ -222,6 +247,86 @@ caller_remove(struct idempotency *idx, struct caller *c)
 	free(c);
 }
 
+static size_t
+battle_bucket(const struct idempotency *idx, const char *battle)
+{
+	return (size_t)(fnv(1469598103934665603ull, battle, strlen(battle)) &
+	    (idx->nbattles_buckets - 1));
+}
+
+static void
+battles_grow(struct idempotency *idx)
+{
+	struct battle_keys **old = idx->battles;
+	size_t oldn = idx->nbattles_buckets;
+
+	idx->nbattles_buckets *= 2;
+	idx->battles = xcalloc(idx->nbattles_buckets, sizeof(*idx->battles));
+	for (size_t i = 0; i < oldn; i++) {
+		struct battle_keys *bk, *next;
+
+		for (bk = old[i]; bk != NULL; bk = next) {
+			size_t b = battle_bucket(idx, bk->battle);
+
+			next = bk->hnext;
+			bk->hnext = idx->battles[b];
+			idx->battles[b] = bk;
+		}
+	}
+	free(old);
+}
+
+static struct battle_keys *
+battle_find(struct idempotency *idx, const char *battle, int create)
+{
+	struct battle_keys *bk;
+	size_t b = battle_bucket(idx, battle);
+
+	for (bk = idx->battles[b]; bk != NULL; bk = bk->hnext)
+		if (strcmp(bk->battle, battle) == 0)
+			return bk;
+	if (!create)
+		return NULL;
+	if (idx->nbattles >= idx->nbattles_buckets) {
+		battles_grow(idx);
+		b = battle_bucket(idx, battle);
+	}
+	bk = xcalloc(1, sizeof(*bk));
+	bk->battle = xstrdup(battle);
+	bk->hnext = idx->battles[b];
+	idx->battles[b] = bk;
+	idx->nbattles++;
+	return bk;
+}
+
+/* Unlinks e from its battle's list, and frees the record once empty. */
+static void
+battle_unlink(struct idempotency *idx, struct idempotency_entry *e)
+{
+	struct battle_keys *bk = e->bk, **pp;
+
+	if (bk == NULL)
+		return;
+	if (e->bprev != NULL)
+		e->bprev->bnext = e->bnext;
+	else
+		bk->first = e->bnext;
+	if (e->bnext != NULL)
+		e->bnext->bprev = e->bprev;
+	else
+		bk->last = e->bprev;
+	e->bk = NULL;
+	if (bk->first != NULL)
+		return;
+	pp = &idx->battles[battle_bucket(idx, bk->battle)];
+	while (*pp != bk)
+		pp = &(*pp)->hnext;
+	*pp = bk->hnext;
+	idx->nbattles--;
+	free(bk->battle);
+	free(bk);
+}
+
 static struct idempotency_entry *
 entry_find(const struct idempotency *idx, const struct idempotency_request *r)
 {
@@ -266,6 +371,7 @@ entry_remove(struct idempotency *idx, struct idempotency_entry *e)
 		e->cnext->cprev = e->cprev;
 	else
 		c->last = e->cprev;
+	battle_unlink(idx, e);
 	idx->count--;
 	if (--c->count == 0)
 		caller_remove(idx, c);
@@ -331,6 +437,17 @@ entry_add(struct idempotency *idx, const struct idempotency_request *r,
 		c->first = e;
 	c->last = e;
 	c->count++;
+	if (e->req.battle[0] != '\0') {
+		struct battle_keys *bk = battle_find(idx, e->req.battle, 1);
+
+		e->bk = bk;
+		e->bprev = bk->last;
+		if (bk->last != NULL)
+			bk->last->bnext = e;
+		else
+			bk->first = e;
+		bk->last = e;
+	}
 	idx->count++;
 	return e;
 }
@@ -467,14 +584,17 @@ idempotency_expire(struct idempotency *idx, int64_t now)
 size_t
 idempotency_forget_battle(struct idempotency *idx, const char *battle)
 {
+	struct battle_keys *bk;
 	struct idempotency_entry *e, *next;
 	size_t n = 0;
 
-	if (battle == NULL || *battle == '\0')
+	if (battle == NULL || *battle == '\0' ||
+	    (bk = battle_find(idx, battle, 0)) == NULL)
 		return 0;
-	for (e = idx->first; e != NULL; e = next) {
-		next = e->next;
-		if (e->finished && strcmp(e->req.battle, battle) == 0) {
+	/* bk is freed with its last entry: only the entries are read. */
+	for (e = bk->first; e != NULL; e = next) {
+		next = e->bnext;
+		if (e->finished) {
 			entry_remove(idx, e);
 			n++;
 		}

@@ -106,6 +106,61 @@ test_insert_then_replay(void **state)
 	idempotency_free(idx);
 }
 
+/*
+ * Forgetting a battle takes every finished key naming it, whichever
+ * caller sent it and whatever keys of other battles came between, and
+ * nothing else; an unfinished one stays until a later forget.  Keys are
+ * kept per battle (its record made again after its last key went).
+ */
+static void
+test_forget_battle_among_many(void **state)
+{
+	struct idempotency *idx = index_new(1000, 2000);
+	char battles[200][8], keys[200][5][8];
+	struct idempotency_entry *e, *inflight;
+	struct idempotency_request r;
+
+	for (int b = 0; b < 200; b++) {
+		snprintf(battles[b], sizeof(battles[b]), "b%d", b);
+		for (int k = 0; k < 5; k++) {
+			snprintf(keys[b][k], sizeof(keys[b][k]), "k%d", k);
+			r = request(1 + k % 3, battles[b], keys[b][k], 1);
+			r.battle = battles[b];
+			done(idx, &r, 1);
+		}
+	}
+	assert_int_equal(idempotency_count(idx), 1000);
+	r = request(9, battles[7], "late", 1);
+	r.battle = battles[7];
+	assert_int_equal(idempotency_begin(idx, &r, 2, &inflight),
+	    IDEMPOTENCY_NEW);
+	assert_int_equal(idempotency_forget_battle(idx, "b7"), 5);
+	assert_int_equal(idempotency_forget_battle(idx, "b7"), 0);
+	assert_int_equal(idempotency_forget_battle(idx, "b999"), 0);
+	assert_int_equal(idempotency_count(idx), 996);
+	for (int b = 0; b < 200; b += 37) {
+		r = request(1, battles[b], "k0", 1);
+		r.battle = battles[b];
+		assert_int_equal(idempotency_begin(idx, &r, 3, &e),
+		    b == 7 ? IDEMPOTENCY_NEW : IDEMPOTENCY_REPLAY);
+		if (b == 7)
+			idempotency_abandon(idx, e);
+	}
+	idempotency_set_response(inflight, &created);
+	idempotency_finish(idx, inflight);
+	assert_int_equal(idempotency_forget_battle(idx, "b7"), 1);
+	assert_int_equal(idempotency_forget_battle(idx, "b199"), 5);
+	/* b199's record went with its last key; a new key makes it again. */
+	r = request(2, battles[199], "again", 1);
+	r.battle = battles[199];
+	done(idx, &r, 4);
+	assert_int_equal(idempotency_forget_battle(idx, "b199"), 1);
+	assert_int_equal(idempotency_count(idx), 990);
+	assert_int_equal(idempotency_expire(idx, 1 + 24 * HOUR), 990);
+	assert_int_equal(idempotency_forget_battle(idx, "b0"), 0);
+	idempotency_free(idx);
+}
+
 static void
 test_scope_is_caller_and_target(void **state)
 {
@@ -342,6 +397,7 @@ main(void)
 		cmocka_unit_test(test_total_bound),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_restore_and_forget_battle),
+		cmocka_unit_test(test_forget_battle_among_many),
 		cmocka_unit_test(test_many_keys),
 	};
 

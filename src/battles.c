@@ -154,8 +154,6 @@ live_battle_free(struct live_battle *lb)
 	battle_free(lb->working);
 	battle_free(lb->committed);
 	battle_free(lb->published);
-	for (int v = 0; v < VIEWER_COUNT; v++)
-		json_decref(lb->rest[v]);
 	free(lb->members);
 	free(lb->name);
 	free(lb);

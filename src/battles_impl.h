@@ -96,12 +96,10 @@ struct live_battle {
 	struct battle *working;		/* every accepted change, at once */
 	struct battle *committed;	/* only what the store has committed */
 	/*
-	 * The committed state as the event stream last published it, and
-	 * each view of it but the ships (or NULL): what the next publish
-	 * diffs against (battles_read.c).
+	 * The committed state as the event stream last published it: what
+	 * the next publish compares against (battles_read.c).
 	 */
 	struct battle *published;
-	json_t *rest[VIEWER_COUNT];
 
 	/* The write pipeline (battles_write.c). */
 	uint64_t action_seq;	/* last action recorded */

@@ -73,16 +73,10 @@ source_patches(void *arg, unsigned views, json_t *patch[VIEWER_COUNT])
 {
 	struct live_battle *lb = arg;
 
-	for (int v = 0; v < VIEWER_COUNT; v++) {
+	for (int v = 0; v < VIEWER_COUNT; v++)
 		if (views & (1u << v))
 			patch[v] = view_battle_patch(lb->published,
-			    lb->committed, (enum viewer)v, &lb->rest[v]);
-		else {
-			/* Not carried forward: it would be stale next time. */
-			json_decref(lb->rest[v]);
-			lb->rest[v] = NULL;
-		}
-	}
+			    lb->committed, (enum viewer)v);
 	battle_free(lb->published);
 	lb->published = battle_copy(lb->committed);
 }

@@ -502,13 +502,12 @@ json_t *view_battle(const struct battle *b, enum viewer viewer);
  * view_battle(cur, viewer), as a new reference, or NULL when the two read
  * the same; old and cur are two states of one battle.  It costs what
  * changed: a ship whose fields are the same in both and that the viewer
- * sees the same way is compared, not projected.  rest, when not NULL,
- * carries the rest of the view (all but the ships) from one call to the
- * next: *rest is old's (NULL: projected here; the reference is taken) and
- * becomes cur's (a new reference, the caller's).
+ * sees the same way is compared, not projected; of the rest of the view,
+ * the round's numbers are compared, and the players, each order and the
+ * waiting lists are projected only when what they read differs.
  */
 json_t *view_battle_patch(const struct battle *old, const struct battle *cur,
-    enum viewer viewer, json_t **rest);
+    enum viewer viewer);
 
 /*
  * A log entry as a viewer may read it, as a new object: the GM gets a

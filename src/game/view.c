@@ -394,28 +394,204 @@ ships_patch(const struct battle *old, const struct battle *cur,
 	return patch;
 }
 
+/* Whether two orders read alike (order_to_json() of each). */
+static bool
+order_same(const struct order *a, const struct order *b)
+{
+	if (a->given != b->given)
+		return false;
+	if (!a->given)
+		return true;
+	if (a->type != b->type || a->move != b->move || a->x != b->x ||
+	    a->y != b->y || a->evade != b->evade || a->target != b->target ||
+	    a->system != b->system || a->nfire != b->nfire)
+		return false;
+	for (int i = 0; i < a->nfire; i++)
+		if (a->fire[i].weapon != b->fire[i].weapon ||
+		    a->fire[i].target != b->fire[i].target)
+			return false;
+	return true;
+}
+
+/*
+ * Whether every ship is the same in both states (ship_same(): ids,
+ * sides, places, sensors, hidden...), so that every ship is seen the
+ * same way by every viewer in both.
+ */
+static bool
+ships_alike(const struct battle *old, const struct battle *cur)
+{
+	if (old->nships != cur->nships)
+		return false;
+	for (int i = 0; i < old->nships; i++)
+		if (!ship_same(&old->ships[i], &cur->ships[i]))
+			return false;
+	return true;
+}
+
+static bool
+players_alike(const struct battle *old, const struct battle *cur)
+{
+	if (old->nplayers != cur->nplayers ||
+	    memcmp(old->holder, cur->holder, sizeof(old->holder)) != 0)
+		return false;
+	for (int i = 0; i < old->nplayers; i++)
+		if (old->players[i].id != cur->players[i].id ||
+		    old->players[i].skill != cur->players[i].skill ||
+		    strcmp(old->players[i].name, cur->players[i].name) != 0)
+			return false;
+	return true;
+}
+
+/* Sets key of *patch (made on first use) to v, taking the reference. */
+static void
+patch_put(json_t **patch, const char *key, json_t *v)
+{
+	if (v == NULL)
+		return;
+	if (*patch == NULL)
+		*patch = json_object();
+	json_object_set_new(*patch, key, v);
+}
+
+/* The patch from a to b (either NULL: absent), taking both references. */
+static json_t *
+member_patch(json_t *a, json_t *b)
+{
+	json_t *d;
+
+	if (b == NULL)
+		d = a != NULL ? json_null() : NULL;
+	else if (a == NULL)
+		return b;
+	else
+		d = patch_diff(a, b);
+	json_decref(a);
+	json_decref(b);
+	return d;
+}
+
+/* An order's view, or NULL when it is not given or not the viewer's. */
+static json_t *
+order_view_or_null(const struct battle *b, enum viewer viewer,
+    const struct order *o)
+{
+	return o->given ? order_view(b, viewer, o) : NULL;
+}
+
+static bool
+ship_order_shown(const struct ship *s, enum viewer viewer)
+{
+	return s->order.given && !s->crewed &&
+	    (viewer == VIEWER_GM || s->side == SIDE_CREW);
+}
+
+/*
+ * The "orders" part of the patch when every ship is alike in both states
+ * (ships_alike()): each order is then seen the same way in both unless
+ * it changed, so only the changed ones are projected.
+ */
+static json_t *
+orders_patch(const struct battle *old, const struct battle *cur,
+    enum viewer viewer)
+{
+	json_t *stations = NULL, *ships = NULL, *patch = NULL, *d;
+	char key[16];
+
+	for (int i = 0; i < STATION_COUNT; i++) {
+		if (order_same(&old->station_order[i], &cur->station_order[i]))
+			continue;
+		d = member_patch(order_view_or_null(old, viewer,
+		    &old->station_order[i]), order_view_or_null(cur, viewer,
+		    &cur->station_order[i]));
+		patch_put(&stations, station_name((enum station)i), d);
+	}
+	for (int i = 0; i < cur->nships; i++) {
+		const struct ship *so = &old->ships[i], *sn = &cur->ships[i];
+
+		if (order_same(&so->order, &sn->order))
+			continue;
+		d = member_patch(ship_order_shown(so, viewer) ?
+		    order_view(old, viewer, &so->order) : NULL,
+		    ship_order_shown(sn, viewer) ?
+		    order_view(cur, viewer, &sn->order) : NULL);
+		snprintf(key, sizeof(key), "%d", sn->id);
+		patch_put(&ships, key, d);
+	}
+	patch_put(&patch, "stations", stations);
+	patch_put(&patch, "ships", ships);
+	return patch;
+}
+
+/*
+ * Everything of the patch but "ships", from what differs between the two
+ * states: the round's numbers compared, the players, orders and waiting
+ * lists projected only when what they read changed.
+ */
+static json_t *
+rest_patch(const struct battle *old, const struct battle *cur,
+    enum viewer viewer)
+{
+	json_t *patch = NULL, *a, *b, *sa, *sb;
+	bool alike = ships_alike(old, cur), was, is;
+
+	if (old->phase != cur->phase)
+		patch_put(&patch, "phase", json_string(phase_name(cur->phase)));
+	if (old->round != cur->round)
+		patch_put(&patch, "round", json_integer(cur->round));
+	if (old->deadline != cur->deadline)
+		patch_put(&patch, "deadline",
+		    json_integer((json_int_t)cur->deadline));
+	if (old->round_seconds != cur->round_seconds)
+		patch_put(&patch, "round_seconds",
+		    json_integer(cur->round_seconds));
+	if (old->spectators != cur->spectators)
+		patch_put(&patch, "spectators",
+		    json_boolean(cur->spectators));
+	was = old->phase == PHASE_ENDED;
+	is = cur->phase == PHASE_ENDED;
+	if (is && (!was || old->winner != cur->winner))
+		patch_put(&patch, "winner",
+		    json_string(side_name(cur->winner)));
+	else if (was && !is)
+		patch_put(&patch, "winner", json_null());
+	if (cur->paused_left > 0 && old->paused_left != cur->paused_left)
+		patch_put(&patch, "paused_ms",
+		    json_integer(cur->paused_left));
+	else if (old->paused_left > 0 && cur->paused_left <= 0)
+		patch_put(&patch, "paused_ms", json_null());
+	if (!players_alike(old, cur)) {
+		a = players_view(old, &sa);
+		b = players_view(cur, &sb);
+		patch_put(&patch, "players", member_patch(a, b));
+		patch_put(&patch, "stations", member_patch(sa, sb));
+	}
+	if (viewer != VIEWER_SPECTATOR) {
+		if (alike)
+			patch_put(&patch, "orders",
+			    orders_patch(old, cur, viewer));
+		else
+			patch_put(&patch, "orders", member_patch(
+			    orders_view(old, viewer), orders_view(cur, viewer)));
+		patch_put(&patch, "waiting_for", member_patch(
+		    waiting_view(old, viewer), waiting_view(cur, viewer)));
+	}
+	if (viewer == VIEWER_GM && order_all_in(old) != order_all_in(cur))
+		patch_put(&patch, "orders_in",
+		    json_boolean(order_all_in(cur)));
+	return patch;
+}
+
 json_t *
 view_battle_patch(const struct battle *old, const struct battle *cur,
-    enum viewer viewer, json_t **rest)
+    enum viewer viewer)
 {
-	json_t *a, *b = view_rest(cur, viewer), *patch, *ships;
+	json_t *patch = rest_patch(old, cur, viewer);
+	json_t *ships = ships_patch(old, cur, viewer);
 
-	if (rest != NULL && *rest != NULL)
-		a = *rest;
+	if (json_object_size(ships) > 0)
+		patch_put(&patch, "ships", ships);
 	else
-		a = view_rest(old, viewer);
-	patch = patch_diff(a, b);
-	json_decref(a);
-	if (rest != NULL)
-		*rest = b;
-	else
-		json_decref(b);
-	ships = ships_patch(old, cur, viewer);
-	if (json_object_size(ships) > 0) {
-		if (patch == NULL)
-			patch = json_object();
-		json_object_set_new(patch, "ships", ships);
-	} else
 		json_decref(ships);
 	return patch;
 }

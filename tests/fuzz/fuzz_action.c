@@ -140,8 +140,7 @@ check_views(const struct battle *old, const struct battle *cur,
 	for (int v = 0; v < VIEWER_COUNT; v++) {
 		json_t *was = view_battle(old, (enum viewer)v);
 		json_t *now = view_battle(cur, (enum viewer)v);
-		json_t *patch = view_battle_patch(old, cur, (enum viewer)v,
-		    NULL);
+		json_t *patch = view_battle_patch(old, cur, (enum viewer)v);
 		json_t *entry;
 		size_t i;
 

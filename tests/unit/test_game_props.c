@@ -32,7 +32,7 @@
 #include "patch.h"
 
 #define BATTLES		80
-#define MAX_ROUNDS	14
+#define MAX_ROUNDS	24
 
 static const char *const classes[] = { "scout", "corvette", "trader",
 	"frigate", "destroyer" };
@@ -81,6 +81,47 @@ random_battle(struct rng *r, int *players)
 	return b;
 }
 
+static void check_patch(const struct battle *, const struct battle *);
+
+/* The crewed ship's coordinate axis ('x' or 'y'), moved by -2..2. */
+static int
+near(const struct battle *b, char axis, struct rng *r)
+{
+	json_t *gm = view_battle(b, VIEWER_GM), *ship;
+	const char *key;
+	int at = 500;
+
+	json_object_foreach(json_object_get(gm, "ships"), key, ship)
+		if (json_is_true(json_object_get(ship, "crewed")))
+			at = (int)json_integer_value(json_object_get(ship,
+			    axis == 'x' ? "x" : "y"));
+	json_decref(gm);
+	at += roll(r, 5) - 2;
+	return at < 0 ? 0 : at > 1000 ? 1000 : at;
+}
+
+/*
+ * While step_from is set (test_random_battles() sets it for some
+ * rounds), every single change random_orders() makes is checked on its
+ * own: the patch of one order is what a lone order's publish sends.
+ */
+static struct battle *step_from;
+
+static void
+step(const struct battle *b)
+{
+	if (step_from == NULL)
+		return;
+	check_patch(step_from, b);
+	battle_free(step_from);
+	step_from = battle_copy(b);
+}
+
+#define ORDER(b, ...) do {						\
+	tg_order(b, __VA_ARGS__);					\
+	step(b);							\
+} while (0)
+
 static void
 random_orders(struct battle *b, struct rng *r, int players)
 {
@@ -92,32 +133,34 @@ random_orders(struct battle *b, struct rng *r, int players)
 		who = tg_player_actor(1 + roll(r, players));
 		switch (roll(r, 7)) {
 		case 0:
-			tg_order(b, &who, NULL, "{\"round\":%d,\"station\":"
+			ORDER(b, &who, NULL, "{\"round\":%d,\"station\":"
 			    "\"gunner\",\"type\":\"fire\",\"fire\":[{\"weapon\":0,"
 			    "\"target\":%d},{\"weapon\":%d,\"target\":%d}]}",
 			    round, 1 + roll(r, 12), 1 + roll(r, 2),
 			    1 + roll(r, 12));
 			break;
 		case 1:
-			tg_order(b, &who, NULL, "{\"round\":%d,\"station\":"
+			/* Anywhere (often out of reach), or a step away. */
+			ORDER(b, &who, NULL, "{\"round\":%d,\"station\":"
 			    "\"pilot\",\"type\":\"move\",\"x\":%d,\"y\":%d}",
-			    round, roll(r, 1001), roll(r, 1001));
+			    round, roll(r, 2) ? roll(r, 1001) : near(b, 'x', r),
+			    roll(r, 2) ? roll(r, 1001) : near(b, 'y', r));
 			break;
 		case 2:
-			tg_order(b, &who, NULL, "{\"round\":%d,\"station\":"
+			ORDER(b, &who, NULL, "{\"round\":%d,\"station\":"
 			    "\"sensors\",\"type\":\"%s\",\"target\":%d}", round,
 			    roll(r, 2) ? "lock" : "jam", 1 + roll(r, 12));
-			tg_order(b, &who, NULL, "{\"round\":%d,\"station\":"
+			ORDER(b, &who, NULL, "{\"round\":%d,\"station\":"
 			    "\"sensors\",\"type\":\"scan\"}", round);
 			break;
 		case 3:
-			tg_order(b, &who, NULL, "{\"round\":%d,\"station\":"
+			ORDER(b, &who, NULL, "{\"round\":%d,\"station\":"
 			    "\"engineer\",\"type\":\"%s\",\"system\":\"%s\"}",
 			    round, roll(r, 2) ? "repair" : "overcharge",
 			    systems[roll(r, 4)]);
 			break;
 		case 4:
-			tg_order(b, &who, NULL, "{\"round\":%d,\"station\":"
+			ORDER(b, &who, NULL, "{\"round\":%d,\"station\":"
 			    "\"%s\",\"type\":\"%s\"}", round, stations[roll(r,
 			    5)], roll(r, 2) ? "tactics" : "evade");
 			break;
@@ -126,17 +169,61 @@ random_orders(struct battle *b, struct rng *r, int players)
 		}
 	}
 	for (i = 1; i < n; i++) {
-		tg_order(b, &tg_gm, NULL, "{\"round\":%d,\"ship\":%d,"
+		ORDER(b, &tg_gm, NULL, "{\"round\":%d,\"ship\":%d,"
 		    "\"fire\":[{\"weapon\":0,\"target\":%d},{\"weapon\":%d,"
 		    "\"target\":%d}]%s}", round, i, 1 + roll(r, 3),
 		    1 + roll(r, 2), 1 + roll(r, 3), roll(r, 4) ? "" :
 		    ",\"evade\":true");
-		tg_order(b, &tg_gm, NULL, "{\"round\":%d,\"ship\":%d,"
+		ORDER(b, &tg_gm, NULL, "{\"round\":%d,\"ship\":%d,"
 		    "\"fire\":[{\"weapon\":0,\"target\":%d}]}", round, i,
 		    1 + roll(r, 3));
 	}
-	if (roll(r, 4) == 0)
+	if (roll(r, 4) == 0) {
 		fleet_set_hidden(b, &tg_gm, 1 + roll(r, n), roll(r, 2), NULL);
+		step(b);
+	}
+}
+
+/*
+ * Gives every order still waiting (the simplest each station or ship
+ * takes), so that the round is all in: the GM's "orders_in" turns true.
+ * Returns whether it did.
+ */
+static bool
+fill_orders(struct battle *b)
+{
+	static const char *const simplest[] = { "\"type\":\"tactics\"",
+	    "\"type\":\"evade\"", "\"type\":\"fire\",\"fire\":[]",
+	    "\"type\":\"repair\",\"system\":\"drive\"",
+	    "\"type\":\"scan\"" };
+	json_t *gm = view_battle(b, VIEWER_GM), *w, *id;
+	const char *station;
+	struct actor who;
+	size_t i;
+	bool in;
+
+	w = json_object_get(gm, "waiting_for");
+	json_array_foreach(json_object_get(w, "stations"), i, id) {
+		station = json_string_value(id);
+		for (int k = 0; k < 5; k++)
+			if (strcmp(station, stations[k]) == 0) {
+				who = tg_player_actor((int)json_integer_value(
+				    json_object_get(json_object_get(gm,
+				    "stations"), station)));
+				ORDER(b, &who, NULL, "{\"round\":%d,"
+				    "\"station\":\"%s\",%s}", battle_round(b),
+				    station, simplest[k]);
+			}
+	}
+	json_array_foreach(json_object_get(w, "ships"), i, id)
+		ORDER(b, &tg_gm, NULL, "{\"round\":%d,\"ship\":%d,"
+		    "\"evade\":true}", battle_round(b),
+		    (int)json_integer_value(id));
+	json_decref(gm);
+	gm = view_battle(b, VIEWER_GM);
+	in = json_is_true(json_object_get(gm, "orders_in"));
+	json_decref(gm);
+	return in;
 }
 
 static int
@@ -355,19 +442,9 @@ check_patch(const struct battle *old, const struct battle *b)
 		json_t *was = view_battle(old, (enum viewer)v);
 		json_t *now = view_battle(b, (enum viewer)v);
 		json_t *ref = patch_diff(was, now);
-		json_t *rest = NULL, *got, *applied;
+		json_t *got, *applied;
 
-		/*
-		 * The GM's with the rest of the view projected inside, the
-		 * crew's with it carried in (as battles.c carries it from
-		 * one publish to the next), the spectators' without.
-		 */
-		if (v == VIEWER_CREW) {
-			rest = json_copy(was);
-			json_object_del(rest, "ships");
-		}
-		got = view_battle_patch(old, b, (enum viewer)v,
-		    v == VIEWER_SPECTATOR ? NULL : &rest);
+		got = view_battle_patch(old, b, (enum viewer)v);
 		if (ref == NULL || got == NULL)
 			assert_true(ref == got);
 		else {
@@ -375,14 +452,6 @@ check_patch(const struct battle *old, const struct battle *b)
 			applied = patch_apply(was, got);
 			assert_true(json_equal(applied, now));
 			json_decref(applied);
-		}
-		/* What is carried out is the new view's rest. */
-		if (v != VIEWER_SPECTATOR) {
-			assert_null(json_object_get(rest, "ships"));
-			json_object_set(rest, "ships", json_object_get(now,
-			    "ships"));
-			assert_true(json_equal(rest, now));
-			json_decref(rest);
 		}
 		json_decref(was);
 		json_decref(now);
@@ -427,7 +496,7 @@ test_random_battles(void **state)
 	struct battle *b, *copy;
 	json_t *history, *log, *before, *e;
 	struct rng r;
-	int n, round, players, attacks = 0, ended = 0;
+	int n, round, players, attacks = 0, ended = 0, all_in = 0;
 	size_t i;
 
 	(void)state;
@@ -439,9 +508,16 @@ test_random_battles(void **state)
 		    battle_phase(b) == PHASE_PLANNING; round++) {
 			copy = battle_copy(b);
 			random_edits(b, &r);
+			check_patch(copy, b);
+			if (round % 3 == 1)
+				step_from = battle_copy(b);
 			random_orders(b, &r, players);
+			if (round % 2 == 0)
+				all_in += fill_orders(b);
 			check_patch(copy, b);
 			battle_free(copy);
+			battle_free(step_from);
+			step_from = NULL;
 			copy = battle_copy(b);
 			before = view_battle(b, VIEWER_GM);
 			log = tg_resolve(b);
@@ -470,9 +546,11 @@ test_random_battles(void **state)
 		battle_free(b);
 	}
 	/* The random battles really fight. */
-	printf("%d attacks, %d battles ended\n", attacks, ended);
+	printf("%d attacks, %d battles ended, %d rounds all in\n", attacks,
+	    ended, all_in);
 	assert_true(attacks > 1000);
 	assert_true(ended >= 5);
+	assert_true(all_in >= 20);
 }
 
 int

@@ -262,11 +262,18 @@ store_sqlite_open(struct store_conn **out, const char *path,
 {
 	struct sqlite_conn *c;
 	char *msg = NULL, *dir;
+	/*
+	 * A page cache of 16 MiB instead of SQLite's 2 MiB, taken as it is
+	 * used: with a thousand live battles the 2 MiB cache spilled on
+	 * every commit and read its pages back (tests/load/scale.sh).
+	 */
 	const char *pragmas = durability == STORE_DURABILITY_FULL ?
 	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-	    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;" :
+	    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"
+	    "PRAGMA cache_size=-16384;" :
 	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-	    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;";
+	    "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"
+	    "PRAGMA cache_size=-16384;";
 	int rv;
 
 	c = xcalloc(1, sizeof(*c));

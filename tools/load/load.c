@@ -483,6 +483,7 @@ report(struct load *L, double elapsed)
 	if (st->storm.count > 0)
 		print_hist("drop -> back", &st->storm);
 	print_hist("(our own lateness)", &st->lag);
+	print_hist("(our own queue)", &ns->queued);
 	printf("  events:");
 	for (int k = 0; load_event_names[k] != NULL; k++)
 		printf(" %s %llu", load_event_names[k],
@@ -552,6 +553,7 @@ report(struct load *L, double elapsed)
 	    "request", hist_json(&st->request),
 	    "drop_to_back", hist_json(&st->storm),
 	    "load_lateness", hist_json(&st->lag),
+	    "request_queued", hist_json(&ns->queued),
 	    "events", ev,
 	    "reconnects", "total", (json_int_t)st->reconnects, "replays",
 	    (json_int_t)st->replays, "snapshots",

@@ -96,7 +96,8 @@ struct xfer {
 	void *arg;
 	char *buf;
 	size_t len, cap;
-	uint64_t sent_us;
+	uint64_t sent_us;	/* first handed to libcurl (0: not yet) */
+	uint64_t queued_us;	/* net_request() called */
 	int change;		/* keyed: sent again when cut */
 	int attempts;
 	int replayed;		/* this attempt's answer says so */
@@ -413,6 +414,7 @@ net_new(struct loop *loop, const struct net_config *cfg, struct net **out)
 	}
 
 	n->stats.retry_ms = -1;
+	hist_init(&n->stats.queued);
 	n->queue_tail = &n->queue_head;
 	*out = n;
 	return 0;
@@ -592,6 +594,11 @@ xfer_add(struct loop *loop, void *arg)
 			return;
 		}
 		n->requests++;
+		/* The first hand-off: a retry keeps the first attempt's. */
+		if (x->sent_us == 0) {
+			x->sent_us = loop_now_us(n->loop);
+			hist_add(&n->stats.queued, x->sent_us - x->queued_us);
+		}
 	}
 	x->added = 1;
 	x->last_rx_us = loop_now_us(x->net->loop);
@@ -619,7 +626,8 @@ net_request(struct net *n, const char *alias, const char *method,
 
 	x->cb = cb;
 	x->arg = arg;
-	x->sent_us = loop_now_us(n->loop);
+	/* Timed from its hand-off to libcurl (xfer_add()), not from here. */
+	x->queued_us = loop_now_us(n->loop);
 	if (body != NULL) {
 		x->body_out = json_dumps(body, JSON_COMPACT);
 		json_decref(body);

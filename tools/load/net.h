@@ -19,6 +19,8 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "hist.h"
+
 struct loop;
 struct net;
 struct xfer;
@@ -68,6 +70,11 @@ struct net_stats {
 	uint64_t change_replays;	/* answered Idempotent-Replayed */
 	uint64_t change_unknown;	/* never answered: outcome unknown */
 	uint64_t unavailable;	/* 503 answers, requests and streams, retried */
+	/*
+	 * How long requests waited in our own queue (NET_MAX_REQUESTS in
+	 * flight) before libcurl had them, us: not part of request -> answer.
+	 */
+	struct hist queued;
 };
 
 int net_new(struct loop *loop, const struct net_config *cfg,

@@ -448,8 +448,11 @@ report(struct load *L, double elapsed)
 	uint64_t unavailable = ns->unavailable +
 	    net_stats(L->check)->unavailable;
 	json_t *j, *ev = json_object(), *er = json_object();
+	/* The players' requests and the set-up's and checks' */
+	struct hist queued = ns->queued;
 	int failed = 0;
 
+	hist_merge(&queued, &net_stats(L->check)->queued);
 	for (int k = 0; k < ERR_N; k++) {
 		all += st->errors[k];
 		json_object_set_new(er, load_error_names[k],
@@ -483,7 +486,7 @@ report(struct load *L, double elapsed)
 	if (st->storm.count > 0)
 		print_hist("drop -> back", &st->storm);
 	print_hist("(our own lateness)", &st->lag);
-	print_hist("(our own queue)", &ns->queued);
+	print_hist("(our own queue)", &queued);
 	printf("  events:");
 	for (int k = 0; load_event_names[k] != NULL; k++)
 		printf(" %s %llu", load_event_names[k],
@@ -533,7 +536,8 @@ report(struct load *L, double elapsed)
 		return failed;
 	}
 	j = json_pack("{s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:b, s:b, "
-	    "s:I}, s:f, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:I, "
+	    "s:I}, s:f, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+	    "s:{s:I, "
 	    "s:I, s:I}, s:I, s:I, s:I, s:I, s:I, s:{s:f, s:f, s:f, s:f, s:f, s:f}, "
 	    "s:o, s:I, s:I, s:b}",
 	    "tool", PROG,
@@ -553,7 +557,7 @@ report(struct load *L, double elapsed)
 	    "request", hist_json(&st->request),
 	    "drop_to_back", hist_json(&st->storm),
 	    "load_lateness", hist_json(&st->lag),
-	    "request_queued", hist_json(&ns->queued),
+	    "request_queued", hist_json(&queued),
 	    "events", ev,
 	    "reconnects", "total", (json_int_t)st->reconnects, "replays",
 	    (json_int_t)st->replays, "snapshots",

@@ -491,12 +491,28 @@ ring_push(struct channel *c, enum viewer v, struct chunk *ch)
 		r->evicted_upto = c->seq[v];
 		return;
 	}
-	if (r->cap == 0) {
-		r->cap = o->ring_events > 0 ? o->ring_events : 1;
-		r->ev = xcalloc(r->cap, sizeof(*r->ev));
-	}
-	while (r->len > 0 && (r->len == r->cap || r->bytes + ch->len > budget))
+	while (r->len > 0 && (r->len >= o->ring_events ||
+	    r->bytes + ch->len > budget))
 		ring_evict_one(r);
+	if (r->len == r->cap) {
+		/*
+		 * Slots grow as events come, doubling up to ring_events: a
+		 * thousand battles with a few dozen events each do not hold
+		 * 1024 slots per view each.
+		 */
+		size_t ncap = r->cap == 0 ? 16 : r->cap * 2;
+		struct chunk **nev;
+
+		if (ncap > o->ring_events)
+			ncap = o->ring_events > 0 ? o->ring_events : 1;
+		nev = xcalloc(ncap, sizeof(*nev));
+		for (size_t i = 0; i < r->len; i++)
+			nev[i] = r->ev[(r->head + i) % r->cap];
+		free(r->ev);
+		r->ev = nev;
+		r->cap = ncap;
+		r->head = 0;
+	}
 	r->ev[(r->head + r->len++) % r->cap] = chunk_ref(ch);
 	r->bytes += ch->len;
 }

@@ -875,6 +875,73 @@ test_resume_replays_exactly(void **state)
 	loop_free(loop);
 }
 
+/* A resume after id gets no snapshot and exactly what live got since. */
+static void
+assert_exact_resume(struct channel *c, const struct sink *live,
+    const char *id)
+{
+	struct sink back = { .reading = 1 };
+	char line[80];
+	const char *tail;
+
+	watch(&back, c, VIEWER_GM, 0, 0, id);
+	assert_null(strstr(back.bytes, "event: snapshot"));
+	snprintf(line, sizeof(line), "id: %s\n", id);
+	tail = strstr(live->bytes, line);
+	assert_non_null(tail);
+	tail = strstr(tail, "\n\n") + 2;
+	assert_string_equal(strstr(strstr(back.bytes, "event: hello"),
+	    "\n\n") + 2, tail);
+	subscriber_free(back.sub);
+	free(back.bytes);
+}
+
+/*
+ * A ring's slots grow as events come (16, 32, 64, then the bound): every
+ * resume within the ring is exact across the growths, and one from
+ * before the ring's oldest event gets a snapshot.
+ */
+static void
+test_ring_grows_to_its_bound(void **state)
+{
+	struct stream_options big = opts;
+	struct loop *loop;
+	struct stream *s;
+	struct fake f = { 0 };
+	struct channel *c;
+	struct sink live = { .reading = 1 }, old = { .reading = 1 };
+	char early[64], mid[64];
+
+	big.ring_events = 100;
+	assert_int_equal(loop_new(&loop), 0);
+	s = stream_new(loop, NULL, &big);
+	c = tracked_channel(s, &f);
+	watch(&live, c, VIEWER_GM, 0, 0, NULL);
+	for (int i = 0; i < 3; i++)
+		change(loop, c, &f);
+	last_id_of(live.bytes, early);
+	for (int i = 0; i < 27; i++)
+		change(loop, c, &f);
+	/* 30 changes, 60 GM events: past 16 and 32 slots, within 100. */
+	assert_exact_resume(c, &live, early);
+	for (int i = 0; i < 20; i++)
+		change(loop, c, &f);
+	last_id_of(live.bytes, mid);
+	for (int i = 0; i < 20; i++)
+		change(loop, c, &f);
+	/* 140 events: the ring holds the last 100. */
+	assert_exact_resume(c, &live, mid);
+	watch(&old, c, VIEWER_GM, 0, 0, early);
+	assert_non_null(strstr(old.bytes, "event: snapshot"));
+	subscriber_free(old.sub);
+	free(old.bytes);
+	subscriber_free(live.sub);
+	free(live.bytes);
+	channel_free(c);
+	stream_free(s);
+	loop_free(loop);
+}
+
 /*
  * Any id that is not one of this view's stream in this run (the GM's,
  * from another epoch, not yet sent, malformed) gets a snapshot and
@@ -949,6 +1016,7 @@ main(void)
 		cmocka_unit_test(test_ids_dense_per_view),
 		cmocka_unit_test(test_publish_one_piece_and_shared_snapshot),
 		cmocka_unit_test(test_resume_replays_exactly),
+		cmocka_unit_test(test_ring_grows_to_its_bound),
 		cmocka_unit_test(test_forged_ids_get_snapshot),
 	};
 

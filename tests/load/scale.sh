@@ -56,6 +56,8 @@ for proto in ${SCALE_PROTOS:-http1 http2}; do
 	    "$(jq -r .order_to_visible.p99_ms "$r")" ms lower timing
 	bench_figure "scale.$proto.resolution_log_p99_ms" \
 	    "$(jq -r .resolution_to_log.p99_ms "$r")" ms lower timing
+	bench_figure "scale.$proto.request_answer_p99_ms" \
+	    "$(jq -r .request.p99_ms "$r")" ms lower timing
 	bench_figure "scale.$proto.load_lateness_p99_ms" \
 	    "$(jq -r .load_lateness.p99_ms "$r")" ms lower timing
 	bench_figure "scale.$proto.rss_per_stream_bytes" "$per" bytes lower \

@@ -309,17 +309,31 @@ subscriber_close(struct subscriber *sub, const char *reason)
 		sub->t->close(sub->ctx);
 }
 
+/*
+ * A ring of chunk pointers (cap slots, len of them from head) moved into
+ * ncap new slots, from the first: the subscribers' queues and the replay
+ * rings grow this way.
+ */
+static struct chunk **
+chunks_regrow(struct chunk **old, size_t cap, size_t head, size_t len,
+    size_t ncap)
+{
+	struct chunk **slots = xcalloc(ncap, sizeof(*slots));
+
+	for (size_t i = 0; i < len; i++)
+		slots[i] = old[(head + i) % cap];
+	free(old);
+	return slots;
+}
+
 static void
 queue_push(struct subscriber *sub, struct chunk *ch)
 {
 	if (sub->qlen == sub->qcap) {
 		size_t ncap = sub->qcap ? sub->qcap * 2 : 8;
-		struct chunk **nq = xcalloc(ncap, sizeof(*nq));
 
-		for (size_t i = 0; i < sub->qlen; i++)
-			nq[i] = sub->queue[(sub->qhead + i) % sub->qcap];
-		free(sub->queue);
-		sub->queue = nq;
+		sub->queue = chunks_regrow(sub->queue, sub->qcap, sub->qhead,
+		    sub->qlen, ncap);
 		sub->qcap = ncap;
 		sub->qhead = 0;
 	}
@@ -501,15 +515,10 @@ ring_push(struct channel *c, enum viewer v, struct chunk *ch)
 		 * 1024 slots per view each.
 		 */
 		size_t ncap = r->cap == 0 ? 16 : r->cap * 2;
-		struct chunk **nev;
 
 		if (ncap > o->ring_events)
 			ncap = o->ring_events > 0 ? o->ring_events : 1;
-		nev = xcalloc(ncap, sizeof(*nev));
-		for (size_t i = 0; i < r->len; i++)
-			nev[i] = r->ev[(r->head + i) % r->cap];
-		free(r->ev);
-		r->ev = nev;
+		r->ev = chunks_regrow(r->ev, r->cap, r->head, r->len, ncap);
 		r->cap = ncap;
 		r->head = 0;
 	}

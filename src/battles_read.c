@@ -22,10 +22,12 @@ live_battle_game(const struct live_battle *lb)
 	return lb->committed;
 }
 
-json_t *
-live_battle_document(const struct live_battle *lb, enum viewer viewer)
+/* What viewer sees of lb in the engine state b (one of lb's). */
+static json_t *
+battle_document(const struct live_battle *lb, const struct battle *b,
+    enum viewer viewer)
 {
-	json_t *doc = view_battle(lb->committed, viewer);
+	json_t *doc = view_battle(b, viewer);
 
 	json_object_set_new(doc, "id", json_string(lb->id));
 	json_object_set_new(doc, "name", json_string(lb->name));
@@ -33,6 +35,12 @@ live_battle_document(const struct live_battle *lb, enum viewer viewer)
 		json_object_set_new(doc, "join_code",
 		    json_string(lb->join_code));
 	return doc;
+}
+
+json_t *
+live_battle_document(const struct live_battle *lb, enum viewer viewer)
+{
+	return battle_document(lb, lb->committed, viewer);
 }
 
 void
@@ -49,10 +57,13 @@ live_battle_channel(const struct live_battle *lb)
 
 /* ---- the event stream's source ----------------------------------------------- */
 
+/* The document as the event stream last published it (stream.h). */
 static json_t *
 source_document(void *arg, enum viewer viewer)
 {
-	return live_battle_document(arg, viewer);
+	const struct live_battle *lb = arg;
+
+	return battle_document(lb, lb->published, viewer);
 }
 
 static json_t *

@@ -98,10 +98,17 @@ struct channel {
 	uint64_t seq[VIEWS];
 	unsigned watched;	/* 1 << view: views someone has subscribed to */
 	struct channel_source src;
-	json_t *base[VIEWS];	/* each view's last published document */
 	/*
-	 * base[v] rendered for snapshots, or NULL until a snapshot needs
-	 * it: snap_head the members that sort before "now" ("{...", no
+	 * Each view's last published document, kept only for a source that
+	 * cannot tell what changed (the next publish diffs against it).  A
+	 * source that can keeps the state it last published itself and
+	 * projects it when a snapshot needs it: no document is kept here.
+	 */
+	json_t *base[VIEWS];
+	/*
+	 * A view's last published document rendered for snapshots, or NULL
+	 * until a snapshot needs it: snap_head the members that sort before
+	 * "now" ("{...", no
 	 * closing brace), snap the members after it, framed to the end
 	 * ("...}\n\n", no opening brace).  Every subscriber that joins
 	 * before the view changes shares snap (and its compressed form);
@@ -122,6 +129,12 @@ struct channel {
 	uint64_t published_us;	/* the loop's time at the last publish */
 	struct loop_timer *timer;
 	json_t *last_round;	/* {round, phase, deadline} last published */
+	/*
+	 * The same members of the GM's document as the views last stood
+	 * (the GM's patches bring them up to date), for a source that
+	 * tracks changes; else read from base[VIEWER_GM].
+	 */
+	json_t *round_now;
 	json_t *last_presence;
 	struct ring ring[VIEWS];
 	struct subscriber *subs;
@@ -660,7 +673,7 @@ channel_emit_deltas(struct channel *c, json_t *patch[VIEWS])
 	channel_emit_views(c, "delta", patch);
 }
 
-/* base[v] changed: its rendering for snapshots is stale. */
+/* The view's document changed: its rendering for snapshots is stale. */
 static void
 channel_base_changed(struct channel *c, enum viewer v)
 {
@@ -670,28 +683,63 @@ channel_base_changed(struct channel *c, enum viewer v)
 	c->snap_head[v] = NULL;
 }
 
+/* The members of a GM document that the "round" event carries. */
+static const char *const round_keys[] = {
+	"round", "phase", "deadline", "paused_ms",
+};
+
 /*
- * Each view's delta.  With a source that tracks changes, the patches come
- * from it and are merged into the documents kept for snapshots; the GM's
- * is always kept (the round event reads it), the others once someone has
- * watched that view (before that no one could apply a delta to it).
+ * The "round" part of a GM document: {round, phase, deadline}, and
+ * paused_ms while the clock is stopped.
+ */
+static json_t *
+round_of(const json_t *gm)
+{
+	json_t *r = json_object(), *val;
+
+	for (size_t i = 0; i < sizeof(round_keys) / sizeof(round_keys[0]);
+	    i++)
+		if ((val = json_object_get(gm, round_keys[i])) != NULL)
+			json_object_set(r, round_keys[i], val);
+	return r;
+}
+
+/* Brings round (round_of()) up to date with a merge patch of the GM's. */
+static void
+round_patch(json_t *round, const json_t *gm_patch)
+{
+	json_t *val;
+
+	for (size_t i = 0; i < sizeof(round_keys) / sizeof(round_keys[0]);
+	    i++) {
+		if ((val = json_object_get(gm_patch, round_keys[i])) == NULL)
+			continue;
+		if (json_is_null(val))
+			json_object_del(round, round_keys[i]);
+		else
+			json_object_set(round, round_keys[i], val);
+	}
+}
+
+/*
+ * Each view's delta.  A source that tracks changes gives the patches,
+ * for the views someone has watched (before that no one could apply a
+ * delta to them) and the GM's, from which the round is read; it keeps
+ * what it published, so nothing is kept here but the round.
  */
 static void
 channel_publish_views(struct channel *c)
 {
 	json_t *patch[VIEWS] = { NULL, NULL, NULL };
-	unsigned views = 0;
 
 	if (c->src.patches != NULL) {
+		c->src.patches(c->src.arg, c->watched | 1u << VIEWER_GM,
+		    patch);
 		for (int v = 0; v < VIEWS; v++)
-			if (c->base[v] != NULL)
-				views |= 1u << v;
-		c->src.patches(c->src.arg, views, patch);
-		for (int v = 0; v < VIEWS; v++)
-			if (patch[v] != NULL) {
-				patch_merge(c->base[v], patch[v]);
+			if (patch[v] != NULL)
 				channel_base_changed(c, (enum viewer)v);
-			}
+		if (patch[VIEWER_GM] != NULL)
+			round_patch(c->round_now, patch[VIEWER_GM]);
 		channel_emit_deltas(c, patch);
 		return;
 	}
@@ -722,31 +770,17 @@ channel_publish_log(struct channel *c)
 	channel_emit_views(c, "log", data);
 }
 
-/*
- * The "round" part of a GM document: {round, phase, deadline}, and
- * paused_ms while the clock is stopped.
- */
-static json_t *
-round_of(const json_t *gm)
-{
-	json_t *r = json_pack("{s:O?, s:O?, s:O?}", "round",
-	    json_object_get(gm, "round"), "phase", json_object_get(gm,
-	    "phase"), "deadline", json_object_get(gm, "deadline"));
-
-	if (json_object_get(gm, "paused_ms") != NULL)
-		json_object_set(r, "paused_ms", json_object_get(gm,
-		    "paused_ms"));
-	return r;
-}
-
 static void
 channel_publish_round(struct channel *c)
 {
-	json_t *gm = c->base[VIEWER_GM], *round, *data;
+	json_t *round, *data;
 
-	if (gm == NULL)
+	if (c->round_now != NULL)
+		round = json_copy(c->round_now);
+	else if (c->base[VIEWER_GM] != NULL)
+		round = round_of(c->base[VIEWER_GM]);
+	else
 		return;
-	round = round_of(gm);
 	if (c->last_round != NULL && json_equal(round, c->last_round)) {
 		json_decref(round);
 		return;
@@ -926,9 +960,8 @@ channel_new(struct stream *s, const char *battle_id, int64_t epoch,
 	doc = c->src.document(c->src.arg, VIEWER_GM);
 	c->last_round = round_of(doc);
 	if (c->src.patches != NULL)
-		c->base[VIEWER_GM] = doc;
-	else
-		json_decref(doc);
+		c->round_now = round_of(doc);
+	json_decref(doc);
 	c->next = s->channels;
 	if (s->channels != NULL)
 		s->channels->prev = c;
@@ -968,6 +1001,7 @@ channel_free(struct channel *c)
 		json_decref(c->pending_log[v]);
 	}
 	json_decref(c->last_round);
+	json_decref(c->round_now);
 	json_decref(c->last_presence);
 	for (int v = 0; v < VIEWS; v++) {
 		while (c->ring[v].len > 0)
@@ -1033,20 +1067,29 @@ channel_can_replay(const struct channel *c, enum viewer viewer,
 }
 
 /*
- * Renders base[v] for snapshots (c->snap_head, c->snap): the members
- * that sort before "now" and those after, so that "now" lands where
- * JSON_SORT_KEYS would put it and a snapshot reads byte for byte as one
- * rendered whole.
+ * Renders the view's last published document for snapshots
+ * (c->snap_head, c->snap): the members that sort before "now" and those
+ * after, so that "now" lands where JSON_SORT_KEYS would put it and a
+ * snapshot reads byte for byte as one rendered whole.  A source that
+ * tracks changes projects it from the state it last published; the
+ * others' is kept in base[v].
  */
 static void
 channel_render_snapshot(struct channel *c, enum viewer v)
 {
-	json_t *lo = json_object(), *hi = json_object(), *val;
+	json_t *lo = json_object(), *hi = json_object(), *doc, *val;
 	const char *key, *json;
 	struct chunk *ch;
 	size_t len;
 
-	json_object_foreach(c->base[v], key, val)
+	if (c->src.patches != NULL)
+		doc = c->src.document(c->src.arg, v);
+	else {
+		if (c->base[v] == NULL)
+			c->base[v] = c->src.document(c->src.arg, v);
+		doc = json_incref(c->base[v]);
+	}
+	json_object_foreach(doc, key, val)
 		json_object_set(strcmp(key, "now") < 0 ? lo : hi, key, val);
 	json = stream_json(c->s, lo, &len);
 	/* "{...}" without its closing brace. */
@@ -1064,6 +1107,7 @@ channel_render_snapshot(struct channel *c, enum viewer v)
 	c->snap[v] = ch;
 	json_decref(lo);
 	json_decref(hi);
+	json_decref(doc);
 }
 
 /*
@@ -1082,8 +1126,6 @@ subscriber_snapshot(struct subscriber *sub)
 	struct chunk *ch;
 	size_t total;
 
-	if (c->base[v] == NULL)
-		c->base[v] = c->src.document(c->src.arg, v);
 	if (c->snap[v] == NULL)
 		channel_render_snapshot(c, v);
 	/*

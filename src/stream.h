@@ -69,18 +69,23 @@ struct stream_options {
 };
 
 /*
- * Where a channel reads its battle: the committed document a viewer sees
- * (a new reference, the same as GET of the battle), and one log entry as
- * that viewer may read it (a new reference).
+ * Where a channel reads its battle: the document a viewer sees (a new
+ * reference), and one log entry as that viewer may read it (a new
+ * reference).
  *
  * patches, when not NULL, is how a publish learns what changed: for each
  * view in the mask views (1 << enum viewer), the merge patch from the
  * document as the previous call left it to the committed one now (a new
  * reference, or NULL when that view reads the same; views outside the
- * mask are left NULL), after which the source remembers "now" as the
- * previous state.  A source that can tell what changed makes a publish
- * cost what changed.  Without it the channel projects each view's whole
- * document and diffs it against the last.
+ * mask are left NULL), after which the source remembers "now", for every
+ * view, as the published state.  A source that can tell what changed
+ * makes a publish cost what changed, and its document() is the published
+ * state's (the one the events sent so far describe, which snapshots
+ * show; the first call of patches() starts from the state document()
+ * read before it): the channel keeps no document of its own.  Without
+ * patches the channel projects each view's whole committed document
+ * (the same as GET of the battle) and diffs it against the last, which
+ * it keeps.
  */
 struct channel_source {
 	json_t *(*document)(void *arg, enum viewer viewer);

@@ -55,6 +55,25 @@ fake_document(void *arg, enum viewer viewer)
 	return doc;
 }
 
+/*
+ * A change-tracking source's document: the state its last patches()
+ * published (stream.h).
+ */
+static json_t *
+fake_published_document(void *arg, enum viewer viewer)
+{
+	struct fake *f = arg;
+	int now = f->counter, hidden_now = f->hidden_x;
+	json_t *doc;
+
+	f->counter = f->published;
+	f->hidden_x = f->hidden_published;
+	doc = fake_document(f, viewer);
+	f->counter = now;
+	f->hidden_x = hidden_now;
+	return doc;
+}
+
 /* A change-tracking source: the patch from the published counter. */
 static void
 fake_patches(void *arg, unsigned views, json_t *patch[VIEWER_COUNT])
@@ -67,11 +86,7 @@ fake_patches(void *arg, unsigned views, json_t *patch[VIEWER_COUNT])
 
 		if (!(views & (1u << v)))
 			continue;
-		f->counter = f->published;
-		f->hidden_x = f->hidden_published;
-		was = fake_document(f, (enum viewer)v);
-		f->counter = now;
-		f->hidden_x = hidden_now;
+		was = fake_published_document(f, (enum viewer)v);
 		cur = fake_document(f, (enum viewer)v);
 		patch[v] = patch_diff(was, cur);
 		json_decref(was);
@@ -547,8 +562,8 @@ test_tracked_source(void **state)
 	struct fake f = { 0 };
 	struct channel *c;
 	struct channel_source src = {
-		.document = fake_document, .log_entry = fake_log_entry,
-		.patches = fake_patches, .arg = &f,
+		.document = fake_published_document,
+		.log_entry = fake_log_entry, .patches = fake_patches, .arg = &f,
 	};
 	struct sink a = { .reading = 1 }, b = { .reading = 1 };
 	struct sink gm = { .reading = 1 };
@@ -602,8 +617,8 @@ static struct channel *
 tracked_channel(struct stream *s, struct fake *f)
 {
 	struct channel_source src = {
-		.document = fake_document, .log_entry = fake_log_entry,
-		.patches = fake_patches, .arg = f,
+		.document = fake_published_document,
+		.log_entry = fake_log_entry, .patches = fake_patches, .arg = f,
 	};
 
 	memset(f->pad, 'p', sizeof(f->pad) - 1);
@@ -620,6 +635,61 @@ hidden_move(struct loop *loop, struct channel *c, struct fake *f)
 	channel_changed(c, (const json_t *[VIEWER_COUNT]){ none }, 1);
 	json_decref(none);
 	assert_int_equal(loop_run_once(loop, 50), 0);
+}
+
+/*
+ * A subscriber that joins while a change is committed but not yet
+ * published, and the value changes back before the publish: its
+ * snapshot is the published state, which the (empty) delta leaves as the
+ * battle stands.  A snapshot of the committed state would be stuck one
+ * change ahead: the publish's patch, from the published state, has
+ * nothing to undo it.
+ */
+static void
+test_tracked_join_before_publish(void **state)
+{
+	struct loop *loop;
+	struct stream *s;
+	struct fake f = { 0 };
+	struct channel *c;
+	struct sink gm = { .reading = 1 }, crew = { .reading = 1 };
+	json_t *none = json_array(), *doc, *want;
+	char last[64] = "";
+	int snaps;
+
+	assert_int_equal(loop_new(&loop), 0);
+	s = stream_new(loop, NULL, &opts);
+	c = tracked_channel(s, &f);
+	watch(&gm, c, VIEWER_GM, 0, 0, NULL);
+	change(loop, c, &f);
+	f.counter++;
+	channel_changed(c, (const json_t *[VIEWER_COUNT]){ none }, 1);
+	watch(&crew, c, VIEWER_CREW, 1, 0, NULL);
+	f.counter--;
+	channel_changed(c, (const json_t *[VIEWER_COUNT]){ none }, 1);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(loop_run_once(loop, 20), 0);
+
+	want = fake_document(&f, VIEWER_CREW);
+	doc = replay_text(crew.bytes, &snaps, last);
+	assert_int_equal(snaps, 1);
+	assert_true(json_equal(doc, want));
+	json_decref(doc);
+	json_decref(want);
+	want = fake_document(&f, VIEWER_GM);
+	doc = replay_text(gm.bytes, &snaps, last);
+	assert_true(json_equal(doc, want));
+	json_decref(doc);
+	json_decref(want);
+
+	json_decref(none);
+	subscriber_free(gm.sub);
+	subscriber_free(crew.sub);
+	free(gm.bytes);
+	free(crew.bytes);
+	channel_free(c);
+	stream_free(s);
+	loop_free(loop);
 }
 
 /*
@@ -1013,6 +1083,7 @@ main(void)
 		cmocka_unit_test(test_gzip_shared_late_join_replay_and_drain),
 		cmocka_unit_test(test_first_change_at_once_then_coalesced),
 		cmocka_unit_test(test_tracked_source),
+		cmocka_unit_test(test_tracked_join_before_publish),
 		cmocka_unit_test(test_ids_dense_per_view),
 		cmocka_unit_test(test_publish_one_piece_and_shared_snapshot),
 		cmocka_unit_test(test_resume_replays_exactly),

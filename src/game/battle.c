@@ -67,7 +67,6 @@ battle_alloc(const struct battle_limits *limits)
 	struct battle *b = xcalloc(1, sizeof *b);
 
 	b->limits = *limits;
-	b->ships = xcalloc((size_t)limits->max_ships, sizeof *b->ships);
 	b->players = xcalloc((size_t)limits->max_players, sizeof *b->players);
 	b->round_seconds = BATTLE_DEFAULT_ROUND_SECONDS;
 	b->spectators = true;
@@ -144,12 +143,14 @@ struct battle *
 battle_copy(const struct battle *b)
 {
 	struct battle *c = battle_alloc(&b->limits);
-	struct ship *ships = c->ships;
 	struct player *players = c->players;
 	int i;
 
 	*c = *b;
-	c->ships = ships;
+	/* A copy holds only the ships it has; adding one grows it. */
+	c->ships_cap = b->nships;
+	c->ships = b->nships > 0 ?
+	    xcalloc((size_t)b->nships, sizeof *c->ships) : NULL;
 	c->players = players;
 	for (i = 0; i < b->nships; i++) {
 		c->ships[i] = b->ships[i];
@@ -284,6 +285,25 @@ battle_ship(const struct battle *b, int id)
 			hi = mid - 1;
 	}
 	return NULL;
+}
+
+struct ship *
+battle_ship_append(struct battle *b)
+{
+	struct ship *s;
+
+	if (b->nships == b->ships_cap) {
+		int cap = b->ships_cap > 0 ? b->ships_cap * 2 : 4;
+
+		if (cap > b->limits.max_ships)
+			cap = b->limits.max_ships;
+		b->ships = xreallocarray(b->ships, (size_t)cap,
+		    sizeof *b->ships);
+		b->ships_cap = cap;
+	}
+	s = &b->ships[b->nships++];
+	memset(s, 0, sizeof *s);
+	return s;
 }
 
 struct ship *

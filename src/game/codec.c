@@ -302,7 +302,7 @@ load_ships(const json_t *list, struct battle *b)
 	    json_array_size(list) > (size_t)b->limits.max_ships)
 		return BS_ERR_INVALID;
 	json_array_foreach(list, i, j) {
-		s = &b->ships[b->nships++];
+		s = battle_ship_append(b);
 		if (load_ship(j, s) < 0 || s->id >= b->next_ship_id ||
 		    (i > 0 && s->id <= s[-1].id) || (crewed += s->crewed) > 1)
 			return BS_ERR_INVALID;

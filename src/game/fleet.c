@@ -298,7 +298,7 @@ fleet_add(struct battle *b, const struct actor *who, const json_t *spec,
 	s.notes = xstrdup("");
 	commit_text(&s, &text);
 	b->next_ship_id++;
-	b->ships[b->nships++] = s;
+	*battle_ship_append(b) = s;
 	if (id != NULL)
 		*id = s.id;
 	return 0;

@@ -90,7 +90,8 @@ struct battle {
 	int			 next_player_id;
 
 	int			 nships;	/* sorted by id */
-	struct ship		*ships;		/* limits.max_ships of them */
+	int			 ships_cap;	/* slots allocated */
+	struct ship		*ships;		/* grows: battle_ship_append() */
 	int			 nplayers;
 	struct player		*players;	/* limits.max_players */
 	int			 holder[STATION_COUNT];	/* player id or 0 */
@@ -100,6 +101,11 @@ struct battle {
 /* battle.c */
 struct battle *battle_alloc(const struct battle_limits *limits);
 struct ship *battle_ship(const struct battle *b, int id);
+/*
+ * A new zeroed slot after the last ship (nships grows by one); the caller
+ * has checked limits.max_ships.  Pointers to ships are stale after it.
+ */
+struct ship *battle_ship_append(struct battle *b);
 struct ship *battle_crewed_ship(const struct battle *b);
 struct player *battle_player(const struct battle *b, int id);
 bool battle_ship_operational(const struct ship *s);

@@ -31,7 +31,7 @@ for proto in ${SCALE_PROTOS:-http1 http2}; do
 	"$LOAD" --url "$BASE_URL" --report "$TMP/scale-$proto.json" $flags \
 	    --battles "$BATTLES" --players 5 --ships 10 --spectators 4 \
 	    --rounds 2 --round-seconds 60 --think-ms 30000 \
-	    --connect-rate 1000 --timeout 600 --max-errors 1000000 --quiet \
+	    --connect-rate 1000 --timeout 600 --max-errors 1000000 \
 	    >"$TMP/scale.out" 2>"$TMP/scale.err" &
 	LOAD_PID=$!
 	track_client "$LOAD_PID"
@@ -44,6 +44,8 @@ for proto in ${SCALE_PROTOS:-http1 http2}; do
 	daemon_cpu=$(cpu_s "$DAEMON_PID")
 	echo "== $proto: $BATTLES battles, $((BATTLES * 10)) event streams"
 	cat "$TMP/scale.out"
+	# broadside-load's first messages of each kind of error, if any.
+	sed 's/^/  /' "$TMP/scale.err"
 	echo "  CPU: daemon $daemon_cpu s, broadside-load $load_cpu s"
 	r=$TMP/scale-$proto.json
 	streams=$(jq -r .streams_max "$r")

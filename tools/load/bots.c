@@ -79,9 +79,15 @@ int
 battle_expect_gm(struct battle *b, const struct reply *r, long status,
     const char *what)
 {
-	if (r->status == 409 &&
+	/*
+	 * A 404 once the battle's log was checked: our own DELETE went
+	 * out (on the checks' connection, which has no queue) before this
+	 * request left our queue.
+	 */
+	if ((r->status == 409 &&
 	    (strcmp(reply_problem(r), "not-planning") == 0 ||
-	    strcmp(reply_problem(r), "battle-ended") == 0)) {
+	    strcmp(reply_problem(r), "battle-ended") == 0)) ||
+	    (r->status == 404 && b->log_checked)) {
 		hist_add(&b->L->st.request, loop_now_us(b->L->loop) -
 		    r->sent_us);
 		load_error(b->L, ERR_RACED, "battle %d: %s: %ld %s", b->index,

@@ -6,6 +6,7 @@
 #include "buf.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +44,8 @@ buf_reserve(struct buf *b, size_t extra)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap *= 2;
-	if (cap > b->max + 1)
+	/* (max + 1 would wrap for an unbounded buffer, max SIZE_MAX) */
+	if (b->max < SIZE_MAX && cap > b->max + 1)
 		cap = b->max + 1;
 	b->data = xrealloc(b->data, cap);
 	b->cap = cap;

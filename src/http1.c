@@ -606,6 +606,8 @@ h1_hand_to_mhd(struct http1 *h1, int fd, const struct sockaddr *addr,
 	    h1_head_lines(head, len) <= H1_STREAM_FIELDS_MAX + 2 &&
 	    h1_starts_with_stream(h1, head, len) ? H1_STREAMS : H1_REQUESTS;
 
+	if (which == H1_STREAMS && h1_direct_start(h1, fd, addr, head, len) == 0)
+		return 0;
 	if (MHD_add_connection(h1->mhd[which], fd, addr, addrlen) != MHD_YES) {
 		/* libmicrohttpd closed the socket. */
 		log_debug("libmicrohttpd refused a connection (connection "
@@ -642,6 +644,7 @@ http1_free(struct http1 *h1)
 	h1->stopping = 1;
 	h1_admit_close_all(h1);
 	h1_stream_close_all(h1);
+	h1_direct_close_all(h1);
 	/*
 	 * Every suspended connection must be resumed before
 	 * MHD_stop_daemon(); their handlers hear of the abort when the

@@ -121,7 +121,7 @@ enum { H1_ADMIT_WAIT, H1_ADMIT_DONE };
  */
 static int
 h1_admit_try(struct http1 *h1, int fd, const struct sockaddr *addr,
-    socklen_t addrlen, int hung_up)
+    socklen_t addrlen, int hung_up, struct loop_watch **watch)
 {
 	const char *reason = NULL;
 	size_t head_len = 0;
@@ -138,6 +138,11 @@ h1_admit_try(struct http1 *h1, int fd, const struct sockaddr *addr,
 	rv = http1_head_check(h1->peek, (size_t)n, h1->head_max, &head_len,
 	    &reason);
 	if (rv == 0) {
+		/* Its next owner may watch it in our loop (http1_direct.c). */
+		if (watch != NULL) {
+			loop_watch_remove(*watch);
+			*watch = NULL;
+		}
 		h1_hand_to_mhd(h1, fd, addr, addrlen, h1->peek, head_len);
 		return H1_ADMIT_DONE;
 	}
@@ -161,7 +166,7 @@ h1_pending_ready(struct loop *loop, int fd, uint32_t events, void *arg)
 	int hung_up = (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
 
 	if (h1_admit_try(p->h1, p->fd, (struct sockaddr *)&p->addr,
-	    p->addrlen, hung_up) == H1_ADMIT_DONE) {
+	    p->addrlen, hung_up, &p->watch) == H1_ADMIT_DONE) {
 		p->fd = -1;
 		h1_pending_free(p);
 	}
@@ -189,7 +194,7 @@ h1_admit(struct http1 *h1, int fd, const struct sockaddr *addr,
 	struct h1_pending *p;
 
 	/* Usually the whole head came with the first bytes. */
-	if (h1_admit_try(h1, fd, addr, addrlen, 0) == H1_ADMIT_DONE)
+	if (h1_admit_try(h1, fd, addr, addrlen, 0, NULL) == H1_ADMIT_DONE)
 		return 0;
 	p = xcalloc(1, sizeof(*p));
 	p->h1 = h1;

@@ -92,6 +92,7 @@ struct http1 {
 	size_t in_flight;
 	struct h1_request *suspended;
 	struct h1_request *streams;	/* the streams our loop writes */
+	struct h1_direct *direct;	/* streams without libmicrohttpd */
 	size_t handing_over;	/* streams between their two reader calls */
 	struct metric_series *conns_open;
 	struct metric_series *conns_total;
@@ -122,6 +123,23 @@ void h1_stream_completed(struct h1_request *hr);
  * shutdown, before the suspended requests are resumed).
  */
 void h1_stream_close_all(struct http1 *h1);
+
+/* ---- http1_direct.c ---- */
+
+struct h1_direct;
+
+/*
+ * Serves a new connection whose first request, the head[0..len) waiting
+ * whole in its socket (checked), is an event stream, without
+ * libmicrohttpd.  Returns 0 when the connection is taken (and closed, if
+ * it failed), -1 when it must go to libmicrohttpd instead (a head with a
+ * body); nothing was read then.
+ */
+int h1_direct_start(struct http1 *h1, int fd, const struct sockaddr *addr,
+    const char *head, size_t len);
+
+/* Closes every connection served here (at shutdown). */
+void h1_direct_close_all(struct http1 *h1);
 
 /* ---- http1_admit.c ---- */
 

@@ -12,6 +12,13 @@
  *	N connections send a request head one header line a second (half
  *	of them after a first request that was answered); every one must
  *	be closed by the daemon within SECONDS.
+ *   rawhttp streams PORT PATH
+ *	The event stream at PATH (its token in the query), as a
+ *	connection's first request, served without libmicrohttpd
+ *	(http1_direct.c): with its head in two pieces 300 ms apart (the
+ *	stream's head and snapshot must come); with a body (libmicrohttpd
+ *	serves it: a snapshot too); without its token (a 401 with
+ *	Content-Length and Connection: close, and the connection closed).
  *
  * Exit status 0 when every check holds, 1 otherwise (the failures on
  * stderr).
@@ -337,6 +344,84 @@ run_slowloris(int n, int limit_s)
 	return open == 0 ? 0 : 1;
 }
 
+/*
+ * Sends the head in pieces (NULL-ended), pausing ms between them, and
+ * reads the answer until want shows or the server closes.  Returns what
+ * came (static), and whether the server closed in *closed.
+ */
+static const char *
+stream_answer(const char *const *pieces, int ms, const char *want,
+    int *closed)
+{
+	static char buf[16384];
+	size_t len = 0;
+	int fd = dial();
+
+	buf[0] = '\0';
+	*closed = 0;
+	for (int i = 0; pieces[i] != NULL; i++) {
+		if (i > 0)
+			poll(NULL, 0, ms);
+		if (send(fd, pieces[i], strlen(pieces[i]), MSG_NOSIGNAL) < 0)
+			failed("streams: cannot send: %s", strerror(errno));
+	}
+	while (strstr(buf, want) == NULL && !*closed &&
+	    len < sizeof(buf) - 1)
+		if ((*closed = read_until(fd, buf, sizeof(buf), &len, len + 1,
+		    TIMEOUT_MS)) == 0 && strstr(buf, want) == NULL &&
+		    len == 0)
+			break;
+	close(fd);
+	return buf;
+}
+
+static int
+run_streams(const char *path)
+{
+	char line[1024], noauth[1024];
+	const char *got, *q;
+	int closed;
+
+	snprintf(line, sizeof(line), "GET %s HTTP/1.1\r\n", path);
+	/* Split: the request line, then the rest 300 ms later. */
+	got = stream_answer((const char *[]){ line, "Host: 127.0.0.1\r\n",
+	    "Accept: text/event-stream\r\n\r\n", NULL }, 300,
+	    "event: snapshot", &closed);
+	if (strncmp(got, "HTTP/1.0 200 OK\r\n", 17) != 0 ||
+	    strstr(got, "\r\nConnection: close\r\n") == NULL ||
+	    strstr(got, "\r\nContent-Type: text/event-stream\r\n") == NULL ||
+	    strstr(got, "\r\n\r\nretry: ") == NULL ||
+	    strstr(got, "event: snapshot") == NULL)
+		failed("a stream whose head came in pieces: %.300s", got);
+	/* With a body: libmicrohttpd reads it, and streams the same. */
+	got = stream_answer((const char *[]){ line, "Host: 127.0.0.1\r\n"
+	    "Content-Length: 2\r\n\r\n{}", NULL }, 0, "event: snapshot",
+	    &closed);
+	if (strncmp(got, "HTTP/1.0 200 OK\r\n", 17) != 0 ||
+	    strstr(got, "event: snapshot") == NULL)
+		failed("a stream asked for with a body: %.300s", got);
+	/* Without the token: a whole answer, then the close. */
+	q = strchr(path, '?');
+	snprintf(noauth, sizeof(noauth), "GET %.*s HTTP/1.1\r\n"
+	    "Host: 127.0.0.1\r\n\r\n", q != NULL ? (int)(q - path) :
+	    (int)strlen(path), path);
+	/* (Read until the server closes: want never comes.) */
+	got = stream_answer((const char *[]){ noauth, NULL }, 0, "\x01",
+	    &closed);
+	if (strncmp(got, "HTTP/1.1 401 Unauthorized\r\n", 27) != 0 ||
+	    strstr(got, "\r\nConnection: close\r\n") == NULL ||
+	    strstr(got, "\r\nContent-Length: ") == NULL ||
+	    strstr(got, "\r\nContent-Type: application/problem+json\r\n") ==
+	    NULL)
+		failed("a stream without its token: %.300s", got);
+	if (!closed)
+		failed("the connection of a 401 stayed open: %.300s", got);
+	if (failures == 0)
+		printf("streams: a split head, a body and a 401 served as "
+		    "they should be\n");
+	return failures == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -348,7 +433,11 @@ main(int argc, char **argv)
 		port = number(argv[2]);
 		return run_slowloris(number(argv[3]), number(argv[4]));
 	}
+	if (argc == 4 && strcmp(argv[1], "streams") == 0) {
+		port = number(argv[2]);
+		return run_streams(argv[3]);
+	}
 	fprintf(stderr, "usage: rawhttp smuggling PORT | "
-	    "rawhttp slowloris PORT N SECONDS\n");
+	    "rawhttp slowloris PORT N SECONDS | rawhttp streams PORT PATH\n");
 	return 2;
 }

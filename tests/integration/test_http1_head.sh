@@ -5,8 +5,9 @@
 # (rawhttp.c, raw bytes); 16 KB of ordinary headers are served; clients
 # that dribble a head one line a second are closed at --head-timeout
 # while others are served; event streams with heads at and past the
-# streams instance's 2 KB get their snapshots; the daemon is well
-# throughout.
+# streams instance's 2 KB get their snapshots, as do streams whose head
+# comes in pieces or with a body, and one without its token gets a 401
+# and a close; the daemon is well throughout.
 . "${BS_SRCDIR:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 RAWHTTP=$BS_BUILDDIR/tests/integration/rawhttp
@@ -72,5 +73,12 @@ stream_with_head 2048 1
 stream_with_head 2048 30
 stream_with_head 2048 60
 stream_with_head 2100 30
+# Streams served without libmicrohttpd (http1_direct.c): a head in two
+# pieces, a head with a body (libmicrohttpd's), a 401 and its close.
+"$RAWHTTP" streams "$DAEMON_PORT" "$EVENTS" >"$TMP/streams.out" 2>&1 || {
+	cat "$TMP/streams.out" >&2
+	fail "event streams as a connection's first request (see above)"
+}
+cat "$TMP/streams.out"
 stop_daemon
 note "ok"

@@ -1,9 +1,11 @@
 /*
  * Internal to the HTTP/1.1 transport (http1.c: libmicrohttpd, requests in
- * and responses out; http1_stream.c: event streams, whose sockets our
- * loop writes once libmicrohttpd has sent the headers; http1_admit.c:
- * request heads, whole and in time).  Nothing outside those files
- * includes this.  Loop thread only.
+ * and responses out; http1_direct.c: connections whose first request is
+ * an event stream, served by our loop alone; http1_stream.c: event
+ * streams on other connections, whose sockets our loop writes once
+ * libmicrohttpd has sent the headers; http1_admit.c: request heads, whole
+ * and in time).  Nothing outside those files includes this.  Loop thread
+ * only.
  */
 #ifndef BROADSIDE_HTTP1_IMPL_H
 #define BROADSIDE_HTTP1_IMPL_H

@@ -1,5 +1,8 @@
 /*
- * HTTP/1.1 event streams (http1_impl.h): the socket hand-over.
+ * HTTP/1.1 event streams (http1_impl.h): the socket hand-over, for the
+ * streams libmicrohttpd parsed (one asked for on a kept-alive connection
+ * after other requests, or whose head has a body); a connection that
+ * opens with a stream is served by http1_direct.c instead.
  *
  * libmicrohttpd parses the request and sends the response headers; after
  * that the stream's bytes go straight from our loop to the socket.  The

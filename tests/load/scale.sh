@@ -65,7 +65,7 @@ for proto in ${SCALE_PROTOS:-http1 http2}; do
 	bench_figure "scale.$proto.rss_per_stream_bytes" "$per" bytes lower \
 	    counted
 	bench_figure "scale.$proto.daemon_cpu_s" "$daemon_cpu" s lower timing
-	bench_figure "scale.$proto.errors" "$(jq -r .errors_total "$r")" \
+	bench_figure "scale.$proto.errors" "$(jq -r .errors_counted "$r")" \
 	    errors lower timing
 	stop_daemon
 done

@@ -89,6 +89,7 @@ h1_direct_free(struct h1_direct *d)
 	if (d->next != NULL)
 		d->next->prev = d->prev;
 	h1->connections--;
+	h1->in_flight--;
 	metric_series_set(h1->conns_open, (double)h1->connections);
 	free(d);
 }
@@ -374,6 +375,11 @@ h1_direct_start(struct http1 *h1, int fd, const struct sockaddr *addr,
 		h1->direct->prev = d;
 	h1->direct = d;
 	h1->connections++;
+	/*
+	 * In flight until the connection ends, as libmicrohttpd counts a
+	 * stream: a drain waits for its last retry: to be written.
+	 */
+	h1->in_flight++;
 	metric_series_add(h1->conns_total, 1);
 	metric_series_set(h1->conns_open, (double)h1->connections);
 	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout_ms,

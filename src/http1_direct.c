@@ -176,23 +176,11 @@ static void
 h1_direct_ready(struct loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct h1_direct *d = arg;
-	char scratch[512];
 
-	if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
+	/* One request per connection here: anything more is dropped. */
+	if (h1_stream_peer_left(fd, events)) {
 		h1_direct_teardown_later(d);
 		return;
-	}
-	if (events & EPOLLIN) {
-		/*
-		 * The client has nothing more to say (one request per
-		 * connection here); EOF means it left.
-		 */
-		ssize_t n = read(fd, scratch, sizeof(scratch));
-
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			h1_direct_teardown_later(d);
-			return;
-		}
 	}
 	if ((events & EPOLLOUT) && d->out != NULL)
 		h1_direct_write(d);

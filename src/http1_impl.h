@@ -117,6 +117,13 @@ struct http1 {
 struct MHD_Response *h1_stream_response(struct h1_request *hr,
     struct response *resp);
 
+/*
+ * Whether the client of a stream's socket left (an error, a hang-up, or
+ * EOF), given the loop's events for it; bytes it sent are read and
+ * dropped.
+ */
+int h1_stream_peer_left(int fd, uint32_t events);
+
 /* The request is complete: frees its stream's state, if it had one. */
 void h1_stream_completed(struct h1_request *hr);
 

@@ -84,24 +84,29 @@ h1_stream_write(struct h1_request *hr)
 		h1_stream_teardown_later(hr);
 }
 
+int
+h1_stream_peer_left(int fd, uint32_t events)
+{
+	char scratch[512];
+	ssize_t n;
+
+	if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP))
+		return 1;
+	if (!(events & EPOLLIN))
+		return 0;
+	/* A stream's client has nothing to say; EOF means it left. */
+	n = read(fd, scratch, sizeof(scratch));
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
+}
+
 static void
 h1_stream_ready(struct loop *loop, int fd, uint32_t events, void *arg)
 {
 	struct h1_request *hr = arg;
-	char scratch[512];
 
-	if (events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
+	if (h1_stream_peer_left(fd, events)) {
 		h1_stream_teardown_later(hr);
 		return;
-	}
-	if (events & EPOLLIN) {
-		/* A stream's client has nothing to say; EOF means it left. */
-		ssize_t n = read(fd, scratch, sizeof(scratch));
-
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			h1_stream_teardown_later(hr);
-			return;
-		}
 	}
 	if (events & EPOLLOUT)
 		h1_stream_write(hr);

@@ -8,7 +8,9 @@
 //    table change, and the figures the page shows (event streams open,
 //    battles by phase) agree with GET /metrics within one second: every
 //    scrape's value is shown by the page at some moment from 1 s before
-//    the scrape to 1 s after it (plus 300 ms for this test's polling);
+//    the scrape to 1 s after it (plus 300 ms for this test's polling),
+//    or lies between values it showed then, or lasted less than two
+//    scrapes (a third of the comparisons at most rest on those two);
 //    the table sorts by a click and by the keyboard;
 // 3. kill -9 of the daemon: the page says "Server unreachable since
 //    HH:MM:SS" within 3 s and greys the last figures; after a restart on
@@ -277,13 +279,26 @@ function agree(what, s, got, shown) {
     `${what}: /metrics said ${got} at +${s.t - T0} ms, the page showed ${[...new Set(shown)]} from 1 s before to 1 s after`);
   between++;
 }
-for (const s of scrapes) {
+// A value that the scrapes before and after both saw otherwise lasted
+// less than two scrape intervals (1.4 s): between two of the page's
+// samples a second apart it may come and go unseen (3 battles in the
+// lobby for half a second, on a store where they are taken, then
+// started).  It counts as a transient, under the same bound.
+function brief(k, get) {
+  const prev = scrapes[k - 1], next = scrapes[k + 1];
+  return prev !== undefined && next !== undefined && get(prev) !== get(scrapes[k]) && get(next) !== get(scrapes[k]);
+}
+for (const [k, s] of scrapes.entries()) {
   const near = readings.filter((r) => r.t >= s.t - 1000 && r.t <= s.t + 1300 && r.state === 'live');
   if (near.length < 3) continue;
   compared++;
-  agree('event streams', s, s.subscribers, near.map((r) => r.subscribers));
-  s.phases.forEach((n, i) => agree(`battles in phase ${['lobby', 'planning', 'resolving', 'ended'][i]}`, s, n,
-    near.map((r) => r.phases[i] ?? 0)));
+  const shownOrBrief = (what, got, shown, get) => {
+    if (!shown.includes(got) && brief(k, get)) { between++; return; }
+    agree(what, s, got, shown);
+  };
+  shownOrBrief('event streams', s.subscribers, near.map((r) => r.subscribers), (x) => x.subscribers);
+  s.phases.forEach((n, i) => shownOrBrief(`battles in phase ${['lobby', 'planning', 'resolving', 'ended'][i]}`, n,
+    near.map((r) => r.phases[i] ?? 0), (x) => x.phases[i]));
 }
 check(between * 3 <= exact + between, `${between} of ${exact + between} figures agreed only as transients`);
 check(compared >= 5, `only ${compared} scrapes could be compared`);

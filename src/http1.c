@@ -602,14 +602,14 @@ int
 h1_hand_to_mhd(struct http1 *h1, int fd, const struct sockaddr *addr,
     socklen_t addrlen, const char *head, size_t len)
 {
-	int stream = h1_starts_with_stream(h1, head, len);
-	int which = stream && len <= H1_STREAM_HEAD_MAX &&
-	    h1_head_lines(head, len) <= H1_STREAM_FIELDS_MAX + 2 ?
-	    H1_STREAMS : H1_REQUESTS;
+	int stream = h1_starts_with_stream(h1, head, len), which;
 
 	/* Most streams never meet libmicrohttpd (http1_direct.c). */
 	if (stream && h1_direct_start(h1, fd, addr, head, len) == 0)
 		return 0;
+	which = stream && len <= H1_STREAM_HEAD_MAX &&
+	    h1_head_lines(head, len) <= H1_STREAM_FIELDS_MAX + 2 ?
+	    H1_STREAMS : H1_REQUESTS;
 	if (MHD_add_connection(h1->mhd[which], fd, addr, addrlen) != MHD_YES) {
 		/* libmicrohttpd closed the socket. */
 		log_debug("libmicrohttpd refused a connection (connection "

@@ -211,13 +211,6 @@ static const struct subscriber_transport h1_direct_stream_transport = {
 	.close = h1_direct_close,
 };
 
-/* Appends "Name: value\r\n" to b. */
-static void
-h1_direct_field(struct buf *b, const char *name, const char *value)
-{
-	buf_printf(b, "%s: %s\r\n", name, value);
-}
-
 /*
  * Writes the answer: the head, then the stream or the body.  A stream's
  * head is that of libmicrohttpd's stream answers (http1_stream.c): an
@@ -228,7 +221,7 @@ static void
 h1_direct_answer(struct h1_direct *d, struct response *resp)
 {
 	const char *reason = MHD_get_reason_phrase_for((unsigned)resp->status);
-	char line[32], date[64];
+	char date[64];
 	struct buf b;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -238,15 +231,12 @@ h1_direct_answer(struct h1_direct *d, struct response *resp)
 	    resp->status, reason != NULL && *reason ? reason : "Unknown");
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	h1_direct_field(&b, "Date", date);
-	h1_direct_field(&b, "Connection", "close");
+	buf_printf(&b, "Date: %s\r\nConnection: close\r\n", date);
 	for (size_t i = 0; i < resp->nheaders; i++)
-		h1_direct_field(&b, resp->headers[i].name,
+		buf_printf(&b, "%s: %s\r\n", resp->headers[i].name,
 		    resp->headers[i].value);
-	if (resp->stream == NULL) {
-		snprintf(line, sizeof(line), "%zu", resp->body_len);
-		h1_direct_field(&b, "Content-Length", line);
-	}
+	if (resp->stream == NULL)
+		buf_printf(&b, "Content-Length: %zu\r\n", resp->body_len);
 	buf_append(&b, "\r\n", 2);
 	if (resp->stream == NULL && resp->body_len > 0)
 		buf_append(&b, resp->body, resp->body_len);

@@ -108,9 +108,9 @@ struct channel {
 	/*
 	 * A view's last published document rendered for snapshots, or NULL
 	 * until a snapshot needs it: snap_head the members that sort before
-	 * "now" ("{...", no
-	 * closing brace), snap the members after it, framed to the end
-	 * ("...}\n\n", no opening brace).  Every subscriber that joins
+	 * "now" ("{...", no closing brace), snap the members after it,
+	 * framed to the end ("...}\n\n", no opening brace).  Every
+	 * subscriber that joins
 	 * before the view changes shares snap (and its compressed form);
 	 * only the id, the head (a few short members) and "now" are its
 	 * own.

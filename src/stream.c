@@ -1,13 +1,16 @@
 /*
  * Channels, the replay rings and subscribers' queues (stream.h).
  *
- * Bytes are held in reference-counted chunks: one framed event is one
- * chunk, kept by its view's ring.  A publish's events for a view are
- * joined into one chunk (the event itself when it is alone), which every
- * subscriber of the view gets: one queue entry and one write per
- * publish.  Views that get the same data still get a chunk each, as
- * their ids differ (the JSON is written once).  A subscriber's queue is a
- * ring of chunk pointers plus the offset already written of the first.
+ * Bytes are held in reference-counted chunks.  An event's rings keep it
+ * without its id line ("event:" and "data:"), one chunk for all the
+ * views that get the same data (a narration is kept once, not three
+ * times); a replay writes each event's id before it (the id is its place
+ * in the ring).  A publish's events for a view, framed with their ids,
+ * are joined into one chunk (the event itself when it is alone), which
+ * every subscriber of the view gets: one queue entry and one write per
+ * publish.  The JSON of an event is written once.  A subscriber's queue
+ * is a ring of chunk pointers plus the offset already written of the
+ * first.
  *
  * gzip is compressed once per chunk, not once per subscriber: the
  * stream's one raw-deflate compressor ends every chunk with a full flush
@@ -57,9 +60,10 @@ struct chunk {
 };
 
 /*
- * One view's replay ring: the framed events of that view after id
+ * One view's replay ring: the events of that view after id
  * evicted_upto, oldest first, up to the view's last (seq), so that
- * len == seq - evicted_upto and an event's id is its place in the ring.
+ * len == seq - evicted_upto and an event's id is its place in the ring
+ * (the chunks have no id line: views that got the same event share it).
  * Each view has its own, bounded on its own: how far back one view can
  * resume never depends on what the others were sent.
  */
@@ -191,6 +195,7 @@ stream_wall_ms(const struct stream *s)
 
 /* ---- chunks ---------------------------------------------------------- */
 
+/* A chunk of len bytes: a copy of data, or to fill if data is NULL. */
 static struct chunk *
 chunk_new(const char *data, size_t len)
 {
@@ -201,7 +206,8 @@ chunk_new(const char *data, size_t len)
 	ch->crc_op = 0;
 	ch->gz = NULL;
 	ch->len = len;
-	memcpy(ch->data, data, len);
+	if (data != NULL)
+		memcpy(ch->data, data, len);
 	return ch;
 }
 
@@ -606,6 +612,8 @@ channel_emit(struct channel *c, unsigned views, const char *event,
 	size_t json_len = 0;
 	char id[STREAM_ID_MAX];
 
+	struct chunk *body = NULL;
+
 	for (int v = 0; v < VIEWS; v++) {
 		struct chunk *ch;
 
@@ -616,14 +624,17 @@ channel_emit(struct channel *c, unsigned views, const char *event,
 			c->ring[v].evicted_upto = c->seq[v];
 			continue;
 		}
-		if (json == NULL)
+		if (json == NULL) {
 			json = stream_json(s, data, &json_len);
+			body = frame_text(NULL, event, json, json_len);
+		}
 		event_id(c, (enum viewer)v, c->seq[v], id);
 		ch = frame_text(id, event, json, json_len);
-		ring_push(c, (enum viewer)v, ch);
+		ring_push(c, (enum viewer)v, body);
 		batch_add(s, (enum viewer)v, ch);
 		chunk_unref(ch);
 	}
+	chunk_unref(body);
 	metric_series_add(metric_series(s->m_events, (const char *[]){
 	    event }), 1);
 }
@@ -1154,14 +1165,43 @@ subscriber_snapshot(struct subscriber *sub)
 	subscriber_push(sub, c->snap[v]);
 }
 
-/* The view's events after id after, all in its ring (can_replay said). */
+/*
+ * The view's events after id after, all in its ring (can_replay said),
+ * as one chunk: each with its id line (SEQ is its place in the ring)
+ * before the event the ring kept.
+ */
 static void
 subscriber_replay(struct subscriber *sub, uint64_t after)
 {
-	const struct ring *r = &sub->c->ring[sub->viewer];
+	struct channel *c = sub->c;
+	const struct ring *r = &c->ring[sub->viewer];
+	size_t first = (size_t)(after - r->evicted_upto), len = 0;
+	char id[STREAM_ID_MAX];
+	struct chunk *ch;
+	char *p;
 
-	for (size_t i = (size_t)(after - r->evicted_upto); i < r->len; i++)
-		subscriber_push(sub, r->ev[(r->head + i) % r->cap]);
+	if (first >= r->len)
+		return;
+	for (size_t i = first; i < r->len; i++) {
+		event_id(c, sub->viewer, r->evicted_upto + i + 1, id);
+		len += 5 + strlen(id) + r->ev[(r->head + i) % r->cap]->len;
+	}
+	ch = chunk_new(NULL, len);
+	p = ch->data;
+	for (size_t i = first; i < r->len; i++) {
+		const struct chunk *ev = r->ev[(r->head + i) % r->cap];
+		size_t n;
+
+		event_id(c, sub->viewer, r->evicted_upto + i + 1, id);
+		n = strlen(id);
+		memcpy(p, "id: ", 4);
+		memcpy(p + 4, id, n);
+		p[4 + n] = '\n';
+		memcpy(p + 5 + n, ev->data, ev->len);
+		p += 5 + n + ev->len;
+	}
+	subscriber_push(sub, ch);
+	chunk_unref(ch);
 }
 
 static void subscriber_send_off(struct subscriber *);

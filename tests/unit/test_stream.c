@@ -947,14 +947,15 @@ test_resume_replays_exactly(void **state)
 
 /* A resume after id gets no snapshot and exactly what live got since. */
 static void
-assert_exact_resume(struct channel *c, const struct sink *live,
-    const char *id)
+assert_exact_resume(struct channel *c, enum viewer viewer,
+    const struct sink *live, const char *id)
 {
 	struct sink back = { .reading = 1 };
 	char line[80];
 	const char *tail;
 
-	watch(&back, c, VIEWER_GM, 0, 0, id);
+	watch(&back, c, viewer, viewer == VIEWER_GM ? 0 : viewer ==
+	    VIEWER_CREW ? 1 : -1, 0, id);
 	assert_null(strstr(back.bytes, "event: snapshot"));
 	snprintf(line, sizeof(line), "id: %s\n", id);
 	tail = strstr(live->bytes, line);
@@ -964,6 +965,49 @@ assert_exact_resume(struct channel *c, const struct sink *live,
 	    "\n\n") + 2, tail);
 	subscriber_free(back.sub);
 	free(back.bytes);
+}
+
+/*
+ * The views that get the same event (a narration) share one copy of it
+ * in their rings: each view's resume still replays it byte for byte as
+ * that view was sent it, under the view's own id.
+ */
+static void
+test_shared_events_resume_per_view(void **state)
+{
+	struct loop *loop;
+	struct stream *s;
+	struct fake f = { 0 };
+	struct channel *c;
+	struct sink k[VIEWER_COUNT] = { { .reading = 1 }, { .reading = 1 },
+	    { .reading = 1 } };
+	const int member[VIEWER_COUNT] = { 0, 1, -1 };
+	char id[VIEWER_COUNT][64];
+
+	assert_int_equal(loop_new(&loop), 0);
+	s = stream_new(loop, NULL, &opts);
+	c = tracked_channel(s, &f);
+	for (int v = 0; v < VIEWER_COUNT; v++)
+		watch(&k[v], c, (enum viewer)v, member[v], 0, NULL);
+	change(loop, c, &f);
+	for (int v = 0; v < VIEWER_COUNT; v++) {
+		last_id_of(k[v].bytes, id[v]);
+		assert_true(id[v][0] != '\0');
+	}
+	change(loop, c, &f);
+	hidden_move(loop, c, &f);
+	for (int v = 0; v < VIEWER_COUNT; v++) {
+		assert_non_null(strstr(strstr(k[v].bytes, id[v]),
+		    "event: log"));
+		assert_exact_resume(c, (enum viewer)v, &k[v], id[v]);
+	}
+	for (int v = 0; v < VIEWER_COUNT; v++) {
+		subscriber_free(k[v].sub);
+		free(k[v].bytes);
+	}
+	channel_free(c);
+	stream_free(s);
+	loop_free(loop);
 }
 
 /*
@@ -993,14 +1037,14 @@ test_ring_grows_to_its_bound(void **state)
 	for (int i = 0; i < 27; i++)
 		change(loop, c, &f);
 	/* 30 changes, 60 GM events: past 16 and 32 slots, within 100. */
-	assert_exact_resume(c, &live, early);
+	assert_exact_resume(c, VIEWER_GM, &live, early);
 	for (int i = 0; i < 20; i++)
 		change(loop, c, &f);
 	last_id_of(live.bytes, mid);
 	for (int i = 0; i < 20; i++)
 		change(loop, c, &f);
 	/* 140 events: the ring holds the last 100. */
-	assert_exact_resume(c, &live, mid);
+	assert_exact_resume(c, VIEWER_GM, &live, mid);
 	watch(&old, c, VIEWER_GM, 0, 0, early);
 	assert_non_null(strstr(old.bytes, "event: snapshot"));
 	subscriber_free(old.sub);
@@ -1087,6 +1131,7 @@ main(void)
 		cmocka_unit_test(test_ids_dense_per_view),
 		cmocka_unit_test(test_publish_one_piece_and_shared_snapshot),
 		cmocka_unit_test(test_resume_replays_exactly),
+		cmocka_unit_test(test_shared_events_resume_per_view),
 		cmocka_unit_test(test_ring_grows_to_its_bound),
 		cmocka_unit_test(test_forged_ids_get_snapshot),
 	};

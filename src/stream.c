@@ -1165,27 +1165,38 @@ subscriber_snapshot(struct subscriber *sub)
 	subscriber_push(sub, c->snap[v]);
 }
 
+/* The bytes of a replay of view v's events after id after (in its ring). */
+static size_t
+replay_len(const struct channel *c, enum viewer v, uint64_t after)
+{
+	const struct ring *r = &c->ring[v];
+	char id[STREAM_ID_MAX];
+	size_t len = 0;
+
+	for (size_t i = (size_t)(after - r->evicted_upto); i < r->len; i++) {
+		event_id(c, v, r->evicted_upto + i + 1, id);
+		len += 5 + strlen(id) + r->ev[(r->head + i) % r->cap]->len;
+	}
+	return len;
+}
+
 /*
  * The view's events after id after, all in its ring (can_replay said),
- * as one chunk: each with its id line (SEQ is its place in the ring)
- * before the event the ring kept.
+ * as one chunk of len bytes (replay_len()): each with its id line (SEQ
+ * is its place in the ring) before the event the ring kept.
  */
 static void
-subscriber_replay(struct subscriber *sub, uint64_t after)
+subscriber_replay(struct subscriber *sub, uint64_t after, size_t len)
 {
 	struct channel *c = sub->c;
 	const struct ring *r = &c->ring[sub->viewer];
-	size_t first = (size_t)(after - r->evicted_upto), len = 0;
+	size_t first = (size_t)(after - r->evicted_upto);
 	char id[STREAM_ID_MAX];
 	struct chunk *ch;
 	char *p;
 
-	if (first >= r->len)
+	if (len == 0)
 		return;
-	for (size_t i = first; i < r->len; i++) {
-		event_id(c, sub->viewer, r->evicted_upto + i + 1, id);
-		len += 5 + strlen(id) + r->ev[(r->head + i) % r->cap]->len;
-	}
 	ch = chunk_new(NULL, len);
 	p = ch->data;
 	for (size_t i = first; i < r->len; i++) {
@@ -1214,6 +1225,7 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 	struct subscriber *sub = xcalloc(1, sizeof(*sub));
 	const char *reason;
 	uint64_t after;
+	size_t len;
 	char hello[160];
 	struct chunk *ch;
 	json_t *here;
@@ -1242,8 +1254,14 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 	    stream_wall_ms(s), s->opts.retry_ms);
 	subscriber_push_text(sub, hello);
 	c->watched |= 1u << viewer;
-	if (channel_can_replay(c, viewer, last_event_id, &after)) {
-		subscriber_replay(sub, after);
+	/*
+	 * A replay that would fill more than half of what a stream may
+	 * queue is not sent: it would be dropped at once (and again at
+	 * each reconnection) or soon after; a snapshot is sent instead.
+	 */
+	if (channel_can_replay(c, viewer, last_event_id, &after) &&
+	    (len = replay_len(c, viewer, after)) <= s->opts.max_backlog / 2) {
+		subscriber_replay(sub, after, len);
 		metric_add(s->m_replays, 1);
 	} else {
 		subscriber_snapshot(sub);

@@ -1011,6 +1011,58 @@ test_shared_events_resume_per_view(void **state)
 }
 
 /*
+ * A resume whose replay would fill more than half of what a stream may
+ * queue gets a snapshot instead: sent, it would pass the backlog bound
+ * at once and be dropped, at every reconnection again.
+ */
+static void
+test_replay_past_backlog_gets_snapshot(void **state)
+{
+	struct stream_options small = opts;
+	struct loop *loop;
+	struct stream *s;
+	struct fake f = { 0 };
+	struct channel *c;
+	struct sink live = { .reading = 1 }, back = { .reading = 1 };
+	struct sink near = { .reading = 1 };
+	char early[64], late[64];
+
+	small.ring_events = 1000;
+	small.max_backlog = 4096;
+	assert_int_equal(loop_new(&loop), 0);
+	s = stream_new(loop, NULL, &small);
+	c = tracked_channel(s, &f);
+	watch(&live, c, VIEWER_GM, 0, 0, NULL);
+	change(loop, c, &f);
+	last_id_of(live.bytes, early);
+	for (int i = 0; i < 60; i++)
+		change(loop, c, &f);
+	last_id_of(live.bytes, late);
+	change(loop, c, &f);
+	/* Every event since early is still in the ring... */
+	assert_true(strlen(strstr(live.bytes, early)) > small.max_backlog);
+	/* ...but too many bytes for a stream's queue: a snapshot. */
+	watch(&back, c, VIEWER_GM, 0, 0, early);
+	assert_int_equal(back.closes, 0);
+	assert_non_null(strstr(back.bytes, "event: snapshot"));
+	/* A short replay still goes as one. */
+	watch(&near, c, VIEWER_GM, 0, 0, late);
+	assert_int_equal(near.closes, 0);
+	assert_null(strstr(near.bytes, "event: snapshot"));
+	assert_non_null(strstr(near.bytes, "event: delta"));
+	assert_int_equal(live.closes, 0);
+	subscriber_free(near.sub);
+	subscriber_free(back.sub);
+	subscriber_free(live.sub);
+	free(near.bytes);
+	free(back.bytes);
+	free(live.bytes);
+	channel_free(c);
+	stream_free(s);
+	loop_free(loop);
+}
+
+/*
  * A ring's slots grow as events come (16, 32, 64, then the bound): every
  * resume within the ring is exact across the growths, and one from
  * before the ring's oldest event gets a snapshot.
@@ -1132,6 +1184,7 @@ main(void)
 		cmocka_unit_test(test_publish_one_piece_and_shared_snapshot),
 		cmocka_unit_test(test_resume_replays_exactly),
 		cmocka_unit_test(test_shared_events_resume_per_view),
+		cmocka_unit_test(test_replay_past_backlog_gets_snapshot),
 		cmocka_unit_test(test_ring_grows_to_its_bound),
 		cmocka_unit_test(test_forged_ids_get_snapshot),
 	};

@@ -84,6 +84,13 @@ struct subscriber {
 	size_t qcap, qhead, qlen;
 	size_t qoff;		/* bytes of the head chunk already written */
 	size_t backlog;
+	/*
+	 * Bytes of the stream's opening (hello, then the snapshot or the
+	 * replay) not written yet: the bound on the backlog counts only
+	 * what was queued after them, so that a battle whose snapshot is
+	 * larger than the bound can still be watched.
+	 */
+	size_t opening;
 	const struct subscriber_transport *t;
 	void *ctx;
 	int closing;
@@ -427,7 +434,8 @@ subscriber_push(struct subscriber *sub, struct chunk *ch)
 	metric_add(s->m_raw, (double)ch->len);
 	metric_add(s->m_wire, (double)out->len);
 	queue_push(sub, out);
-	if (sub->backlog > s->opts.max_backlog) {
+	if (sub->backlog > sub->opening &&
+	    sub->backlog - sub->opening > s->opts.max_backlog) {
 		subscriber_close(sub, "backlog");
 		return;
 	}
@@ -466,6 +474,7 @@ subscriber_consumed(struct subscriber *sub, size_t n, uint64_t now_us)
 	if (n > 0)
 		sub->last_write_us = now_us;
 	sub->backlog -= n;
+	sub->opening -= n < sub->opening ? n : sub->opening;
 	while (n > 0 && sub->qlen > 0) {
 		struct chunk *ch = sub->queue[sub->qhead];
 		size_t left = ch->len - sub->qoff;
@@ -1233,6 +1242,7 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 	sub->c = c;
 	sub->viewer = viewer;
 	sub->member = member;
+	sub->opening = SIZE_MAX;	/* its actual size once it is queued */
 	sub->last_write_us = loop_now_us(s->loop);
 	/* The header goes as it is; every event after it, compressed. */
 	if (gzip && s->zs_ready) {
@@ -1255,9 +1265,10 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 	subscriber_push_text(sub, hello);
 	c->watched |= 1u << viewer;
 	/*
-	 * A replay that would fill more than half of what a stream may
-	 * queue is not sent: it would be dropped at once (and again at
-	 * each reconnection) or soon after; a snapshot is sent instead.
+	 * A replay of more than half of what a stream may queue is not
+	 * sent: a snapshot is, which brings the client to the same state
+	 * in fewer bytes (a view's ring may hold more than a stream's
+	 * bound).
 	 */
 	if (channel_can_replay(c, viewer, last_event_id, &after) &&
 	    (len = replay_len(c, viewer, after)) <= s->opts.max_backlog / 2) {
@@ -1277,6 +1288,7 @@ subscriber_new(struct channel *c, enum viewer viewer, int member, int gzip,
 		reason = last_event_id && *last_event_id ? "resend" : "new";
 		metric_series_add(metric_series(s->m_snapshots, &reason), 1);
 	}
+	sub->opening = sub->backlog;
 	/* Someone came: presence is published with the next window. */
 	channel_dirty(c);
 	/*

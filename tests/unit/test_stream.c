@@ -314,11 +314,14 @@ test_slow_reader_is_dropped(void **state)
 	struct fake f = { 0 };
 	struct channel *c;
 	struct sink slow = { .reading = 0 };
+	size_t opened;
 
 	assert_int_equal(loop_new(&loop), 0);
 	s = stream_new(loop, NULL, &opts);
 	c = fake_channel(s, &f);
 	watch(&slow, c, VIEWER_SPECTATOR, -1, 0, NULL);
+	/* The opening (hello, snapshot) does not count against the bound. */
+	opened = subscriber_backlog(slow.sub);
 	/* Each change queues a 2 KB log entry: 64 KB is passed quickly. */
 	for (int i = 0; i < 200 && slow.closes == 0; i++) {
 		json_t *log = json_pack("[{s:s}]", "text", f.pad);
@@ -335,7 +338,8 @@ test_slow_reader_is_dropped(void **state)
 
 		change(loop, c, &f);
 		assert_int_equal(subscriber_backlog(slow.sub), before);
-		assert_true(before <= opts.max_backlog + sizeof(f.pad) + 256);
+		assert_true(before <= opened + opts.max_backlog +
+		    sizeof(f.pad) + 256);
 	}
 	subscriber_free(slow.sub);
 	channel_free(c);
@@ -1011,6 +1015,42 @@ test_shared_events_resume_per_view(void **state)
 }
 
 /*
+ * The bound on a stream's backlog counts what is queued after its
+ * opening: a battle whose snapshot alone is larger than the bound can
+ * still be watched, and a reader that then stops reading is still
+ * dropped once the bound is passed after it.
+ */
+static void
+test_snapshot_larger_than_backlog(void **state)
+{
+	struct stream_options tiny = opts;
+	struct loop *loop;
+	struct stream *s;
+	struct fake f = { 0 };
+	struct channel *c;
+	struct sink slow = { .reading = 0 };
+	size_t opened;
+
+	tiny.max_backlog = 64;
+	assert_int_equal(loop_new(&loop), 0);
+	s = stream_new(loop, NULL, &tiny);
+	c = tracked_channel(s, &f);
+	watch(&slow, c, VIEWER_GM, 0, 0, NULL);
+	opened = subscriber_backlog(slow.sub);
+	assert_true(opened > tiny.max_backlog);
+	assert_int_equal(slow.closes, 0);
+	assert_false(subscriber_closing(slow.sub));
+	for (int i = 0; i < 20 && slow.closes == 0; i++)
+		change(loop, c, &f);
+	assert_int_equal(slow.closes, 1);
+	assert_true(subscriber_backlog(slow.sub) > opened + tiny.max_backlog);
+	subscriber_free(slow.sub);
+	channel_free(c);
+	stream_free(s);
+	loop_free(loop);
+}
+
+/*
  * A resume whose replay would fill more than half of what a stream may
  * queue gets a snapshot instead: sent, it would pass the backlog bound
  * at once and be dropped, at every reconnection again.
@@ -1185,6 +1225,7 @@ main(void)
 		cmocka_unit_test(test_resume_replays_exactly),
 		cmocka_unit_test(test_shared_events_resume_per_view),
 		cmocka_unit_test(test_replay_past_backlog_gets_snapshot),
+		cmocka_unit_test(test_snapshot_larger_than_backlog),
 		cmocka_unit_test(test_ring_grows_to_its_bound),
 		cmocka_unit_test(test_forged_ids_get_snapshot),
 	};

@@ -620,8 +620,7 @@ channel_emit(struct channel *c, unsigned views, const char *event,
 	const char *json = NULL;
 	size_t json_len = 0;
 	char id[STREAM_ID_MAX];
-
-	struct chunk *body = NULL;
+	struct chunk *body = NULL;	/* the event without its id line */
 
 	for (int v = 0; v < VIEWS; v++) {
 		struct chunk *ch;

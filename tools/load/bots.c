@@ -75,8 +75,17 @@ battle_expect(struct battle *b, const struct reply *r, long status,
 	return 0;
 }
 
+static int
+raced(struct battle *b, const struct reply *r, const char *what)
+{
+	hist_add(&b->L->st.request, loop_now_us(b->L->loop) - r->sent_us);
+	load_error(b->L, ERR_RACED, "battle %d: %s: %ld %s", b->index, what,
+	    r->status, reply_problem(r));
+	return 0;
+}
+
 int
-battle_expect_gm(struct battle *b, const struct reply *r, long status,
+battle_expect_play(struct battle *b, const struct reply *r, long status,
     const char *what)
 {
 	/*
@@ -84,17 +93,20 @@ battle_expect_gm(struct battle *b, const struct reply *r, long status,
 	 * out (on the checks' connection, which has no queue) before this
 	 * request left our queue.
 	 */
-	if ((r->status == 409 &&
-	    (strcmp(reply_problem(r), "not-planning") == 0 ||
-	    strcmp(reply_problem(r), "battle-ended") == 0)) ||
-	    (r->status == 404 && b->log_checked)) {
-		hist_add(&b->L->st.request, loop_now_us(b->L->loop) -
-		    r->sent_us);
-		load_error(b->L, ERR_RACED, "battle %d: %s: %ld %s", b->index,
-		    what, r->status, reply_problem(r));
-		return 0;
-	}
+	if (r->status == 404 && b->log_checked)
+		return raced(b, r, what);
 	return battle_expect(b, r, status, what);
+}
+
+int
+battle_expect_gm(struct battle *b, const struct reply *r, long status,
+    const char *what)
+{
+	if (r->status == 409 &&
+	    (strcmp(reply_problem(r), "not-planning") == 0 ||
+	    strcmp(reply_problem(r), "battle-ended") == 0))
+		return raced(b, r, what);
+	return battle_expect_play(b, r, status, what);
 }
 
 /* ---- a battle's life ----------------------------------------------- */

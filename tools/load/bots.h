@@ -164,7 +164,17 @@ int battle_expect(struct battle *b, const struct reply *r, long status,
     const char *what);
 
 /*
- * battle_expect() for what the GM does at any moment of a round (edits,
+ * battle_expect() for what a client does during play (orders, edits,
+ * narrations): a 404 once the battle's log was checked is ERR_RACED.  The
+ * run deletes a battle once its log is checked; a request still in our
+ * queue then (a player's order for the next round, behind a slow or
+ * faulty connection) finds the battle gone, rightly.
+ */
+int battle_expect_play(struct battle *b, const struct reply *r, long status,
+    const char *what);
+
+/*
+ * battle_expect_play() for what the GM does at any moment of a round (edits,
  * narrations): a 409 not-planning or battle-ended is ERR_RACED, which is
  * reported but not counted.  The GM acts on the state its stream last
  * showed; the last order of a round resolves it at once (and may end the

@@ -52,7 +52,8 @@ enum load_error {
 	ERR_TIMEOUT,		/* a battle that did not finish in time */
 	ERR_DUPLICATED,		/* a change made twice (narration, ship, player) */
 	ERR_RACED,		/* a GM edit or narration that crossed a
-				 * resolution ending the planning phase */
+				 * resolution ending the planning phase, or
+				 * a request that crossed our own DELETE */
 	ERR_N
 };
 

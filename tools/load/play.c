@@ -276,7 +276,7 @@ order_answer(const struct reply *r, void *arg)
 	struct sent_order *so = arg;
 	struct battle *b = so->b;
 
-	if (battle_expect(b, r, 202, "order")) {
+	if (battle_expect_play(b, r, 202, "order")) {
 		json_array_append(b->acked, so->order);
 		b->L->st.orders_acked++;
 	} else {

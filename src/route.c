@@ -21,6 +21,7 @@ struct router {
 	struct loop *loop;
 	struct metric *requests;	/* route, status */
 	struct metric *latency;		/* route */
+	unsigned char *wildcard;	/* [nroutes]: the pattern has "{*}" */
 };
 
 struct router *
@@ -31,6 +32,9 @@ router_new(const struct route *routes, size_t n, void *ctx,
 
 	router->routes = routes;
 	router->nroutes = n;
+	router->wildcard = xcalloc(n + 1, 1);
+	for (size_t i = 0; i < n; i++)
+		router->wildcard[i] = strstr(routes[i].pattern, "{*}") != NULL;
 	router->ctx = ctx;
 	router->loop = loop;
 	if (metrics != NULL) {
@@ -50,6 +54,9 @@ router_new(const struct route *routes, size_t n, void *ctx,
 void
 router_free(struct router *router)
 {
+	if (router == NULL)
+		return;
+	free(router->wildcard);
 	free(router);
 }
 
@@ -65,43 +72,49 @@ params_clear(char *params[REQUEST_MAX_PARAMS])
 /*
  * Matches one pattern against a path.  Returns 1 and fills params on a
  * match, 0 otherwise (params left empty).  A malformed escape in a
- * parameter is no match.
+ * parameter is no match.  The segments are matched first and decoded
+ * only once the whole pattern matched: a request is tried against every
+ * route before its own.
  */
 static int
 pattern_match(const char *pattern, const char *path,
     char *params[REQUEST_MAX_PARAMS])
 {
-	const char *p = pattern, *s = path;
+	const char *p = pattern, *s = path, *seg[REQUEST_MAX_PARAMS];
+	size_t seglen[REQUEST_MAX_PARAMS];
 	int nparam = 0;
 
 	while (*p != '\0') {
-		if (strcmp(p, "{*}") == 0)
-			return 1;
+		if (p[0] == '{' && p[1] == '*')
+			break;		/* "{*}": the rest of the path */
 		if (*p == '{') {
 			const char *pend = strchr(p, '}');
-			size_t seglen = strcspn(s, "/");
 
-			if (pend == NULL || seglen == 0 ||
-			    nparam == REQUEST_MAX_PARAMS)
-				goto fail;
-			params[nparam] = url_decode(s, seglen, 0);
-			if (params[nparam] == NULL)
-				goto fail;
-			nparam++;
+			if (pend == NULL || nparam == REQUEST_MAX_PARAMS)
+				return 0;
+			seg[nparam] = s;
+			seglen[nparam] = strcspn(s, "/");
+			if (seglen[nparam] == 0)
+				return 0;
+			s += seglen[nparam++];
 			p = pend + 1;
-			s += seglen;
 			continue;
 		}
 		if (*p != *s)
-			goto fail;
+			return 0;
 		p++;
 		s++;
 	}
-	if (*s == '\0')
-		return 1;
-fail:
-	params_clear(params);
-	return 0;
+	if (*p == '\0' && *s != '\0')
+		return 0;
+	for (int i = 0; i < nparam; i++) {
+		params[i] = url_decode(seg[i], seglen[i], 0);
+		if (params[i] == NULL) {
+			params_clear(params);
+			return 0;
+		}
+	}
+	return 1;
 }
 
 enum route_result
@@ -117,7 +130,7 @@ router_match(const struct router *router, enum http_method method,
 	for (size_t i = 0; i < router->nroutes; i++) {
 		const struct route *r = &router->routes[i];
 
-		if (strstr(r->pattern, "{*}") != NULL) {
+		if (router->wildcard[i]) {
 			/* Only if no exact route knows the path. */
 			if (wildcard == NULL && (r->methods & method))
 				wildcard = r;

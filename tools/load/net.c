@@ -31,6 +31,19 @@
  */
 #define NET_MAX_REQUESTS 256
 
+/*
+ * The receive buffer of an event stream over HTTP/2.  libcurl 7.88 keeps
+ * what a stream's DATA frames bring past its buffer and hands it over
+ * only when the socket next becomes readable: with the 8 KB of the other
+ * transfers, a GM's stream that got a resolution's events in one read
+ * saw the rest when the next event or heartbeat came, up to 20 s later
+ * (scale.sh's HTTP/2 resolution -> log p99 2.9 s; the daemon had written
+ * every byte within milliseconds, seen by timing its writes).  The
+ * buffer is allocated once per stream; only what a burst fills becomes
+ * resident.
+ */
+#define NET_H2_STREAM_BUFFER (256L * 1024)
+
 /* Cap on a plain answer's body (a log page of 1000 entries fits). */
 #define NET_MAX_BODY (8u << 20)
 
@@ -793,6 +806,9 @@ net_stream(struct net *n, const char *alias, const char *path,
 		curl_easy_setopt(x->easy, CURLOPT_ACCEPT_ENCODING, "gzip");
 	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, stream_write);
 	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	if (n->cfg.http2)
+		curl_easy_setopt(x->easy, CURLOPT_BUFFERSIZE,
+		    NET_H2_STREAM_BUFFER);
 	n->stats.streams_opened++;
 	xfer_start(x);
 	return x;

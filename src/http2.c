@@ -36,7 +36,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <sys/mman.h>
 #include <netinet/tcp.h>
 
 #include <nghttp2/nghttp2.h>
@@ -79,39 +78,38 @@
 
 /*
  * nghttp2 gives every session a frame buffer of a whole frame (16 KB and
- * a header) for its life.  DATA does not pass through it (NO_COPY, see
- * http2_stream.c), so only its first page or so is ever written; but a
- * malloc'd block of the heap is resident wherever an earlier, freed
- * block was, so with thousands of connections it cost its full size.
- * The first block of a connection this large is mapped on its own
- * instead: its untouched pages stay out of resident memory.
+ * a header) for its life, allocated as the session is made.  Frames are
+ * packed into it only inside nghttp2_session_mem_send(), which returns
+ * each one (or its first 16 KB) at once, and h2_conn_flush() copies it
+ * out before it asks for the next; DATA frames do not pass through it at
+ * all (NO_COPY, see http2_stream.c).  So its bytes are dead between two
+ * calls, and the loop flushes one connection at a time: every session
+ * gets the same block, owned by the http2 object.  (It was mapped on
+ * pages of each connection's own, one or two resident: 4 KB or more per
+ * connection, and an extra mapping each.)  Only the one block of this
+ * size nghttp2 allocates in nghttp2_session_server_new3() is shared; a
+ * frame's further chunks, allocated while it is packed, are the
+ * session's own.
  */
-#define H2_MAP_MIN (16 * 1024)
-
-static void *
-h2_map(struct h2_mapped *m, size_t size)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	size_t len = (size + (size_t)page - 1) / (size_t)page * (size_t)page;
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	m->ptr = p;
-	m->len = len;
-	return p;
-}
+#define H2_SHARED_MIN (16 * 1024)
 
 static void *
 h2_malloc(size_t size, void *arg)
 {
 	struct h2_conn *c = arg;
-	void *p;
+	struct http2 *h2 = c->h2;
 
-	if (size >= H2_MAP_MIN && c->mapped.ptr == NULL &&
-	    (p = h2_map(&c->mapped, size)) != NULL)
-		return p;
+	if (c->creating && size >= H2_SHARED_MIN && c->framebuf == NULL &&
+	    !h2->framebuf_own) {
+		if (h2->framebuf == NULL) {
+			h2->framebuf = xmalloc(size);
+			h2->framebuf_len = size;
+		}
+		if (size <= h2->framebuf_len) {
+			c->framebuf = h2->framebuf;
+			return c->framebuf;
+		}
+	}
 	return xmalloc(size);
 }
 
@@ -120,9 +118,8 @@ h2_free(void *ptr, void *arg)
 {
 	struct h2_conn *c = arg;
 
-	if (ptr != NULL && ptr == c->mapped.ptr) {
-		munmap(c->mapped.ptr, c->mapped.len);
-		c->mapped.ptr = NULL;
+	if (ptr != NULL && ptr == c->framebuf) {
+		c->framebuf = NULL;
 		return;
 	}
 	free(ptr);
@@ -142,14 +139,14 @@ h2_realloc(void *ptr, size_t size, void *arg)
 
 	if (ptr == NULL)
 		return h2_malloc(size, c);
-	if (ptr != c->mapped.ptr)
+	if (ptr != c->framebuf)
 		return xrealloc(ptr, size);
-	if (size <= c->mapped.len)
+	if (size <= c->h2->framebuf_len)
 		return ptr;
-	/* Grown past its pages (nghttp2 does not): back to the heap. */
+	/* Grown past the shared block (nghttp2 1.52 does not): its own. */
 	p = xmalloc(size);
-	memcpy(p, ptr, c->mapped.len);
-	h2_free(ptr, c);
+	memcpy(p, ptr, c->h2->framebuf_len);
+	c->framebuf = NULL;
 	return p;
 }
 
@@ -382,6 +379,27 @@ h2_conn_out_keep_rest(struct h2_conn *c)
 }
 
 /*
+ * The first frame a session sends (its SETTINGS) must come out of the
+ * block it was given as its frame buffer, or that block was not the
+ * frame buffer (another nghttp2 than the one http2.c was written for):
+ * then sessions made from now on get their own.
+ */
+static void
+h2_conn_check_framebuf(struct h2_conn *c, const uint8_t *data)
+{
+	struct http2 *h2 = c->h2;
+
+	c->framebuf_checked = 1;
+	if (c->framebuf == NULL || (data >= h2->framebuf &&
+	    data < h2->framebuf + h2->framebuf_len) || h2->framebuf_own)
+		return;
+	h2->framebuf_own = 1;
+	log_error("http2: nghttp2 does not pack frames in the block it "
+	    "allocated first; each connection gets a frame buffer of its own "
+	    "from now on (16 KB more a connection)");
+}
+
+/*
  * Writes what nghttp2 wants to send, as far as the socket takes it.
  * Returns 0, or -1 when the connection is broken.  The shared buffer is
  * free again when it returns.
@@ -429,6 +447,8 @@ h2_conn_flush(struct h2_conn *c)
 			}
 			if (n == 0)
 				break;
+			if (!c->framebuf_checked)
+				h2_conn_check_framebuf(c, data);
 			h2_conn_queue(c, data, (size_t)n);
 		}
 		if (c->out_len == 0)
@@ -677,8 +697,10 @@ h2_conn_new(struct http2 *h2, int fd, const struct sockaddr *addr)
 	h2_check_init(&c->check, 1);
 	c->mem = (nghttp2_mem){ c, h2_malloc, h2_free, h2_calloc,
 	    h2_realloc };
+	c->creating = 1;
 	nghttp2_session_server_new3(&c->session, h2->callbacks, c,
 	    h2->option, &c->mem);
+	c->creating = 0;
 	nghttp2_submit_settings(c->session, NGHTTP2_FLAG_NONE, settings,
 	    sizeof(settings) / sizeof(settings[0]));
 	/*
@@ -890,5 +912,6 @@ http2_free(struct http2 *h2)
 	nghttp2_session_callbacks_del(h2->callbacks);
 	nghttp2_option_del(h2->option);
 	free(h2->scratch);
+	free(h2->framebuf);
 	free(h2);
 }

@@ -65,12 +65,6 @@ enum h2_check_verdict {
 
 struct h2_conn;
 
-/* A block nghttp2 allocated that http2.c mapped on its own pages. */
-struct h2_mapped {
-	void *ptr;
-	size_t len;		/* as mapped: whole pages */
-};
-
 struct h2_stream {
 	struct h2_conn *c;
 	int32_t id;
@@ -96,7 +90,9 @@ struct h2_stream {
 struct h2_conn {
 	struct http2 *h2;
 	nghttp2_mem mem;	/* the session's allocator (http2.c) */
-	struct h2_mapped mapped;	/* nghttp2's frame buffer */
+	void *framebuf;		/* nghttp2's frame buffer: http2's */
+	int creating;		/* in nghttp2_session_server_new3() */
+	int framebuf_checked;	/* h2_conn_check_framebuf() done */
 	int fd;			/* watched; bytes move through io */
 	const struct http2_io *io;
 	void *io_ctx;
@@ -132,6 +128,9 @@ struct http2 {
 	nghttp2_option *option;
 	uint8_t *scratch;	/* every connection's output, one at a time */
 	size_t scratch_cap;
+	uint8_t *framebuf;	/* every session's frame buffer (http2.c) */
+	size_t framebuf_len;
+	int framebuf_own;	/* sharing it was found wrong: no more */
 	int draining;
 	struct h2_conn *conns;
 	size_t nconns;

@@ -119,9 +119,9 @@ h2_stream_free(struct h2_stream *st)
  * (NGHTTP2_DATA_FLAG_NO_COPY): the read callbacks only say how many bytes
  * the next frame carries, and h2_send_data() copies them from the body or
  * the subscriber's queue straight into the connection's output.  That
- * buffer (16 KB per connection, allocated by nghttp2 for the session's
- * life) then holds only HEADERS and control frames, so most of its pages
- * are never touched, and every DATA byte is copied once, not twice.
+ * buffer (16 KB, allocated by nghttp2 for the session's life; one block
+ * shared by all sessions, see http2.c) then holds only HEADERS and
+ * control frames, and every DATA byte is copied once, not twice.
  */
 static ssize_t
 h2_body_read(nghttp2_session *session, int32_t id, uint8_t *buf,

@@ -150,6 +150,16 @@ h2_sse_read(nghttp2_session *session, int32_t id, uint8_t *buf,
 	size_t n = 0;
 	int cnt;
 
+	/*
+	 * Answered: the stream holds only its subscriber from now on.  (Not
+	 * freed in h2_submit(), whose caller's caller, the handler, may
+	 * still hold the request; this runs from a flush, never inside a
+	 * handler.)
+	 */
+	if (st->req != NULL) {
+		request_free(st->req);
+		st->req = NULL;
+	}
 	cnt = subscriber_iov(st->sub, iov, 16);
 	for (int i = 0; i < cnt && n < length; i++)
 		n += iov[i].iov_len < length - n ? iov[i].iov_len : length - n;
@@ -454,7 +464,7 @@ h2_on_header(nghttp2_session *session, const nghttp2_frame *frame,
 		return 0;	/* trailers are ignored */
 	st = nghttp2_session_get_stream_user_data(session,
 	    frame->hd.stream_id);
-	if (st == NULL || st->header_overflow)
+	if (st == NULL || st->req == NULL || st->header_overflow)
 		return 0;
 	/* RFC 9113 section 6.5.2: name, value and 32 bytes per field. */
 	st->header_bytes += namelen + valuelen + 32;

@@ -228,4 +228,9 @@ wait_exit "$SSE_PID" 5
     fail "the HTTP/2 event stream did not end cleanly at the drain (curl status $EXIT_STATUS: $(cat "$TMP/drain.err"))"
 grep -q '^retry: 1000' "$TMP/drain.out" ||
     fail "no retry: hint at the drain: $(tail -n 5 "$TMP/drain.out")"
+# Every session used the frame buffer they share: src/http2.c checks each
+# session's first frame and logs an error when it came from elsewhere.
+if grep -q 'does not pack frames' "$DAEMON_LOG"; then
+	fail "nghttp2's sessions could not share one frame buffer: $(grep 'does not pack' "$DAEMON_LOG")"
+fi
 note "ok"

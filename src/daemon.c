@@ -222,6 +222,13 @@ daemon_uptime(void *arg)
 	return (double)(loop_now_us(d->loop) - d->started_us) / 1e6;
 }
 
+/* The loop's busy time of one iteration, into its histogram. */
+static void
+daemon_loop_busy(void *arg, uint64_t busy_us)
+{
+	metric_observe(arg, (double)busy_us / 1e6);
+}
+
 static void
 daemon_add_metrics(struct daemon *d, struct http1_options *h1o,
     struct http2_options *h2o)
@@ -260,6 +267,11 @@ daemon_add_metrics(struct daemon *d, struct http1_options *h1o,
 	info = metrics_add(d->metrics, METRIC_GAUGE, "broadside_build_info",
 	    "The running version; the value is always 1.", "version", NULL, 0);
 	metric_series_set(metric_series(info, version), 1);
+	loop_set_busy_cb(d->loop, daemon_loop_busy, metrics_add(d->metrics,
+	    METRIC_HISTOGRAM, "broadside_loop_busy_seconds",
+	    "Time the event loop spent on one iteration's work: how long "
+	    "a connection that became ready meanwhile waited.", NULL,
+	    METRICS_LATENCY_BUCKETS, METRICS_LATENCY_NBUCKETS));
 }
 
 /*

@@ -71,6 +71,9 @@ struct loop {
 
 	struct loop_watch *dead_watches;
 
+	void (*busy_cb)(void *arg, uint64_t busy_us);
+	void *busy_arg;
+
 	/* Every live watcher, so loop_free() can free leftovers. */
 	struct loop_watch **watches;
 	size_t nwatches;
@@ -441,7 +444,20 @@ loop_run_once(struct loop *loop, int max_wait_ms)
 	loop_run_timers(loop);
 	loop_run_deferred(loop);
 	loop_free_dead_watches(loop);
+	if (loop->busy_cb != NULL) {
+		uint64_t end = loop_clock_us();
+
+		loop->busy_cb(loop->busy_arg, end - loop->now_us);
+	}
 	return 0;
+}
+
+void
+loop_set_busy_cb(struct loop *loop, void (*cb)(void *arg, uint64_t busy_us),
+    void *arg)
+{
+	loop->busy_cb = cb;
+	loop->busy_arg = arg;
 }
 
 int

@@ -79,6 +79,15 @@ uint64_t loop_now_ms(const struct loop *loop);
 void loop_update_time(struct loop *loop);
 
 /*
+ * Has cb(arg, busy_us) called at the end of every iteration with the
+ * microseconds from epoll_wait's return to the end of the iteration's
+ * work: how long anything that became ready meanwhile waited for the
+ * loop.  NULL cb: none (the default).
+ */
+void loop_set_busy_cb(struct loop *loop, void (*cb)(void *arg,
+    uint64_t busy_us), void *arg);
+
+/*
  * Watches fd for events (EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLET...).
  * Returns the watcher, owned by the loop until loop_watch_remove().
  * On failure (epoll_ctl) returns NULL with errno set.

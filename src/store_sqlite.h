@@ -1,7 +1,8 @@
 /*
  * The SQLite backend of the store (store_backend.h): one database file in
  * WAL mode, locked (flock) against a second daemon, its schema from
- * SQL_DIR/sqlite by PRAGMA user_version.
+ * SQL_DIR/sqlite by PRAGMA user_version, its log checkpointed by a
+ * thread of its own.
  */
 #ifndef BROADSIDE_STORE_SQLITE_H
 #define BROADSIDE_STORE_SQLITE_H
@@ -26,5 +27,14 @@ int store_sqlite_open(struct store_conn **out, const char *path,
 
 /* The SQLite connection of a connection of this backend. */
 sqlite3 *store_sqlite_db(struct store_conn *conn);
+
+/*
+ * How many checkpoints of the write-ahead log the checkpoint thread has
+ * run, and how many the writer ran itself because the log passed its
+ * limit (store_sqlite.c); both 0 without a thread (an in-memory
+ * database).  Any thread.
+ */
+void store_sqlite_checkpoints(struct store_conn *conn, unsigned long *passes,
+    unsigned long *inline_passes);
 
 #endif

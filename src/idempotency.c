@@ -60,6 +60,10 @@ struct idempotency {
 	size_t nbattles_buckets, nbattles;
 	struct idempotency_entry *first, *last;
 	uint64_t replays;
+	/* Forgotten for the limits since idempotency_take_gone(). */
+	struct idempotency_gone *gone;
+	size_t ngone, gone_cap;
+	int gone_overflow;
 };
 
 static uint64_t
@@ -133,6 +137,7 @@ idempotency_free(struct idempotency *idx)
 
 	if (idx == NULL)
 		return;
+	idempotency_gone_free(idx->gone, idx->ngone);
 	for (e = idx->first; e != NULL; e = next) {
 		next = e->next;
 		entry_free(e);
@@ -378,6 +383,33 @@ entry_remove(struct idempotency *idx, struct idempotency_entry *e)
 	entry_free(e);
 }
 
+/* Remembers a finished entry about to be forgotten for the limits. */
+static void
+gone_add(struct idempotency *idx, const struct idempotency_entry *e)
+{
+	struct idempotency_gone *g;
+
+	if (idx->gone_overflow)
+		return;
+	if (idx->ngone == IDEMPOTENCY_GONE_MAX) {
+		idempotency_gone_free(idx->gone, idx->ngone);
+		idx->gone = NULL;
+		idx->ngone = idx->gone_cap = 0;
+		idx->gone_overflow = 1;
+		return;
+	}
+	if (idx->ngone == idx->gone_cap) {
+		idx->gone_cap = idx->gone_cap == 0 ? 64 : idx->gone_cap * 2;
+		idx->gone = xreallocarray(idx->gone, idx->gone_cap,
+		    sizeof(*idx->gone));
+	}
+	g = &idx->gone[idx->ngone++];
+	memcpy(g->caller, e->caller->hash, sizeof(g->caller));
+	g->target = xstrdup(e->req.target);
+	g->key = xstrdup(e->req.key);
+	g->created = e->created;
+}
+
 /* Makes room for one more entry of caller c (NULL: a new caller). */
 static void
 make_room(struct idempotency *idx, struct caller *c)
@@ -390,14 +422,17 @@ make_room(struct idempotency *idx, struct caller *c)
 		if (e->finished) {
 			if (c->count == 1)
 				c = NULL;	/* freed with its last entry */
+			gone_add(idx, e);
 			entry_remove(idx, e);
 		}
 	}
 	for (e = idx->first; e != NULL && idx->count >= idx->limits.total;
 	    e = next) {
 		next = e->next;
-		if (e->finished)
+		if (e->finished) {
+			gone_add(idx, e);
 			entry_remove(idx, e);
+		}
 	}
 }
 
@@ -606,6 +641,30 @@ size_t
 idempotency_count(const struct idempotency *idx)
 {
 	return idx->count;
+}
+
+int
+idempotency_take_gone(struct idempotency *idx,
+    struct idempotency_gone **gone, size_t *n)
+{
+	int overflow = idx->gone_overflow;
+
+	*gone = idx->gone;
+	*n = idx->ngone;
+	idx->gone = NULL;
+	idx->ngone = idx->gone_cap = 0;
+	idx->gone_overflow = 0;
+	return overflow;
+}
+
+void
+idempotency_gone_free(struct idempotency_gone *gone, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(gone[i].target);
+		free(gone[i].key);
+	}
+	free(gone);
 }
 
 uint64_t

@@ -142,6 +142,31 @@ size_t idempotency_forget_battle(struct idempotency *idx,
 /* Entries held (in flight or finished). */
 size_t idempotency_count(const struct idempotency *idx);
 
+/*
+ * A key the index forgot to stay within its limits (per caller or in
+ * all): the sweep deletes its stored row, by key and no newer than
+ * created, so that a later use of the same key keeps its own.
+ */
+struct idempotency_gone {
+	unsigned char caller[IDEMPOTENCY_HASH_LEN];
+	char *target, *key;
+	int64_t created;
+};
+
+/* Keys remembered as gone between two sweeps, at most. */
+#define IDEMPOTENCY_GONE_MAX 65536
+
+/*
+ * Hands over the keys forgotten to stay within the limits since the last
+ * call (*gone, *n: free with idempotency_gone_free()), and starts over.
+ * Returns 1 when more than IDEMPOTENCY_GONE_MAX were: the list is then
+ * empty, and the stored keys are to be trimmed to the limits whole.
+ */
+int idempotency_take_gone(struct idempotency *idx,
+    struct idempotency_gone **gone, size_t *n);
+
+void idempotency_gone_free(struct idempotency_gone *gone, size_t n);
+
 /* Replays answered since the index was made (a counter). */
 uint64_t idempotency_replays(const struct idempotency *idx);
 

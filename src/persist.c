@@ -294,6 +294,13 @@ persist_idempotency_sweep(struct store_conn *conn, int64_t now,
 	    total);
 }
 
+int
+persist_idempotency_delete(struct store_conn *conn,
+    const struct idempotency_gone *gone, size_t n)
+{
+	return backend_of(conn)->idempotency_delete(conn, gone, n);
+}
+
 /* ---- leases ------------------------------------------------------------------ */
 
 int

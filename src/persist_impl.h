@@ -84,6 +84,8 @@ struct persist_backend {
 	    void *arg);
 	int (*idempotency_sweep)(struct store_conn *conn, int64_t now,
 	    size_t per_caller, size_t total);
+	int (*idempotency_delete)(struct store_conn *conn,
+	    const struct idempotency_gone *gone, size_t n);
 	int (*battle_list)(struct store_conn *conn,
 	    void (*fn)(void *arg, const struct persist_summary *s),
 	    void *arg);

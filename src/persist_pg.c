@@ -571,6 +571,8 @@ pg_idempotency_sweep(struct store_conn *conn, int64_t now, size_t per_caller,
 
 	param_int(&p, now);
 	rv = command(pg, "DELETE FROM idempotency WHERE expires_at <= $1", &p);
+	if (per_caller == 0 && total == 0)
+		return rv;
 	p.n = 0;
 	param_int(&p, (int64_t)per_caller);
 	if (rv == 0)
@@ -585,6 +587,26 @@ pg_idempotency_sweep(struct store_conn *conn, int64_t now, size_t per_caller,
 		rv = command(pg, "DELETE FROM idempotency WHERE (caller, target,"
 		    " key) NOT IN (SELECT caller, target, key FROM idempotency "
 		    "ORDER BY created_at DESC LIMIT $1)", &p);
+	return rv;
+}
+
+static int
+pg_idempotency_delete(struct store_conn *conn,
+    const struct idempotency_gone *gone, size_t n)
+{
+	PGconn *pg = store_pg_conn(conn);
+	struct pg_params p;
+	int rv = 0;
+
+	for (size_t i = 0; rv == 0 && i < n; i++) {
+		p.n = 0;
+		param_bytes(&p, gone[i].caller, IDEMPOTENCY_HASH_LEN);
+		param_text(&p, gone[i].target);
+		param_text(&p, gone[i].key);
+		param_int(&p, gone[i].created);
+		rv = command(pg, "DELETE FROM idempotency WHERE caller = $1 AND "
+		    "target = $2 AND key = $3 AND created_at <= $4", &p);
+	}
 	return rv;
 }
 
@@ -741,6 +763,7 @@ const struct persist_backend persist_pg = {
 	.read_log = pg_read_log,
 	.idempotency_load = pg_idempotency_load,
 	.idempotency_sweep = pg_idempotency_sweep,
+	.idempotency_delete = pg_idempotency_delete,
 	.battle_list = pg_battle_list,
 	.lease_take = pg_lease_take,
 	.lease_renew = pg_lease_renew,

@@ -487,6 +487,8 @@ sqlite_idempotency_sweep(struct store_conn *conn, int64_t now,
 
 	rc = exec_bound(db, "DELETE FROM idempotency WHERE expires_at <= ?",
 	    "i", now);
+	if (per_caller == 0 && total == 0)
+		return rc == SQLITE_OK ? 0 : BS_ERR_IO;
 	if (rc == SQLITE_OK)
 		rc = exec_bound(db, "DELETE FROM idempotency WHERE rowid IN "
 		    "(SELECT rowid FROM (SELECT rowid, row_number() OVER "
@@ -496,6 +498,31 @@ sqlite_idempotency_sweep(struct store_conn *conn, int64_t now,
 		rc = exec_bound(db, "DELETE FROM idempotency WHERE rowid NOT IN "
 		    "(SELECT rowid FROM idempotency ORDER BY created_at DESC "
 		    "LIMIT ?)", "i", (int64_t)total);
+	return rc == SQLITE_OK ? 0 : BS_ERR_IO;
+}
+
+static int
+sqlite_idempotency_delete(struct store_conn *conn,
+    const struct idempotency_gone *gone, size_t n)
+{
+	sqlite3 *db = store_sqlite_db(conn);
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = statement(db, "DELETE FROM idempotency WHERE caller = ? AND "
+	    "target = ? AND key = ? AND created_at <= ?", &st);
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+		sqlite3_bind_blob(st, 1, gone[i].caller, IDEMPOTENCY_HASH_LEN,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, gone[i].target, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, gone[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, gone[i].created);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
 	return rc == SQLITE_OK ? 0 : BS_ERR_IO;
 }
 
@@ -616,6 +643,7 @@ const struct persist_backend persist_sqlite = {
 	.read_log = sqlite_read_log,
 	.idempotency_load = sqlite_idempotency_load,
 	.idempotency_sweep = sqlite_idempotency_sweep,
+	.idempotency_delete = sqlite_idempotency_delete,
 	.battle_list = sqlite_battle_list,
 	.lease_take = sqlite_lease_take,
 	.lease_renew = sqlite_lease_renew,

@@ -407,20 +407,28 @@ store_close(struct store *store)
 		pthread_cond_signal(&store->cond);
 		pthread_mutex_unlock(&store->lock);
 		pthread_join(store->thread, NULL);
-	} else if (store->incoming.head != NULL && store->conn != NULL) {
-		/* Never started: commit what was queued here. */
-		struct store_item *batch = queue_take(&store->incoming), *it;
+	}
+	/*
+	 * What is still queued is committed here: all of it if the thread
+	 * never started, else what done functions submitted while it
+	 * stopped (the idempotency sweep submits its next part so).
+	 */
+	do {
+		if (store->incoming.head != NULL && store->conn != NULL) {
+			struct store_item *batch = queue_take(&store->incoming),
+			    *it;
 
-		store_commit_batch(store->conn, batch);
-		while ((it = batch) != NULL) {
-			batch = it->next;
-			queue_push(&store->done, it);
+			store_commit_batch(store->conn, batch);
+			while ((it = batch) != NULL) {
+				batch = it->next;
+				queue_push(&store->done, it);
+			}
 		}
-	}
-	if (store->wake != NULL) {
-		store_drain_done(store->loop, store);
-		loop_wake_free(store->wake);
-	}
+		if (store->wake != NULL)
+			store_drain_done(store->loop, store);
+	} while (store->incoming.head != NULL && store->conn != NULL &&
+	    store->wake != NULL);
+	loop_wake_free(store->wake);
 	if (store->conn != NULL)
 		store->conn->backend->close(store->conn);
 	pthread_cond_destroy(&store->cond);

@@ -236,6 +236,8 @@ test_per_caller_bound_forgets_the_oldest(void **state)
 	struct idempotency *idx = index_new(4, 0);
 	struct idempotency_request r;
 	struct idempotency_entry *e, *inflight;
+	struct idempotency_gone *gone;
+	size_t ngone;
 	char keys[8][8];
 
 	for (int i = 0; i < 8; i++)
@@ -248,6 +250,17 @@ test_per_caller_bound_forgets_the_oldest(void **state)
 		r = request(1, "POST /t", keys[i], 1);
 		done(idx, &r, i);
 	}
+	/* k4 pushed k1 out, k5 k2: named for the sweep, once. */
+	assert_int_equal(idempotency_take_gone(idx, &gone, &ngone), 0);
+	assert_int_equal(ngone, 2);
+	assert_string_equal(gone[0].key, "k1");
+	assert_string_equal(gone[0].target, "POST /t");
+	assert_int_equal(gone[0].caller[0], 1);
+	assert_int_equal(gone[0].created, 1);
+	assert_string_equal(gone[1].key, "k2");
+	idempotency_gone_free(gone, ngone);
+	assert_int_equal(idempotency_take_gone(idx, &gone, &ngone), 0);
+	assert_int_equal(ngone, 0);
 	/* Another caller is not affected by caller 1's bound. */
 	r = request(2, "POST /t", "mine", 1);
 	done(idx, &r, 10);
@@ -280,11 +293,19 @@ test_total_bound(void **state)
 	struct idempotency *idx = index_new(0, 3);
 	struct idempotency_request r;
 	struct idempotency_entry *e;
+	struct idempotency_gone *gone;
+	size_t ngone;
 
 	for (int who = 1; who <= 5; who++) {
 		r = request(who, "POST /t", "k", 1);
 		done(idx, &r, who);
 	}
+	/* Callers 1 and 2 were pushed out. */
+	assert_int_equal(idempotency_take_gone(idx, &gone, &ngone), 0);
+	assert_int_equal(ngone, 2);
+	assert_int_equal(gone[0].caller[0], 1);
+	assert_int_equal(gone[1].caller[0], 2);
+	idempotency_gone_free(gone, ngone);
 	assert_int_equal(idempotency_count(idx), 3);
 	r = request(1, "POST /t", "k", 1);
 	assert_int_equal(idempotency_begin(idx, &r, 9, &e), IDEMPOTENCY_NEW);
@@ -384,6 +405,37 @@ test_many_keys(void **state)
 	idempotency_free(idx);
 }
 
+/* Past IDEMPOTENCY_GONE_MAX forgotten keys, the sweep trims whole. */
+static void
+test_gone_overflow(void **state)
+{
+	struct idempotency *idx = index_new(1, 0);
+	struct idempotency_request r;
+	struct idempotency_gone *gone;
+	size_t ngone;
+	char key[16];
+
+	for (int i = 0; i <= IDEMPOTENCY_GONE_MAX; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		r = request(1, "POST /t", key, 1);
+		done(idx, &r, i);
+	}
+	/* Each key but the first pushed the one before out: exactly MAX. */
+	assert_int_equal(idempotency_take_gone(idx, &gone, &ngone), 0);
+	assert_int_equal(ngone, IDEMPOTENCY_GONE_MAX);
+	idempotency_gone_free(gone, ngone);
+	for (int i = 0; i <= IDEMPOTENCY_GONE_MAX + 1; i++) {
+		snprintf(key, sizeof(key), "x%d", i);
+		r = request(1, "POST /t", key, 1);
+		done(idx, &r, i);
+	}
+	assert_int_equal(idempotency_take_gone(idx, &gone, &ngone), 1);
+	assert_int_equal(ngone, 0);
+	assert_null(gone);
+	assert_int_equal(idempotency_take_gone(idx, &gone, &ngone), 0);
+	idempotency_free(idx);
+}
+
 int
 main(void)
 {
@@ -399,6 +451,7 @@ main(void)
 		cmocka_unit_test(test_restore_and_forget_battle),
 		cmocka_unit_test(test_forget_battle_among_many),
 		cmocka_unit_test(test_many_keys),
+		cmocka_unit_test(test_gone_overflow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

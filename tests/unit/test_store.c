@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -151,6 +152,188 @@ test_group_commit_and_failure_isolation(void **state)
 	assert_int_equal(batches, 2);
 	store_close(store);
 	assert_int_equal(count_battles(dbpath), 100);
+	loop_free(loop);
+}
+
+static int
+apply_blob(struct store_conn *conn, void *arg)
+{
+	return sqlite3_exec(store_sqlite_db(conn), "INSERT INTO scratch "
+	    "VALUES (zeroblob(16000))", NULL, NULL, NULL) == SQLITE_OK ? 0 :
+	    BS_ERR_IO;
+}
+
+/*
+ * Commits only append to the write-ahead log; the checkpoint thread
+ * copies it into the database file once it passes 1000 pages, and the
+ * writer never has to (store_sqlite.c).
+ */
+static void
+test_checkpoints_in_their_own_thread(void **state)
+{
+	struct loop *loop;
+	struct store *store;
+	struct item it;
+	unsigned long passes = 0, inline_passes = 0;
+	struct stat st;
+	char err[256];
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(store_open(&store, loop, dbpath, sqldir,
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), 0);
+	assert_int_equal(sqlite3_exec(store_sqlite_db(store_conn(store)),
+	    "CREATE TABLE scratch (b BLOB)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_start(store), 0);
+	/* 300 commits of 4 pages or more each: 1,200 pages of log at least. */
+	for (int i = 0; i < 300; i++) {
+		memset(&it, 0, sizeof(it));
+		store_submit(store, apply_blob, item_done, &it);
+		run_until_done(loop, store);
+		assert_int_equal(it.status, 0);
+	}
+	for (int i = 0; i < 500 && passes == 0; i++) {
+		store_sqlite_checkpoints(store_conn(store), &passes,
+		    &inline_passes);
+		if (passes == 0)
+			usleep(10 * 1000);
+	}
+	assert_true(passes > 0);
+	assert_int_equal(inline_passes, 0);
+	/* The pages are in the database file itself, not only in the log. */
+	for (int i = 0; i < 500; i++) {
+		assert_int_equal(stat(dbpath, &st), 0);
+		if (st.st_size >= 300 * 16000)
+			break;
+		usleep(10 * 1000);
+	}
+	assert_true(st.st_size >= 300 * 16000);
+	store_close(store);
+	loop_free(loop);
+}
+
+/* An item whose done function submits the next one, three in all. */
+struct chain {
+	struct store *store;
+	struct item it;
+	int left;
+};
+
+static int
+apply_chain(struct store_conn *conn, void *arg)
+{
+	struct chain *c = arg;
+
+	c->it.value = 500 + c->left;
+	return apply_insert(conn, &c->it);
+}
+
+static void
+chain_done(void *arg, int status)
+{
+	struct chain *c = arg;
+
+	assert_int_equal(status, 0);
+	if (--c->left > 0)
+		store_submit(c->store, apply_chain, chain_done, c);
+}
+
+/* Closing commits what done functions submit while the store stops. */
+static void
+test_close_commits_chained_work(void **state)
+{
+	struct loop *loop;
+	struct store *store;
+	struct chain c;
+	char err[256];
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(store_open(&store, loop, dbpath, sqldir,
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), 0);
+	assert_int_equal(store_start(store), 0);
+	memset(&c, 0, sizeof(c));
+	c.store = store;
+	c.left = 3;
+	store_submit(store, apply_chain, chain_done, &c);
+	store_close(store);
+	assert_int_equal(c.left, 0);
+	assert_int_equal(count_battles(dbpath), 3);
+	loop_free(loop);
+}
+
+static int
+count_rows(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * The sweep's deletes: expired keys only when told of no other, and the
+ * keys the index forgot by key, sparing a newer use of the same key.
+ */
+static void
+test_idempotency_delete_by_key(void **state)
+{
+	struct loop *loop;
+	struct store *store;
+	sqlite3 *db;
+	char err[256];
+	struct idempotency_gone gone[2];
+	char target[] = "POST /t", a[] = "a", b[] = "b";
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(store_open(&store, loop, dbpath, sqldir,
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), 0);
+	db = store_sqlite_db(store_conn(store));
+	/* Caller x'01': a (made at 10), b (at 20, a newer use); caller
+	 * x'02': c (expires at 50); then 300 of caller x'03', past any
+	 * per-caller limit the sweep might apply. */
+	assert_int_equal(sqlite3_exec(db,
+	    "INSERT INTO idempotency VALUES (zeroblob(32), 'POST /t', 'a', "
+	    "zeroblob(32), NULL, 10, 1000, 201, NULL, NULL, x'');"
+	    "INSERT INTO idempotency VALUES (zeroblob(32), 'POST /t', 'b', "
+	    "zeroblob(32), NULL, 20, 1000, 201, NULL, NULL, x'');"
+	    "INSERT INTO idempotency VALUES (x'02', 'POST /t', 'c', "
+	    "zeroblob(32), NULL, 5, 50, 201, NULL, NULL, x'');"
+	    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+	    "WHERE i < 300) INSERT INTO idempotency SELECT x'03', 'POST /t', "
+	    "'k' || i, zeroblob(32), NULL, i, 1000, 201, NULL, NULL, x'' "
+	    "FROM n;", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency"),
+	    303);
+	/* Nothing forgotten for the limits: only c, expired at 60. */
+	assert_int_equal(persist_idempotency_sweep(store_conn(store), 60, 0,
+	    0), 0);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency"),
+	    302);
+	memset(gone, 0, sizeof(gone));
+	gone[0].target = gone[1].target = target;
+	gone[0].key = a;
+	gone[0].created = 10;
+	/* b was forgotten when made at 15: the row of its use at 20 stays. */
+	gone[1].key = b;
+	gone[1].created = 15;
+	assert_int_equal(persist_idempotency_delete(store_conn(store), gone,
+	    2), 0);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency "
+	    "WHERE key IN ('a', 'b')"), 1);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency "
+	    "WHERE key = 'b'"), 1);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency"),
+	    301);
+	/* Told to trim whole: x'03' keeps its newest 256. */
+	assert_int_equal(persist_idempotency_sweep(store_conn(store), 60, 256,
+	    65536), 0);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency "
+	    "WHERE caller = x'03'"), 256);
+	store_close(store);
 	loop_free(loop);
 }
 
@@ -376,6 +559,12 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flat_schema_dir, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_checkpoints_in_their_own_thread, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_idempotency_delete_by_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_close_commits_chained_work, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,9 +37,14 @@
  * each pass).  Should it fall behind all the same, the writer checkpoints
  * itself once the log passes CHECKPOINT_LIMIT_PAGES, as SQLite would
  * have: the log stays bounded either way.
+ *
+ * 4000 pages (16 MB) rather than SQLite's 1000: a page written by many
+ * commits (a battle's row, an index's inner pages) is copied once per
+ * checkpoint, so fewer checkpoints copy less; the checkpoint thread's
+ * CPU in the scale run went from 3.4 s to 2.1 s.
  */
-#define CHECKPOINT_PAGES	1000	/* SQLite's wal_autocheckpoint */
-#define CHECKPOINT_LIMIT_PAGES	10000	/* 40 MB at 4 KB a page */
+#define CHECKPOINT_PAGES	4000
+#define CHECKPOINT_LIMIT_PAGES	20000	/* 80 MB at 4 KB a page */
 #define CHECKPOINT_PASSES	8	/* at most, per wake-up */
 
 struct checkpointer {

@@ -159,13 +159,13 @@ static int
 apply_blob(struct store_conn *conn, void *arg)
 {
 	return sqlite3_exec(store_sqlite_db(conn), "INSERT INTO scratch "
-	    "VALUES (zeroblob(16000))", NULL, NULL, NULL) == SQLITE_OK ? 0 :
+	    "VALUES (zeroblob(64000))", NULL, NULL, NULL) == SQLITE_OK ? 0 :
 	    BS_ERR_IO;
 }
 
 /*
  * Commits only append to the write-ahead log; the checkpoint thread
- * copies it into the database file once it passes 1000 pages, and the
+ * copies it into the database file once it passes 4000 pages, and the
  * writer never has to (store_sqlite.c).
  */
 static void
@@ -184,7 +184,7 @@ test_checkpoints_in_their_own_thread(void **state)
 	assert_int_equal(sqlite3_exec(store_sqlite_db(store_conn(store)),
 	    "CREATE TABLE scratch (b BLOB)", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(store_start(store), 0);
-	/* 300 commits of 4 pages or more each: 1,200 pages of log at least. */
+	/* 300 commits of 16 pages or more each: 4,800 pages of log. */
 	for (int i = 0; i < 300; i++) {
 		memset(&it, 0, sizeof(it));
 		store_submit(store, apply_blob, item_done, &it);
@@ -202,11 +202,11 @@ test_checkpoints_in_their_own_thread(void **state)
 	/* The pages are in the database file itself, not only in the log. */
 	for (int i = 0; i < 500; i++) {
 		assert_int_equal(stat(dbpath, &st), 0);
-		if (st.st_size >= 300 * 16000)
+		if (st.st_size >= 300 * 64000)
 			break;
 		usleep(10 * 1000);
 	}
-	assert_true(st.st_size >= 300 * 16000);
+	assert_true(st.st_size >= 300 * 64000);
 	store_close(store);
 	loop_free(loop);
 }

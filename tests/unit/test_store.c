@@ -165,7 +165,7 @@ apply_blob(struct store_conn *conn, void *arg)
 
 /*
  * Commits only append to the write-ahead log; the checkpoint thread
- * copies it into the database file once it passes 4000 pages, and the
+ * copies it into the database file once it passes 1000 pages, and the
  * writer never has to (store_sqlite.c).
  */
 static void

@@ -42,7 +42,7 @@
  * many commits is copied once per checkpoint: the thread's CPU in the
  * scale run 3.4 -> 2.1 s, the daemon's about 1.5 s less), but the
  * request -> answer p99 of the same runs was worse (median of five 72
- * ms against 59 at 1000): larger copies and syncs at once.
+ * ms against 62 at 1000): larger copies and syncs at once.
  */
 #define CHECKPOINT_PAGES	1000
 #define CHECKPOINT_LIMIT_PAGES	10000	/* 40 MB at 4 KB a page */

@@ -506,23 +506,13 @@ sqlite_idempotency_delete(struct store_conn *conn,
     const struct idempotency_gone *gone, size_t n)
 {
 	sqlite3 *db = store_sqlite_db(conn);
-	sqlite3_stmt *st;
-	int rc;
+	int rc = SQLITE_OK;
 
-	rc = statement(db, "DELETE FROM idempotency WHERE caller = ? AND "
-	    "target = ? AND key = ? AND created_at <= ?", &st);
-	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
-		sqlite3_bind_blob(st, 1, gone[i].caller, IDEMPOTENCY_HASH_LEN,
-		    SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, gone[i].target, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, gone[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, gone[i].created);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		if (rc == SQLITE_DONE)
-			rc = SQLITE_OK;
-	}
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++)
+		rc = exec_bound(db, "DELETE FROM idempotency WHERE caller = ? "
+		    "AND target = ? AND key = ? AND created_at <= ?", "ztti",
+		    gone[i].caller, (int)IDEMPOTENCY_HASH_LEN, gone[i].target,
+		    gone[i].key, gone[i].created);
 	return rc == SQLITE_OK ? 0 : BS_ERR_IO;
 }
 

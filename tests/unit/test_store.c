@@ -86,18 +86,28 @@ item_done(void *arg, int status)
 }
 
 static int
-count_battles(const char *path)
+count_rows(sqlite3 *db, const char *sql)
 {
-	sqlite3 *db;
 	sqlite3_stmt *st;
 	int n = -1;
 
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM battles",
-	    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	return n;
+}
+
+/* The battles in the file, read through a connection of its own. */
+static int
+count_battles(const char *path)
+{
+	sqlite3 *db;
+	int n;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	n = count_rows(db, "SELECT count(*) FROM battles");
 	sqlite3_close(db);
 	return n;
 }
@@ -258,20 +268,6 @@ test_close_commits_chained_work(void **state)
 	assert_int_equal(c.left, 0);
 	assert_int_equal(count_battles(dbpath), 3);
 	loop_free(loop);
-}
-
-static int
-count_rows(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	int n = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-	    SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
 }
 
 /*

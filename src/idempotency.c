@@ -60,7 +60,7 @@ struct idempotency {
 	size_t nbattles_buckets, nbattles;
 	struct idempotency_entry *first, *last;
 	uint64_t replays;
-	/* Forgotten for the limits since idempotency_take_gone(). */
+	/* Forgotten for the limits or expired since idempotency_take_gone(). */
 	struct idempotency_gone *gone;
 	size_t ngone, gone_cap;
 	int gone_overflow;
@@ -383,7 +383,7 @@ entry_remove(struct idempotency *idx, struct idempotency_entry *e)
 	entry_free(e);
 }
 
-/* Remembers a finished entry about to be forgotten for the limits. */
+/* Remembers a finished entry about to be forgotten (limits, expiry). */
 static void
 gone_add(struct idempotency *idx, const struct idempotency_entry *e)
 {
@@ -407,6 +407,7 @@ gone_add(struct idempotency *idx, const struct idempotency_entry *e)
 	memcpy(g->caller, e->caller->hash, sizeof(g->caller));
 	g->target = xstrdup(e->req.target);
 	g->key = xstrdup(e->req.key);
+	g->battle = xstrdup(e->req.battle);
 	g->created = e->created;
 }
 
@@ -504,6 +505,7 @@ idempotency_begin(struct idempotency *idx,
 	struct idempotency_entry *e = entry_find(idx, req);
 
 	if (e != NULL && expired(idx, e, now)) {
+		gone_add(idx, e);
 		entry_remove(idx, e);
 		e = NULL;
 	}
@@ -609,6 +611,7 @@ idempotency_expire(struct idempotency *idx, int64_t now)
 		if (now - e->created < idx->limits.ttl_ms)
 			break;
 		if (e->finished) {
+			gone_add(idx, e);
 			entry_remove(idx, e);
 			n++;
 		}
@@ -663,6 +666,7 @@ idempotency_gone_free(struct idempotency_gone *gone, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(gone[i].target);
 		free(gone[i].key);
+		free(gone[i].battle);
 	}
 	free(gone);
 }

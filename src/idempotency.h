@@ -129,7 +129,10 @@ int idempotency_restore(struct idempotency *idx,
     const struct idempotency_request *req, int64_t created,
     const struct idempotency_response *resp, int64_t now);
 
-/* Forgets finished entries expired by now; returns how many. */
+/*
+ * Forgets finished entries expired by now, and names them to the next
+ * idempotency_take_gone(); returns how many.
+ */
 size_t idempotency_expire(struct idempotency *idx, int64_t now);
 
 /*
@@ -144,12 +147,14 @@ size_t idempotency_count(const struct idempotency *idx);
 
 /*
  * A key the index forgot to stay within its limits (per caller or in
- * all): the sweep deletes its stored row, by key and no newer than
- * created, so that a later use of the same key keeps its own.
+ * all), or because it expired: the sweep deletes its stored row, by key
+ * and no newer than created, so that a later use of the same key keeps
+ * its own.
  */
 struct idempotency_gone {
 	unsigned char caller[IDEMPOTENCY_HASH_LEN];
 	char *target, *key;
+	char *battle;			/* as in the request, "" for none */
 	int64_t created;
 };
 
@@ -157,8 +162,7 @@ struct idempotency_gone {
 #define IDEMPOTENCY_GONE_MAX 65536
 
 /*
- * Hands over the keys forgotten to stay within the limits since the last
- * call (*gone, *n: free with idempotency_gone_free()), and starts over.
+ * Hands over the keys forgotten (limits, expiry) since the last call (*gone, *n: free with idempotency_gone_free()), and starts over.
  * Returns 1 when more than IDEMPOTENCY_GONE_MAX were: the list is then
  * empty, and the stored keys are to be trimmed to the limits whole.
  */

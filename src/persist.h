@@ -173,13 +173,15 @@ int persist_idempotency_load(struct store_conn *conn, int64_t now,
     int64_t created, const struct idempotency_response *resp), void *arg);
 
 /*
- * Deletes the idempotency keys expired by now (through the index on
- * expires_at: cheap), and those past the newest per_caller of their
- * caller or the newest total in all (a pass over every key: 0.2 s at
- * 35,000 keys, in which every write waits); per_caller and total 0 skip
- * the second, for a sweep that deletes the keys past them one by one
- * (persist_idempotency_delete()).  Returns 0 or BS_ERR_IO (a
- * store_apply_fn's contract).
+ * Deletes the idempotency keys expired by now, and those past the newest
+ * per_caller of their caller or the newest total in all (a pass over
+ * every key: 0.2 s at 35,000 keys, in which every write waits).
+ * per_caller and total 0 ask for the expired keys only, and only where
+ * that is cheap: PostgreSQL deletes them through its index on expiry;
+ * SQLite keeps no such index (one daemon owns the file, and its index
+ * names every key it forgets, the expired ones included, to
+ * persist_idempotency_delete()) and does nothing.  Returns 0 or
+ * BS_ERR_IO (a store_apply_fn's contract).
  */
 int persist_idempotency_sweep(struct store_conn *conn, int64_t now,
     size_t per_caller, size_t total);

@@ -128,10 +128,7 @@ apply_idempotency(sqlite3 *db, struct persist_write *w)
 	sqlite3_bind_text(st, 3, w->idem.key, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 4, w->idem.fingerprint, IDEMPOTENCY_HASH_LEN,
 	    SQLITE_STATIC);
-	if (w->idem.battle[0] != '\0')
-		sqlite3_bind_text(st, 5, w->idem.battle, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 5);
+	sqlite3_bind_text(st, 5, w->idem.battle, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, w->idem_created);
 	sqlite3_bind_int64(st, 7, w->idem_expires);
 	sqlite3_bind_int(st, 8, w->idem_resp.status);
@@ -157,6 +154,10 @@ apply_record(sqlite3 *db, struct persist_write *w)
 	if (w->delete) {
 		rc = exec_bound(db, "DELETE FROM battles WHERE id = ?", "t",
 		    w->battle_id);
+		/* Its keys: by hand, they have no foreign key (schema 6). */
+		if (rc == SQLITE_OK)
+			rc = exec_bound(db, "DELETE FROM idempotency WHERE "
+			    "battle_id = ?", "t", w->battle_id);
 		if (rc == SQLITE_OK && w->has_idempotency)
 			rc = apply_idempotency(db, w);
 		return rc;
@@ -485,18 +486,22 @@ sqlite_idempotency_sweep(struct store_conn *conn, int64_t now,
 	sqlite3 *db = store_sqlite_db(conn);
 	int rc;
 
+	/* No index on expiry (schema 6): this is a pass over every key. */
+	if (per_caller == 0 && total == 0)
+		return 0;
 	rc = exec_bound(db, "DELETE FROM idempotency WHERE expires_at <= ?",
 	    "i", now);
-	if (per_caller == 0 && total == 0)
-		return rc == SQLITE_OK ? 0 : BS_ERR_IO;
 	if (rc == SQLITE_OK)
-		rc = exec_bound(db, "DELETE FROM idempotency WHERE rowid IN "
-		    "(SELECT rowid FROM (SELECT rowid, row_number() OVER "
-		    "(PARTITION BY caller ORDER BY created_at DESC) AS n FROM "
-		    "idempotency) WHERE n > ?)", "i", (int64_t)per_caller);
+		rc = exec_bound(db, "DELETE FROM idempotency WHERE (battle_id, "
+		    "caller, target, key) IN (SELECT battle_id, caller, target, "
+		    "key FROM (SELECT battle_id, caller, target, key, "
+		    "row_number() OVER (PARTITION BY caller ORDER BY created_at "
+		    "DESC) AS n FROM idempotency) WHERE n > ?)", "i",
+		    (int64_t)per_caller);
 	if (rc == SQLITE_OK)
-		rc = exec_bound(db, "DELETE FROM idempotency WHERE rowid NOT IN "
-		    "(SELECT rowid FROM idempotency ORDER BY created_at DESC "
+		rc = exec_bound(db, "DELETE FROM idempotency WHERE (battle_id, "
+		    "caller, target, key) NOT IN (SELECT battle_id, caller, "
+		    "target, key FROM idempotency ORDER BY created_at DESC "
 		    "LIMIT ?)", "i", (int64_t)total);
 	return rc == SQLITE_OK ? 0 : BS_ERR_IO;
 }
@@ -509,10 +514,11 @@ sqlite_idempotency_delete(struct store_conn *conn,
 	int rc = SQLITE_OK;
 
 	for (size_t i = 0; rc == SQLITE_OK && i < n; i++)
-		rc = exec_bound(db, "DELETE FROM idempotency WHERE caller = ? "
-		    "AND target = ? AND key = ? AND created_at <= ?", "ztti",
-		    gone[i].caller, (int)IDEMPOTENCY_HASH_LEN, gone[i].target,
-		    gone[i].key, gone[i].created);
+		rc = exec_bound(db, "DELETE FROM idempotency WHERE battle_id = "
+		    "? AND caller = ? AND target = ? AND key = ? AND created_at "
+		    "<= ?", "tztti", gone[i].battle, gone[i].caller,
+		    (int)IDEMPOTENCY_HASH_LEN, gone[i].target, gone[i].key,
+		    gone[i].created);
 	return rc == SQLITE_OK ? 0 : BS_ERR_IO;
 }
 

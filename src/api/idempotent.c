@@ -270,12 +270,14 @@ api_idempotency_restore(struct idempotency *idx, struct store_conn *conn)
 }
 
 /*
- * The sweep's work: the expired keys (through the index on their expiry),
- * and the keys the index forgot to stay within its limits, by key, in
- * writes of SWEEP_PART keys, one after the other, so that other writes
- * go in between.  Only when it forgot more than it can name does the
- * store pass over every key to trim it to the limits (0.3 s at 36,000
- * keys, in which every write waits: it used to, every minute).
+ * The sweep's work: the keys the index forgot since the last sweep, to
+ * stay within its limits or expired, by key, in writes of SWEEP_PART
+ * keys, one after the other, so that other writes go in between (and on
+ * PostgreSQL, first, every expired key, through the index on expiry: the
+ * keys there are shared by every node, and this node's index names only
+ * its own).  Only when it forgot more than it can name does the store
+ * pass over every key to expire and trim them to the limits (0.3 s at
+ * 36,000 keys, in which every write waits: it used to, every minute).
  */
 #define SWEEP_PART 256
 
@@ -325,11 +327,11 @@ api_idempotency_sweep(struct loop *loop, void *arg)
 
 	s->store = api->store;
 	s->now = battles_wall_ms();
+	idempotency_expire(idx, s->now);
 	if (idempotency_take_gone(idx, &s->gone, &s->ngone)) {
 		s->per_caller = lim->per_caller;
 		s->total = lim->total;
 	}
-	idempotency_expire(idx, s->now);
 	store_submit(api->store, sweep_apply, sweep_done, s);
 	return IDEMPOTENCY_SWEEP_MS;
 }

@@ -348,6 +348,47 @@ test_expiry(void **state)
 	idempotency_free(idx);
 }
 
+/*
+ * Expired keys are named to the sweep like those past the bounds, so
+ * that it deletes their rows by key (SQLite keeps no index on expiry):
+ * those the sweep expires and those found expired on lookup; a key in
+ * flight or abandoned was never stored, and is not named.
+ */
+static void
+test_expired_are_gone(void **state)
+{
+	struct idempotency *idx = index_new(0, 0);
+	struct idempotency_request a = request(1, "POST /t", "a", 1);
+	struct idempotency_request b = request(2, "POST /t", "b", 1);
+	struct idempotency_request c = request(3, "POST /t", "c", 1);
+	struct idempotency_gone *gone;
+	struct idempotency_entry *e, *inflight;
+	size_t ngone;
+
+	done(idx, &a, 0);
+	done(idx, &b, 1);
+	assert_int_equal(idempotency_begin(idx, &c, 2, &inflight),
+	    IDEMPOTENCY_NEW);
+	assert_int_equal(idempotency_expire(idx, 24 * HOUR), 1);
+	/* b, found expired when its key comes again, and used anew. */
+	assert_int_equal(idempotency_begin(idx, &b, 24 * HOUR + 1, &e),
+	    IDEMPOTENCY_NEW);
+	idempotency_abandon(idx, e);
+	assert_int_equal(idempotency_take_gone(idx, &gone, &ngone), 0);
+	assert_int_equal(ngone, 2);
+	assert_string_equal(gone[0].key, "a");
+	assert_int_equal(gone[0].created, 0);
+	assert_string_equal(gone[1].key, "b");
+	assert_int_equal(gone[1].caller[0], 2);
+	assert_int_equal(gone[1].created, 1);
+	assert_string_equal(gone[1].battle, "b1");
+	idempotency_gone_free(gone, ngone);
+	idempotency_abandon(idx, inflight);
+	assert_int_equal(idempotency_take_gone(idx, &gone, &ngone), 0);
+	assert_int_equal(ngone, 0);
+	idempotency_free(idx);
+}
+
 static void
 test_restore_and_forget_battle(void **state)
 {
@@ -452,6 +493,7 @@ main(void)
 		cmocka_unit_test(test_forget_battle_among_many),
 		cmocka_unit_test(test_many_keys),
 		cmocka_unit_test(test_gone_overflow),
+		cmocka_unit_test(test_expired_are_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

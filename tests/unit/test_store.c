@@ -271,8 +271,11 @@ test_close_commits_chained_work(void **state)
 }
 
 /*
- * The sweep's deletes: expired keys only when told of no other, and the
- * keys the index forgot by key, sparing a newer use of the same key.
+ * The sweep's deletes on SQLite: nothing when told of no key (there is no
+ * index on expiry: the expired keys come by key, like those past the
+ * bounds), the keys the index forgot by key, sparing a newer use of the
+ * same key, and the expired keys and those past the bounds when told to
+ * pass over every key.
  */
 static void
 test_idempotency_delete_by_key(void **state)
@@ -282,7 +285,7 @@ test_idempotency_delete_by_key(void **state)
 	sqlite3 *db;
 	char err[256];
 	struct idempotency_gone gone[2];
-	char target[] = "POST /t", a[] = "a", b[] = "b";
+	char target[] = "POST /t", a[] = "a", b[] = "b", none[] = "";
 
 	assert_int_equal(loop_new(&loop), 0);
 	assert_int_equal(store_open(&store, loop, dbpath, sqldir,
@@ -293,24 +296,25 @@ test_idempotency_delete_by_key(void **state)
 	 * per-caller limit the sweep might apply. */
 	assert_int_equal(sqlite3_exec(db,
 	    "INSERT INTO idempotency VALUES (zeroblob(32), 'POST /t', 'a', "
-	    "zeroblob(32), NULL, 10, 1000, 201, NULL, NULL, x'');"
+	    "zeroblob(32), '', 10, 1000, 201, NULL, NULL, x'');"
 	    "INSERT INTO idempotency VALUES (zeroblob(32), 'POST /t', 'b', "
-	    "zeroblob(32), NULL, 20, 1000, 201, NULL, NULL, x'');"
+	    "zeroblob(32), '', 20, 1000, 201, NULL, NULL, x'');"
 	    "INSERT INTO idempotency VALUES (x'02', 'POST /t', 'c', "
-	    "zeroblob(32), NULL, 5, 50, 201, NULL, NULL, x'');"
+	    "zeroblob(32), '', 5, 50, 201, NULL, NULL, x'');"
 	    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
 	    "WHERE i < 300) INSERT INTO idempotency SELECT x'03', 'POST /t', "
-	    "'k' || i, zeroblob(32), NULL, i, 1000, 201, NULL, NULL, x'' "
+	    "'k' || i, zeroblob(32), '', i, 1000, 201, NULL, NULL, x'' "
 	    "FROM n;", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency"),
 	    303);
-	/* Nothing forgotten for the limits: only c, expired at 60. */
+	/* Told of no key: not even c, expired at 60, goes. */
 	assert_int_equal(persist_idempotency_sweep(store_conn(store), 60, 0,
 	    0), 0);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency"),
-	    302);
+	    303);
 	memset(gone, 0, sizeof(gone));
 	gone[0].target = gone[1].target = target;
+	gone[0].battle = gone[1].battle = none;
 	gone[0].key = a;
 	gone[0].created = 10;
 	/* b was forgotten when made at 15: the row of its use at 20 stays. */
@@ -323,12 +327,139 @@ test_idempotency_delete_by_key(void **state)
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency "
 	    "WHERE key = 'b'"), 1);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency"),
-	    301);
-	/* Told to trim whole: x'03' keeps its newest 256. */
+	    302);
+	/* Told to pass over every key: c expired, x'03' keeps its newest
+	 * 256, the newest first. */
 	assert_int_equal(persist_idempotency_sweep(store_conn(store), 60, 256,
 	    65536), 0);
 	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency "
+	    "WHERE caller = x'02'"), 0);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency "
 	    "WHERE caller = x'03'"), 256);
+	assert_int_equal(count_rows(db, "SELECT min(created_at) FROM "
+	    "idempotency WHERE caller = x'03'"), 45);
+	/* The bound in all keeps the newest. */
+	assert_int_equal(persist_idempotency_sweep(store_conn(store), 60, 256,
+	    10), 0);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency"),
+	    10);
+	assert_int_equal(count_rows(db, "SELECT min(created_at) FROM "
+	    "idempotency"), 291);
+	store_close(store);
+	loop_free(loop);
+}
+
+/*
+ * Deleting a battle deletes its keys (schema 6 has no foreign key for
+ * it), in the same record, and no other battle's nor the keys of no
+ * battle; the DELETE's own key is written after.
+ */
+static void
+test_battle_delete_takes_its_keys(void **state)
+{
+	static const unsigned char hash[32] = { 1 };
+	struct idempotency_request req = { .caller = { 7 } };
+	struct idempotency_response resp = { .status = 201, .body = "{}",
+	    .body_len = 2 };
+	struct persist_write *w;
+	struct loop *loop;
+	struct store *store;
+	struct store_conn *conn;
+	sqlite3 *db;
+	char err[256], target[64];
+	const char *battles[] = { "b1", "b2" };
+
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(store_open(&store, loop, dbpath, sqldir,
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), 0);
+	conn = store_conn(store);
+	db = store_sqlite_db(conn);
+	for (int i = 0; i < 2; i++) {
+		w = persist_write_new(battles[i]);
+		persist_write_battle(w, "n", "J", hash, 1);
+		req.target = "POST /v1/battles";
+		req.key = battles[i];
+		req.battle = "";
+		persist_write_idempotency(w, &req, 1, 1000, &resp);
+		assert_int_equal(persist_apply(conn, w), 0);
+		persist_write_free(w);
+		w = persist_write_new(battles[i]);
+		persist_write_phase(w, "planning", 0, 0);
+		snprintf(target, sizeof(target), "POST /v1/battles/%s/start",
+		    battles[i]);
+		req.target = target;
+		req.key = "k";
+		req.battle = battles[i];
+		persist_write_idempotency(w, &req, 2, 1000, &resp);
+		assert_int_equal(persist_apply(conn, w), 0);
+		persist_write_free(w);
+	}
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency"),
+	    4);
+	w = persist_write_new("b1");
+	persist_write_delete(w);
+	req.target = "DELETE /v1/battles/b1";
+	req.key = "d";
+	req.battle = "";
+	persist_write_idempotency(w, &req, 3, 1000, &resp);
+	assert_int_equal(persist_apply(conn, w), 0);
+	persist_write_free(w);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency "
+	    "WHERE battle_id = 'b1'"), 0);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency "
+	    "WHERE battle_id = 'b2'"), 1);
+	/* Both creations' keys and the DELETE's. */
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency "
+	    "WHERE battle_id = ''"), 3);
+	store_close(store);
+	loop_free(loop);
+}
+
+/*
+ * A database of schema 5 (the idempotency table with a rowid and a
+ * foreign key) moves to schema 6 with its keys: a key of no battle
+ * (NULL) becomes ''.
+ */
+static void
+test_idempotency_migrates(void **state)
+{
+	struct loop *loop;
+	struct store *store;
+	sqlite3 *db;
+	char err[256], v5[128], cmd[1400];
+
+	/* The schema files up to 5 alone, in a directory of their own. */
+	snprintf(v5, sizeof(v5), "%s/v5", dir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/sqlite' && "
+	    "cp '%s'/sqlite/00[1-5]_*.sql '%s/sqlite/'", v5, sqldir, v5);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(loop_new(&loop), 0);
+	assert_int_equal(store_open(&store, loop, dbpath, v5,
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), 0);
+	db = store_sqlite_db(store_conn(store));
+	assert_int_equal(count_rows(db, "PRAGMA user_version"), 5);
+	assert_int_equal(sqlite3_exec(db,
+	    "INSERT INTO battles (id, created_at, name, join_code, "
+	    "gm_token_hash, phase) VALUES ('b1', 0, 'n', 'j', x'00', 'lobby');"
+	    "INSERT INTO idempotency VALUES (zeroblob(32), 'POST /v1/battles', "
+	    "'a', zeroblob(32), NULL, 10, 1000, 201, 'application/json', "
+	    "'/v1/battles/b1', x'7b7d');"
+	    "INSERT INTO idempotency VALUES (zeroblob(32), "
+	    "'POST /v1/battles/b1/start', 'a', zeroblob(32), 'b1', 11, 1000, "
+	    "200, NULL, NULL, x'');", NULL, NULL, NULL), SQLITE_OK);
+	store_close(store);
+	assert_int_equal(store_open(&store, loop, dbpath, sqldir,
+	    STORE_DURABILITY_NORMAL, NULL, err, sizeof(err)), 0);
+	db = store_sqlite_db(store_conn(store));
+	assert_true(count_rows(db, "PRAGMA user_version") >= 6);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency "
+	    "WHERE battle_id = '' AND target = 'POST /v1/battles' AND "
+	    "location = '/v1/battles/b1' AND body = x'7b7d'"), 1);
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM idempotency "
+	    "WHERE battle_id = 'b1' AND created_at = 11"), 1);
+	/* Stored by its key, without a rowid. */
+	assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_schema "
+	    "WHERE name = 'idempotency' AND sql LIKE '%WITHOUT ROWID%'"), 1);
 	store_close(store);
 	loop_free(loop);
 }
@@ -559,6 +690,10 @@ main(void)
 		    test_checkpoints_in_their_own_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_idempotency_delete_by_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_battle_delete_takes_its_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idempotency_migrates,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_close_commits_chained_work, setup, teardown),
 	};

@@ -20,27 +20,6 @@
 
 /* ---- applying a record (storage thread) --------------------------------- */
 
-/*
- * The connection's prepared statement for sql, kept between writes (the
- * store finalizes them all when it closes): parsing SQL for every write
- * cost more than the write.
- */
-static int
-statement(sqlite3 *db, const char *sql, sqlite3_stmt **out)
-{
-	sqlite3_stmt *st;
-
-	for (st = sqlite3_next_stmt(db, NULL); st != NULL;
-	    st = sqlite3_next_stmt(db, st)) {
-		if (!sqlite3_stmt_busy(st) && strcmp(sqlite3_sql(st), sql) == 0) {
-			*out = st;
-			return SQLITE_OK;
-		}
-	}
-	return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, out,
-	    NULL);
-}
-
 /* Prepares, binds with a format ("t" text, "b" 32-byte blob, "i" int64,
  * "n" int64 or NULL when 0, "z" blob with explicit length), steps. */
 static int
@@ -50,7 +29,7 @@ exec_bound(sqlite3 *db, const char *sql, const char *fmt, ...)
 	va_list ap;
 	int rc, i = 1;
 
-	rc = statement(db, sql, &st);
+	rc = store_sqlite_statement(db, sql, &st);
 	if (rc != SQLITE_OK)
 		return rc;
 	va_start(ap, fmt);
@@ -116,9 +95,9 @@ apply_idempotency(sqlite3 *db, struct persist_write *w)
 	sqlite3_stmt *st;
 	int rc;
 
-	rc = statement(db, "INSERT OR REPLACE INTO idempotency (caller, "
-	    "target, key, fingerprint, battle_id, created_at, expires_at, "
-	    "status, content_type, location, body) VALUES "
+	rc = store_sqlite_statement(db, "INSERT OR REPLACE INTO idempotency "
+	    "(caller, target, key, fingerprint, battle_id, created_at, "
+	    "expires_at, status, content_type, location, body) VALUES "
 	    "(?,?,?,?,?,?,?,?,?,?,?)", &st);
 	if (rc != SQLITE_OK)
 		return rc;

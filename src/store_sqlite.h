@@ -29,6 +29,14 @@ int store_sqlite_open(struct store_conn **out, const char *path,
 sqlite3 *store_sqlite_db(struct store_conn *conn);
 
 /*
+ * db's prepared statement for sql (one statement), kept between uses:
+ * found again by its text, prepared the first time; the store finalizes
+ * them all when it closes.  Reset it after stepping.  Returns an SQLite
+ * result code.  Storage thread.
+ */
+int store_sqlite_statement(sqlite3 *db, const char *sql, sqlite3_stmt **out);
+
+/*
  * How many checkpoints of the write-ahead log the checkpoint thread has
  * run, and how many the writer ran itself because the log passed its
  * limit (store_sqlite.c); both 0 without a thread (an in-memory

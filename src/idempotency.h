@@ -162,7 +162,8 @@ struct idempotency_gone {
 #define IDEMPOTENCY_GONE_MAX 65536
 
 /*
- * Hands over the keys forgotten (limits, expiry) since the last call (*gone, *n: free with idempotency_gone_free()), and starts over.
+ * Hands over the keys forgotten (limits, expiry) since the last call
+ * (*gone, *n: free with idempotency_gone_free()), and starts over.
  * Returns 1 when more than IDEMPOTENCY_GONE_MAX were: the list is then
  * empty, and the stored keys are to be trimmed to the limits whole.
  */

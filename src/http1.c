@@ -89,12 +89,18 @@ h1_timeout(struct http1 *h1)
 	return (int64_t)least;
 }
 
+/*
+ * Runs the instances in mask (1 << instance).  Each MHD_run() is an
+ * epoll_wait() on the instance's own epoll set even when it has nothing
+ * to do, so only the instances that may have work are run: the one
+ * whose epoll set is ready, or whose connection was resumed or added.
+ */
 static void
-h1_run(struct http1 *h1)
+h1_run(struct http1 *h1, unsigned mask)
 {
-	/* An instance with nothing to do returns at once. */
 	for (int i = 0; i < H1_INSTANCES; i++)
-		MHD_run(h1->mhd[i]);
+		if (mask & (1u << i))
+			MHD_run(h1->mhd[i]);
 	loop_timer_reset(h1->timer, h1_timeout(h1));
 }
 
@@ -102,28 +108,57 @@ static void
 h1_deferred_run(struct loop *loop, void *arg)
 {
 	struct http1 *h1 = arg;
+	unsigned mask = h1->run_pending;
 
 	h1->run_pending = 0;
-	h1_run(h1);
+	h1_run(h1, mask);
+}
+
+/* The instance a connection belongs to, as a bit of a run mask. */
+static unsigned
+h1_instance_bit(struct http1 *h1, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	if (conn == NULL)
+		return (1u << H1_INSTANCES) - 1;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+	for (int i = 0; ci != NULL && i < H1_INSTANCES; i++)
+		if (ci->daemon == h1->mhd[i])
+			return 1u << i;
+	return (1u << H1_INSTANCES) - 1;
 }
 
 /*
  * libmicrohttpd's own timeout ignores pending resumes and new connections,
- * so we keep our own "run again after this iteration" flag.
+ * so we keep our own "run again after this iteration" flags.
  */
-void
-h1_schedule_run(struct http1 *h1)
+static void
+h1_schedule_bits(struct http1 *h1, unsigned bits)
 {
-	if (h1->run_pending || h1->stopping)
+	if (h1->stopping || (h1->run_pending & bits) == bits)
 		return;
-	h1->run_pending = 1;
-	loop_defer(h1->loop, h1_deferred_run, h1);
+	if (h1->run_pending == 0)
+		loop_defer(h1->loop, h1_deferred_run, h1);
+	h1->run_pending |= bits;
+}
+
+void
+h1_schedule_run(struct http1 *h1, struct MHD_Connection *conn)
+{
+	h1_schedule_bits(h1, h1_instance_bit(h1, conn));
 }
 
 static void
 h1_epoll_ready(struct loop *loop, int fd, uint32_t events, void *arg)
 {
-	h1_run(arg);
+	struct http1 *h1 = arg;
+	unsigned mask = 0;
+
+	for (int i = 0; i < H1_INSTANCES; i++)
+		if (h1->epoll_fd[i] == fd)
+			mask |= 1u << i;
+	h1_run(h1, mask);
 }
 
 static int64_t
@@ -291,7 +326,7 @@ h1_respond(struct request *req, struct response *resp)
 	if (hr->suspended) {
 		h1_suspended_unlink(hr);
 		MHD_resume_connection(hr->conn);
-		h1_schedule_run(hr->h1);
+		h1_schedule_run(hr->h1, hr->conn);
 	}
 }
 
@@ -531,6 +566,7 @@ http1_new(struct http1 **out, struct loop *loop, struct router *router,
 		    (size_t)opts->conn_memory);
 		info = h1->mhd[i] ? MHD_get_daemon_info(h1->mhd[i],
 		    MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+		h1->epoll_fd[i] = info ? info->epoll_fd : -1;
 		h1->watch[i] = info ? loop_watch_add(loop, info->epoll_fd,
 		    EPOLLIN, h1_epoll_ready, h1) : NULL;
 		if (h1->watch[i] == NULL) {
@@ -616,7 +652,7 @@ h1_hand_to_mhd(struct http1 *h1, int fd, const struct sockaddr *addr,
 		    "or per-address limit)");
 		return BS_ERR_LIMIT;
 	}
-	h1_schedule_run(h1);
+	h1_schedule_bits(h1, 1u << which);
 	return 0;
 }
 

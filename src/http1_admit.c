@@ -252,7 +252,7 @@ h1_conn_head_expired(struct loop *loop, void *arg)
 	h1_admit_refuse(c->fd, 408, "The request head did not arrive in "
 	    "time; send it whole.");
 	shutdown(c->fd, SHUT_RDWR);
-	h1_schedule_run(c->h1);
+	h1_schedule_run(c->h1, c->conn);
 	return LOOP_TIMER_STOP;
 }
 

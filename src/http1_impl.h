@@ -85,9 +85,10 @@ struct http1 {
 	struct router *router;
 	struct MHD_Daemon *mhd[H1_INSTANCES];
 	struct loop_watch *watch[H1_INSTANCES];
+	int epoll_fd[H1_INSTANCES];	/* each instance's, which watch[] watch */
 	struct loop_timer *timer;
 	struct http1_options opts;
-	int run_pending;
+	unsigned run_pending;	/* 1 << instance: run after this iteration */
 	int draining;
 	int stopping;
 	size_t connections;
@@ -187,8 +188,11 @@ void h1_conn_head_arrived(struct h1_conn *c);
 
 /* ---- http1.c ---- */
 
-/* Runs libmicrohttpd after this iteration of the loop. */
-void h1_schedule_run(struct http1 *h1);
+/*
+ * Runs the libmicrohttpd instance of conn after this iteration of the
+ * loop (both instances when conn is NULL).
+ */
+void h1_schedule_run(struct http1 *h1, struct MHD_Connection *conn);
 
 /*
  * Gives a connection to libmicrohttpd; head[0..len) is its first request

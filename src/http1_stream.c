@@ -164,7 +164,7 @@ h1_stream_teardown(struct h1_request *hr)
 	hr->sse = H1_SSE_DONE;
 	h1_stream_unlink(hr);
 	MHD_resume_connection(hr->conn);
-	h1_schedule_run(hr->h1);
+	h1_schedule_run(hr->h1, hr->conn);
 }
 
 static void

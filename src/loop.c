@@ -481,8 +481,8 @@ wake_readable(struct loop *loop, int fd, uint32_t events, void *arg)
 	struct loop_wake *wake = arg;
 	uint64_t count;
 
-	while (read(fd, &count, sizeof(count)) > 0)
-		;
+	/* One read takes the whole count and zeroes it (eventfd(2)). */
+	(void)!read(fd, &count, sizeof(count));
 	wake->cb(loop, wake->arg);
 }
 

@@ -34,7 +34,6 @@ struct pending_write {
 	enum action_kind kind;
 	struct actor who;
 	json_t *body;
-	json_t *crew_log;	/* the crew's copies of its log entries */
 	battles_done_fn done;
 	void *arg;
 	json_t *result;
@@ -71,19 +70,36 @@ battle_commit_action(struct live_battle *lb, struct pending_write *pw)
 		log_error("battle %s: a committed %s does not apply again: %s",
 		    lb->id, action_name(pw->kind), why.text);
 	if (lb->channel != NULL) {
-		/*
-		 * The committed state is now where the working one was when
-		 * the crew's copies were made: spectators read the crew's log.
-		 */
-		const json_t *views[VIEWER_COUNT] = {
-			[VIEWER_GM] = log,
-			[VIEWER_CREW] = pw->crew_log,
-			[VIEWER_SPECTATOR] = pw->crew_log,
+		const json_t *views[VIEWER_COUNT] = { [VIEWER_GM] = log };
+		size_t n = json_array_size(log);
+		const char **gm = xcalloc(n + 1, sizeof(*gm));
+		const char **crew = xcalloc(n + 1, sizeof(*crew));
+		const char *const *text[VIEWER_COUNT] = {
+			[VIEWER_GM] = gm,
+			[VIEWER_CREW] = crew,
+			[VIEWER_SPECTATOR] = crew,
 		};
+		/*
+		 * The stream sends each entry in the words it was stored in
+		 * (persist_write_log()), written once: the GM's, and the
+		 * crew's copy, made against the working state as the change
+		 * left it, where the committed state is now.  Spectators
+		 * read the crew's log.  Entries that do not match what was
+		 * stored (the change did not apply again) are written anew.
+		 */
+		int stored = persist_write_log_count(pw->w) == n;
+
+		for (size_t i = 0; stored && i < n; i++) {
+			gm[i] = persist_write_log_text(pw->w, i, 0);
+			crew[i] = persist_write_log_text(pw->w, i, 1);
+			stored = crew[i] != NULL;
+		}
 
 		/* A narration adds to the log and changes no view. */
-		channel_changed(lb->channel, views, pw->kind !=
-		    ACTION_NARRATE);
+		channel_changed_text(lb->channel, views, stored ? text : NULL,
+		    pw->kind != ACTION_NARRATE);
+		free(gm);
+		free(crew);
 		/*
 		 * Its author hears at once that the order is on disk, in the
 		 * words of the 202 answer (api/orders.c).
@@ -132,7 +148,6 @@ write_done(void *arg, int status)
 		pw->done(pw->arg, status, pw->result);
 	json_decref(pw->result);
 	json_decref(pw->body);
-	json_decref(pw->crew_log);
 	persist_write_free(pw->w);
 	free(pw);
 	if (lb->deleting && lb->pending == 0) {
@@ -286,6 +301,7 @@ battle_change_record(struct live_battle *lb, struct battle_change *c,
 	    c->body, battles_wall_ms());
 	crew_log = battle_crew_log(lb, c->log);
 	persist_write_log(w, c->log, crew_log);
+	json_decref(crew_log);
 	json_decref(c->log);
 	c->log = NULL;
 	/* Rounds start and end in snapshots: a restart replays little. */
@@ -301,7 +317,6 @@ battle_change_record(struct live_battle *lb, struct battle_change *c,
 	pw->kind = c->kind;
 	pw->who = c->who;
 	pw->body = json_deep_copy(c->body);
-	pw->crew_log = crew_log;
 	battle_after_change(lb);
 }
 

@@ -112,6 +112,20 @@ persist_write_log(struct persist_write *w, const json_t *entries,
 	}
 }
 
+size_t
+persist_write_log_count(const struct persist_write *w)
+{
+	return w->nlog;
+}
+
+const char *
+persist_write_log_text(const struct persist_write *w, size_t i, int crew)
+{
+	if (i >= w->nlog)
+		return NULL;
+	return crew ? w->log[i].crew_entry : w->log[i].entry;
+}
+
 void
 persist_write_phase(struct persist_write *w, const char *phase,
     int64_t deadline, int64_t ended_at)

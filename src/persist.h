@@ -61,6 +61,16 @@ void persist_write_action(struct persist_write *w, uint64_t seq,
 void persist_write_log(struct persist_write *w, const json_t *entries,
     const json_t *crew);
 
+/* How many log entries the write holds. */
+size_t persist_write_log_count(const struct persist_write *w);
+
+/*
+ * Log entry i of the write as it is stored: compact JSON with sorted
+ * keys; the crew's copy when crew (NULL when there is none).
+ */
+const char *persist_write_log_text(const struct persist_write *w, size_t i,
+    int crew);
+
 /* UPDATE the battle's phase, deadline and end time (0: NULL). */
 void persist_write_phase(struct persist_write *w, const char *phase,
     int64_t deadline, int64_t ended_at);

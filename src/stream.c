@@ -30,6 +30,7 @@
 #include "stream.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@
 #include <zlib.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -130,10 +132,12 @@ struct channel {
 	struct chunk *snap[VIEWS];
 	/*
 	 * Each view's copy of the log entries since the last publish, taken
-	 * when their change was committed: an entry reads as the battle
-	 * stood then, as GET of the log reads it later.
+	 * when their change was committed (an entry reads as the battle
+	 * stood then, as GET of the log reads it later), as JSON text
+	 * joined by commas: pending_entries of them in each view.
 	 */
-	json_t *pending_log[VIEWS];
+	struct buf pending_log[VIEWS];
+	size_t pending_entries;
 	int dirty;
 	int documents_dirty;	/* a change may have altered the views */
 	uint64_t dirty_since_us;
@@ -613,12 +617,10 @@ batch_take(struct stream *s, enum viewer v)
  * publish ends (batch_add()).
  */
 static void
-channel_emit(struct channel *c, unsigned views, const char *event,
-    const json_t *data)
+channel_emit_text(struct channel *c, unsigned views, const char *event,
+    const char *json, size_t json_len)
 {
 	struct stream *s = c->s;
-	const char *json = NULL;
-	size_t json_len = 0;
 	char id[STREAM_ID_MAX];
 	struct chunk *body = NULL;	/* the event without its id line */
 
@@ -632,10 +634,8 @@ channel_emit(struct channel *c, unsigned views, const char *event,
 			c->ring[v].evicted_upto = c->seq[v];
 			continue;
 		}
-		if (json == NULL) {
-			json = stream_json(s, data, &json_len);
+		if (body == NULL)
 			body = frame_text(NULL, event, json, json_len);
-		}
 		event_id(c, (enum viewer)v, c->seq[v], id);
 		ch = frame_text(id, event, json, json_len);
 		ring_push(c, (enum viewer)v, body);
@@ -645,6 +645,19 @@ channel_emit(struct channel *c, unsigned views, const char *event,
 	chunk_unref(body);
 	metric_series_add(metric_series(s->m_events, (const char *[]){
 	    event }), 1);
+}
+
+/* As channel_emit_text(), with data written only if a view is watched. */
+static void
+channel_emit(struct channel *c, unsigned views, const char *event,
+    const json_t *data)
+{
+	const char *json = "{}";
+	size_t json_len = 2;
+
+	if (views & c->watched)
+		json = stream_json(c->s, data, &json_len);
+	channel_emit_text(c, views, event, json, json_len);
 }
 
 /*
@@ -775,18 +788,42 @@ channel_publish_views(struct channel *c)
 	channel_emit_deltas(c, patch);
 }
 
+/*
+ * Each view's "log" event: {"entries":[...]} around the entries' text,
+ * which was written when they were committed (channel_changed_text()).
+ * Views that read the same text share one event.
+ */
 static void
 channel_publish_log(struct channel *c)
 {
-	json_t *data[VIEWS];
+	struct buf data[VIEWS];
+	unsigned done = 0;
 
-	if (json_array_size(c->pending_log[VIEWER_GM]) == 0)
+	if (c->pending_entries == 0)
 		return;
 	for (int v = 0; v < VIEWS; v++) {
-		data[v] = json_pack("{s:o}", "entries", c->pending_log[v]);
-		c->pending_log[v] = json_array();
+		buf_init(&data[v], SIZE_MAX / 2);
+		buf_append_str(&data[v], "{\"entries\":[");
+		buf_append(&data[v], c->pending_log[v].data,
+		    c->pending_log[v].len);
+		buf_append_str(&data[v], "]}");
+		buf_free(&c->pending_log[v]);
 	}
-	channel_emit_views(c, "log", data);
+	c->pending_entries = 0;
+	for (int v = 0; v < VIEWS; v++) {
+		unsigned views = 1u << v;
+
+		if (done & views)
+			continue;
+		for (int w = v + 1; w < VIEWS; w++)
+			if (data[w].len == data[v].len && memcmp(data[w].data,
+			    data[v].data, data[v].len) == 0)
+				views |= 1u << w;
+		channel_emit_text(c, views, "log", data[v].data, data[v].len);
+		done |= views;
+	}
+	for (int v = 0; v < VIEWS; v++)
+		buf_free(&data[v]);
 }
 
 static void
@@ -891,21 +928,47 @@ channel_dirty(struct channel *c)
 }
 
 void
-channel_changed(struct channel *c, const json_t *const log[VIEWER_COUNT],
-    int documents)
+channel_changed_text(struct channel *c, const json_t *const log[VIEWER_COUNT],
+    const char *const *const text[VIEWER_COUNT], int documents)
 {
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(log[VIEWER_GM], i, e)
-		for (int v = 0; v < VIEWS; v++)
-			json_array_append_new(c->pending_log[v], v ==
-			    VIEWER_GM ? json_incref(e) : log[v] != NULL ?
-			    json_incref(json_array_get(log[v], i)) :
-			    c->src.log_entry(c->src.arg, (enum viewer)v, e));
+	json_array_foreach(log[VIEWER_GM], i, e) {
+		for (int v = 0; v < VIEWS; v++) {
+			struct buf *b = &c->pending_log[v];
+			json_t *copy = NULL;
+			const char *json;
+			size_t len;
+
+			if (text != NULL && text[v] != NULL) {
+				json = text[v][i];
+				len = strlen(json);
+			} else {
+				copy = v == VIEWER_GM ? json_incref(e) :
+				    log[v] != NULL ? json_incref(
+				    json_array_get(log[v], i)) :
+				    c->src.log_entry(c->src.arg,
+				    (enum viewer)v, e);
+				json = stream_json(c->s, copy, &len);
+			}
+			if (c->pending_entries > 0)
+				buf_append(b, ",", 1);
+			buf_append(b, json, len);
+			json_decref(copy);
+		}
+		c->pending_entries++;
+	}
 	if (documents)
 		c->documents_dirty = 1;
 	channel_dirty(c);
+}
+
+void
+channel_changed(struct channel *c, const json_t *const log[VIEWER_COUNT],
+    int documents)
+{
+	channel_changed_text(c, log, NULL, documents);
 }
 
 void
@@ -971,7 +1034,7 @@ channel_new(struct stream *s, const char *battle_id, int64_t epoch,
 	c->epoch = epoch;
 	c->src = *source;
 	for (int v = 0; v < VIEWS; v++)
-		c->pending_log[v] = json_array();
+		buf_init(&c->pending_log[v], SIZE_MAX / 2);
 	/*
 	 * The round as it stands, so that the first publish (after a
 	 * restart, say) sends "round" only if the round really changed.
@@ -1017,7 +1080,7 @@ channel_free(struct channel *c)
 	for (int v = 0; v < VIEWS; v++) {
 		json_decref(c->base[v]);
 		channel_base_changed(c, (enum viewer)v);
-		json_decref(c->pending_log[v]);
+		buf_free(&c->pending_log[v]);
 	}
 	json_decref(c->last_round);
 	json_decref(c->round_now);

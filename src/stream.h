@@ -160,6 +160,16 @@ void channel_changed(struct channel *c, const json_t *const log[VIEWER_COUNT],
     int documents);
 
 /*
+ * As channel_changed(), with the entries already written: text[view][i],
+ * when text and text[view] are not NULL, is log entry i of that view as
+ * compact JSON with sorted keys (borrowed), the bytes the event carries;
+ * a view without text has its entries written here.
+ */
+void channel_changed_text(struct channel *c,
+    const json_t *const log[VIEWER_COUNT],
+    const char *const *const text[VIEWER_COUNT], int documents);
+
+/*
  * A private event for the subscribers of one member (a player id, 0 for
  * the GM): not replayed, no id.  data is borrowed.
  */

@@ -1014,6 +1014,71 @@ test_shared_events_resume_per_view(void **state)
 	loop_free(loop);
 }
 
+/* How many times needle occurs in hay. */
+static int
+occurrences(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/*
+ * Log entries handed over already written (channel_changed_text()) are
+ * sent as given, byte for byte, each view its own; a view given no text
+ * has its entries written from the source (log_entry()).  The entries of
+ * one publish are one "log" event per view, in order.
+ */
+static void
+test_log_text_sent_as_given(void **state)
+{
+	struct loop *loop;
+	struct stream *s;
+	struct fake f = { 0 };
+	struct channel *c;
+	struct sink k[VIEWER_COUNT] = { { .reading = 1 }, { .reading = 1 },
+	    { .reading = 1 } };
+	const int member[VIEWER_COUNT] = { 0, 1, -1 };
+	const char *gm[2][1] = { { "{\"gm\":1}" }, { "{\"gm\":2}" } };
+	const char *crew[2][1] = { { "{\"crew\":1}" }, { "{\"crew\":2}" } };
+	const char *want[VIEWER_COUNT] = {
+		[VIEWER_GM] = "event: log\ndata: {\"entries\":[{\"gm\":1},"
+		    "{\"gm\":2}]}\n",
+		[VIEWER_CREW] = "event: log\ndata: {\"entries\":[{\"crew\":1},"
+		    "{\"crew\":2}]}\n",
+		[VIEWER_SPECTATOR] = "event: log\ndata: {\"entries\":[{\"kind\":"
+		    "\"a\",\"seq\":1},{\"kind\":\"b\",\"seq\":2}]}\n",
+	};
+
+	assert_int_equal(loop_new(&loop), 0);
+	s = stream_new(loop, NULL, &opts);
+	c = fake_channel(s, &f);
+	for (int v = 0; v < VIEWER_COUNT; v++)
+		watch(&k[v], c, (enum viewer)v, member[v], 0, NULL);
+	for (int i = 0; i < 2; i++) {
+		json_t *log = json_pack("[{s:i, s:s}]", "seq", i + 1, "kind",
+		    i == 0 ? "a" : "b");
+
+		channel_changed_text(c, (const json_t *[VIEWER_COUNT]){ log },
+		    (const char *const *const [VIEWER_COUNT]){
+		    [VIEWER_GM] = gm[i], [VIEWER_CREW] = crew[i] }, 0);
+		json_decref(log);
+	}
+	assert_int_equal(loop_run_once(loop, 50), 0);
+	for (int v = 0; v < VIEWER_COUNT; v++) {
+		assert_non_null(k[v].bytes);
+		assert_int_equal(occurrences(k[v].bytes, "event: log"), 1);
+		assert_non_null(strstr(k[v].bytes, want[v]));
+		subscriber_free(k[v].sub);
+		free(k[v].bytes);
+	}
+	channel_free(c);
+	stream_free(s);
+	loop_free(loop);
+}
+
 /*
  * The bound on a stream's backlog counts what is queued after its
  * opening: a battle whose snapshot alone is larger than the bound can
@@ -1224,6 +1289,7 @@ main(void)
 		cmocka_unit_test(test_publish_one_piece_and_shared_snapshot),
 		cmocka_unit_test(test_resume_replays_exactly),
 		cmocka_unit_test(test_shared_events_resume_per_view),
+		cmocka_unit_test(test_log_text_sent_as_given),
 		cmocka_unit_test(test_replay_past_backlog_gets_snapshot),
 		cmocka_unit_test(test_snapshot_larger_than_backlog),
 		cmocka_unit_test(test_ring_grows_to_its_bound),

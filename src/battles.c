@@ -154,6 +154,7 @@ live_battle_free(struct live_battle *lb)
 	battle_free(lb->working);
 	battle_free(lb->committed);
 	battle_free(lb->published);
+	live_battle_forget_documents(lb);
 	free(lb->members);
 	free(lb->name);
 	free(lb);

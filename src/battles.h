@@ -182,6 +182,16 @@ json_t *live_battle_document(const struct live_battle *lb,
     enum viewer viewer);
 
 /*
+ * GET's answer: live_battle_document() as response_json() sends it
+ * (request.h), its length in *len.  Rendered once per view and committed
+ * change, for every reader of the battle (ten clients fetching it after
+ * a resolution cost three renderings, not ten); valid until the next
+ * change commits.
+ */
+const char *live_battle_document_text(struct live_battle *lb,
+    enum viewer viewer, size_t *len);
+
+/*
  * The committed state's 64-bit hash in hex (16 digits and a NUL): the
  * same battle, dice to come included, has the same hash.
  */

@@ -100,6 +100,13 @@ struct live_battle {
 	 * the next publish compares against (battles_read.c).
 	 */
 	struct battle *published;
+	/*
+	 * GET's answer for each view of the committed state, rendered when
+	 * first asked for and forgotten when a change commits (NULL: not
+	 * rendered); battles_read.c.
+	 */
+	char *document[VIEWER_COUNT];
+	size_t document_len[VIEWER_COUNT];
 
 	/* The write pipeline (battles_write.c). */
 	uint64_t action_seq;	/* last action recorded */
@@ -267,5 +274,8 @@ void member_add(struct live_battle *lb, int id, enum actor_role role,
  * becomes a copy of it and the battle gets its event stream.
  */
 void live_battle_open(struct live_battle *lb);
+
+/* The committed state changed: GET's renderings are stale. */
+void live_battle_forget_documents(struct live_battle *lb);
 
 #endif

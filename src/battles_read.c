@@ -13,6 +13,7 @@
 #include "alloc.h"
 #include "battles_impl.h"
 #include "persist.h"
+#include "request.h"
 #include "store.h"
 #include "stream.h"
 
@@ -41,6 +42,30 @@ json_t *
 live_battle_document(const struct live_battle *lb, enum viewer viewer)
 {
 	return battle_document(lb, lb->committed, viewer);
+}
+
+const char *
+live_battle_document_text(struct live_battle *lb, enum viewer viewer,
+    size_t *len)
+{
+	if (lb->document[viewer] == NULL) {
+		json_t *doc = live_battle_document(lb, viewer);
+
+		lb->document[viewer] = response_json_render(doc,
+		    &lb->document_len[viewer]);
+		json_decref(doc);
+	}
+	*len = lb->document_len[viewer];
+	return lb->document[viewer];
+}
+
+void
+live_battle_forget_documents(struct live_battle *lb)
+{
+	for (int v = 0; v < VIEWER_COUNT; v++) {
+		free(lb->document[v]);
+		lb->document[v] = NULL;
+	}
 }
 
 void
@@ -103,6 +128,7 @@ live_battle_open(struct live_battle *lb)
 	};
 
 	lb->committed = battle_copy(lb->working);
+	live_battle_forget_documents(lb);
 	lb->published = battle_copy(lb->working);
 	/* Ids under the lease epoch: new at every take (doc/design.md). */
 	if (lb->reg->stream != NULL)

@@ -69,6 +69,7 @@ battle_commit_action(struct live_battle *lb, struct pending_write *pw)
 	    &why, NULL) != 0)
 		log_error("battle %s: a committed %s does not apply again: %s",
 		    lb->id, action_name(pw->kind), why.text);
+	live_battle_forget_documents(lb);
 	if (lb->channel != NULL) {
 		const json_t *views[VIEWER_COUNT] = { [VIEWER_GM] = log };
 		size_t n = json_array_size(log);

@@ -233,24 +233,44 @@ response_set_body(struct response *resp, const char *content_type,
 		response_add_header(resp, "Content-Type", content_type);
 }
 
+char *
+response_json_render(const json_t *json, size_t *len)
+{
+	char *text = json_dumps(json, JSON_COMPACT | JSON_ENSURE_ASCII);
+	char *body;
+
+	if (text == NULL)
+		text = xstrdup("{}");
+	*len = strlen(text);
+	body = xmalloc(*len + 2);
+	memcpy(body, text, *len);
+	body[(*len)++] = '\n';
+	body[*len] = '\0';
+	free(text);
+	return body;
+}
+
 static struct response *
 response_json_typed(int status, const char *content_type, json_t *json)
 {
 	struct response *resp = response_new(status);
-	char *text = json_dumps(json, JSON_COMPACT | JSON_ENSURE_ASCII);
 	size_t len;
-	char *body;
+	char *body = response_json_render(json, &len);
 
 	json_decref(json);
-	if (text == NULL)
-		text = xstrdup("{}");
-	len = strlen(text);
-	body = xmalloc(len + 2);
-	memcpy(body, text, len);
-	body[len++] = '\n';
-	body[len] = '\0';
-	free(text);
 	response_set_body(resp, content_type, body, len);
+	return resp;
+}
+
+struct response *
+response_json_text(int status, const char *text, size_t len)
+{
+	struct response *resp = response_new(status);
+	char *body = xmalloc(len + 1);
+
+	memcpy(body, text, len);
+	body[len] = '\0';
+	response_set_body(resp, "application/json", body, len);
 	return resp;
 }
 

@@ -181,6 +181,16 @@ void response_set_body(struct response *resp, const char *content_type,
 struct response *response_json(int status, json_t *json);
 
 /*
+ * The body response_json() sends for json (malloc'd, NUL-terminated),
+ * its length in *len.
+ */
+char *response_json_render(const json_t *json, size_t *len);
+
+/* A JSON response whose body is len bytes of text (copied), rendered so. */
+struct response *response_json_text(int status, const char *text,
+    size_t len);
+
+/*
  * An RFC 9457 problem+json response: {"type":"urn:broadside:problem:SLUG",
  * "title":TITLE,"status":STATUS,"detail":DETAIL}.  detail says what to fix.
  */

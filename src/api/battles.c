@@ -296,11 +296,14 @@ api_battle_get(struct request *req, void *ctx)
 	struct live_battle *lb;
 	struct response *resp;
 	struct actor who;
+	const char *text;
+	size_t len;
 
 	if (api_battle_caller(req, ctx, &lb, &who) != 0)
 		return;
 	/* The committed state: never a change before it is on disk. */
-	resp = response_json(200, live_battle_document(lb, api_viewer(&who)));
+	text = live_battle_document_text(lb, api_viewer(&who), &len);
+	resp = response_json_text(200, text, len);
 	response_add_header(resp, "Cache-Control", "no-store");
 	request_respond(req, resp);
 }

@@ -26,6 +26,7 @@
 #include "game/game.h"
 #include "loop.h"
 #include "persist.h"
+#include "request.h"
 #include "store.h"
 
 static char dir[64];
@@ -352,6 +353,59 @@ test_act_visible_after_commit(void **state)
 	json_decref(body);
 }
 
+/* Whether GET's text of lb for viewer is the document rendered now. */
+static int
+text_is_fresh(struct live_battle *lb, enum viewer viewer)
+{
+	json_t *doc = live_battle_document(lb, viewer);
+	size_t len, fresh_len;
+	char *fresh = response_json_render(doc, &fresh_len);
+	const char *text = live_battle_document_text(lb, viewer, &len);
+	int same = len == fresh_len && memcmp(text, fresh, len) == 0;
+
+	json_decref(doc);
+	free(fresh);
+	return same;
+}
+
+/*
+ * GET's text is rendered once per view and committed change: the same
+ * until a change commits (not when it is accepted), then the new state,
+ * for every view.
+ */
+static void
+test_get_text_follows_commits(void **state)
+{
+	struct fixture *f = *state;
+	char gm[TOKEN_LEN + 1];
+	struct live_battle *lb = create(f, gm);
+	struct actor gm_actor = { .role = ACTOR_GM };
+	struct done d = { 0 };
+	struct refusal why;
+	const char *first, *again;
+	size_t len;
+	json_t *body = json_pack("{s:i}", "round_seconds", 120);
+
+	first = live_battle_document_text(lb, VIEWER_GM, &len);
+	assert_non_null(strstr(first, "\"round_seconds\":30"));
+	assert_int_equal(first[len - 1], '\n');
+	assert_ptr_equal(live_battle_document_text(lb, VIEWER_GM, &len),
+	    first);
+	d.battle = live_battle_id(lb);
+	assert_int_equal(live_battle_act(lb, ACTION_SETTINGS, &gm_actor, body,
+	    &why, on_done, &d), 0);
+	again = live_battle_document_text(lb, VIEWER_GM, &len);
+	assert_ptr_equal(again, first);
+	assert_null(strstr(again, "\"round_seconds\":120"));
+	run_until(f, &d);
+	assert_int_equal(d.status, 0);
+	again = live_battle_document_text(lb, VIEWER_GM, &len);
+	assert_non_null(strstr(again, "\"round_seconds\":120"));
+	for (int v = 0; v < VIEWER_COUNT; v++)
+		assert_true(text_is_fresh(lb, (enum viewer)v));
+	json_decref(body);
+}
+
 static void
 test_barrier_waits(void **state)
 {
@@ -633,6 +687,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_refused_act_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_act_visible_after_commit,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_get_text_follows_commits,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_barrier_waits, setup,
 		    teardown),

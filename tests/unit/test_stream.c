@@ -1014,17 +1014,6 @@ test_shared_events_resume_per_view(void **state)
 	loop_free(loop);
 }
 
-/* How many times needle occurs in hay. */
-static int
-occurrences(const char *hay, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
-		n++;
-	return n;
-}
-
 /*
  * Log entries handed over already written (channel_changed_text()) are
  * sent as given, byte for byte, each view its own; a view given no text
@@ -1069,7 +1058,7 @@ test_log_text_sent_as_given(void **state)
 	assert_int_equal(loop_run_once(loop, 50), 0);
 	for (int v = 0; v < VIEWER_COUNT; v++) {
 		assert_non_null(k[v].bytes);
-		assert_int_equal(occurrences(k[v].bytes, "event: log"), 1);
+		assert_int_equal(count(k[v].bytes, "event: log"), 1);
 		assert_non_null(strstr(k[v].bytes, want[v]));
 		subscriber_free(k[v].sub);
 		free(k[v].bytes);

@@ -28,7 +28,9 @@
  *    that write).  The round timer follows it.
  *  - committed: the action is applied here again only when the store says
  *    its write is on disk (write_done() in battles_write.c; the engine is
- *    deterministic, so it does the same).  Everything shown to anyone
+ *    deterministic, so it does the same), or, when that write was the
+ *    last in flight and none failed, committed becomes a copy of working,
+ *    which is then exactly that state.  Everything shown to anyone
  *    comes from it: live_battle_game(), live_battle_document(), the state
  *    hash, the event stream's documents and log views; and a change's
  *    events (channel_changed(), the "accepted" event) go out from the

@@ -55,52 +55,62 @@ battle_tell_accepted(struct live_battle *lb, const struct actor *who,
 }
 
 /*
- * The action is on disk: apply it to the committed state too (the engine
- * is deterministic, so it does the same), and hand its log entries to the
- * event stream, which publishes them after its debounce window.
+ * The action is on disk: the committed state takes it too, and its log
+ * entries go to the event stream, which publishes them after its
+ * debounce window.
+ *
+ * When it was the battle's last write in flight and none failed, the
+ * working state is exactly the committed one with this action applied:
+ * the committed state becomes a copy of it (a resolution costs one run
+ * of the engine, not two).  Otherwise the action is applied again to the
+ * committed state (the engine is deterministic, so it does the same).
+ *
+ * The stream sends each entry in the words it was stored in
+ * (persist_write_log()), written once: the GM's, and the crew's copy,
+ * made against the working state as the change left it, where the
+ * committed state is now.  Spectators read the crew's log.
  */
 static void
 battle_commit_action(struct live_battle *lb, struct pending_write *pw)
 {
-	json_t *log = json_array();
+	size_t n = persist_write_log_count(pw->w);
+	const char **gm = xcalloc(n + 1, sizeof(*gm));
+	const char **crew = xcalloc(n + 1, sizeof(*crew));
+	const char *const *text[VIEWER_COUNT] = {
+		[VIEWER_GM] = gm,
+		[VIEWER_CREW] = crew,
+		[VIEWER_SPECTATOR] = crew,
+	};
+	int stored = 1;
+	json_t *log = NULL;
 	struct refusal why;
 
-	if (action_apply(lb->committed, pw->kind, &pw->who, pw->body, log,
-	    &why, NULL) != 0)
-		log_error("battle %s: a committed %s does not apply again: %s",
-		    lb->id, action_name(pw->kind), why.text);
+	for (size_t i = 0; i < n; i++) {
+		gm[i] = persist_write_log_text(pw->w, i, 0);
+		crew[i] = persist_write_log_text(pw->w, i, 1);
+		stored &= crew[i] != NULL;
+	}
+	if (stored && lb->pending == 0 && !lb->broken) {
+		battle_free(lb->committed);
+		lb->committed = battle_copy(lb->working);
+	} else {
+		log = json_array();
+		if (action_apply(lb->committed, pw->kind, &pw->who, pw->body,
+		    log, &why, NULL) != 0)
+			log_error("battle %s: a committed %s does not apply "
+			    "again: %s", lb->id, action_name(pw->kind),
+			    why.text);
+		/* Entries that are not what was stored are written anew. */
+		stored &= json_array_size(log) == n;
+		n = json_array_size(log);
+	}
 	live_battle_forget_documents(lb);
 	if (lb->channel != NULL) {
 		const json_t *views[VIEWER_COUNT] = { [VIEWER_GM] = log };
-		size_t n = json_array_size(log);
-		const char **gm = xcalloc(n + 1, sizeof(*gm));
-		const char **crew = xcalloc(n + 1, sizeof(*crew));
-		const char *const *text[VIEWER_COUNT] = {
-			[VIEWER_GM] = gm,
-			[VIEWER_CREW] = crew,
-			[VIEWER_SPECTATOR] = crew,
-		};
-		/*
-		 * The stream sends each entry in the words it was stored in
-		 * (persist_write_log()), written once: the GM's, and the
-		 * crew's copy, made against the working state as the change
-		 * left it, where the committed state is now.  Spectators
-		 * read the crew's log.  Entries that do not match what was
-		 * stored (the change did not apply again) are written anew.
-		 */
-		int stored = persist_write_log_count(pw->w) == n;
-
-		for (size_t i = 0; stored && i < n; i++) {
-			gm[i] = persist_write_log_text(pw->w, i, 0);
-			crew[i] = persist_write_log_text(pw->w, i, 1);
-			stored = crew[i] != NULL;
-		}
 
 		/* A narration adds to the log and changes no view. */
-		channel_changed_text(lb->channel, views, stored ? text : NULL,
-		    pw->kind != ACTION_NARRATE);
-		free(gm);
-		free(crew);
+		channel_changed_text(lb->channel, n, views,
+		    stored ? text : NULL, pw->kind != ACTION_NARRATE);
 		/*
 		 * Its author hears at once that the order is on disk, in the
 		 * words of the 202 answer (api/orders.c).
@@ -119,6 +129,8 @@ battle_commit_action(struct live_battle *lb, struct pending_write *pw)
 		}
 	}
 	json_decref(log);
+	free(gm);
+	free(crew);
 }
 
 static void

@@ -928,13 +928,13 @@ channel_dirty(struct channel *c)
 }
 
 void
-channel_changed_text(struct channel *c, const json_t *const log[VIEWER_COUNT],
+channel_changed_text(struct channel *c, size_t n,
+    const json_t *const log[VIEWER_COUNT],
     const char *const *const text[VIEWER_COUNT], int documents)
 {
-	size_t i;
-	json_t *e;
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(log[VIEWER_GM], i);
 
-	json_array_foreach(log[VIEWER_GM], i, e) {
 		for (int v = 0; v < VIEWS; v++) {
 			struct buf *b = &c->pending_log[v];
 			json_t *copy = NULL;
@@ -968,7 +968,8 @@ void
 channel_changed(struct channel *c, const json_t *const log[VIEWER_COUNT],
     int documents)
 {
-	channel_changed_text(c, log, NULL, documents);
+	channel_changed_text(c, json_array_size(log[VIEWER_GM]), log, NULL,
+	    documents);
 }
 
 void

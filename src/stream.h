@@ -160,12 +160,14 @@ void channel_changed(struct channel *c, const json_t *const log[VIEWER_COUNT],
     int documents);
 
 /*
- * As channel_changed(), with the entries already written: text[view][i],
- * when text and text[view] are not NULL, is log entry i of that view as
- * compact JSON with sorted keys (borrowed), the bytes the event carries;
- * a view without text has its entries written here.
+ * As channel_changed(), for n entries, some or all already written:
+ * text[view][i], when text and text[view] are not NULL, is log entry i of
+ * that view as compact JSON with sorted keys (borrowed), the bytes the
+ * event carries.  A view without text has its entries written here, from
+ * log[view] or else from the source's log_entry() of log[VIEWER_GM]:
+ * log[VIEWER_GM] (n entries) may be NULL only when every view has text.
  */
-void channel_changed_text(struct channel *c,
+void channel_changed_text(struct channel *c, size_t n,
     const json_t *const log[VIEWER_COUNT],
     const char *const *const text[VIEWER_COUNT], int documents);
 

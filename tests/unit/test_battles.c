@@ -406,6 +406,55 @@ test_get_text_follows_commits(void **state)
 	json_decref(body);
 }
 
+/* A done function that reads GET's text of the battle as it runs. */
+struct seen_done {
+	struct live_battle *lb;
+	char *text;
+};
+
+static void
+on_done_read(void *arg, int status, json_t *result)
+{
+	struct seen_done *d = arg;
+	size_t len;
+
+	assert_int_equal(status, 0);
+	d->text = strdup(live_battle_document_text(d->lb, VIEWER_GM, &len));
+}
+
+/*
+ * Two changes in flight: when the first commits, the committed state
+ * takes it and not the second (the working state, which has both, is
+ * ahead); when the second commits, it takes that too.
+ */
+static void
+test_commits_in_flight_stay_apart(void **state)
+{
+	struct fixture *f = *state;
+	char gm[TOKEN_LEN + 1];
+	struct live_battle *lb = create(f, gm);
+	struct actor gm_actor = { .role = ACTOR_GM };
+	struct seen_done d1 = { .lb = lb }, d2 = { .lb = lb };
+	struct refusal why;
+	json_t *b1 = json_pack("{s:i}", "round_seconds", 120);
+	json_t *b2 = json_pack("{s:i}", "round_seconds", 90);
+
+	assert_int_equal(live_battle_act(lb, ACTION_SETTINGS, &gm_actor, b1,
+	    &why, on_done_read, &d1), 0);
+	assert_int_equal(live_battle_act(lb, ACTION_SETTINGS, &gm_actor, b2,
+	    &why, on_done_read, &d2), 0);
+	for (int i = 0; i < 200 && d2.text == NULL; i++)
+		assert_int_equal(loop_run_once(f->loop, 50), 0);
+	assert_non_null(d1.text);
+	assert_non_null(d2.text);
+	assert_non_null(strstr(d1.text, "\"round_seconds\":120"));
+	assert_non_null(strstr(d2.text, "\"round_seconds\":90"));
+	free(d1.text);
+	free(d2.text);
+	json_decref(b1);
+	json_decref(b2);
+}
+
 static void
 test_barrier_waits(void **state)
 {
@@ -572,6 +621,48 @@ fail_next(void *ctx, battles_done_fn done, void *arg, struct persist_write *w,
 	battles_set_submit_hook(reg, NULL, NULL);
 }
 
+/*
+ * A change that commits after one that failed (both in flight): the
+ * committed state takes the second and not the first, which the working
+ * state still has.
+ */
+static void
+test_commit_after_failed_write(void **state)
+{
+	struct fixture *f = *state;
+	char gm[TOKEN_LEN + 1], token[TOKEN_LEN + 1];
+	struct live_battle *lb = create(f, gm);
+	struct actor gm_actor = { .role = ACTOR_GM };
+	struct done d1 = { 0 }, d2 = { 0 }, dj = { 0 };
+	struct refusal why;
+	json_t *b1 = json_pack("{s:i}", "round_seconds", 120);
+	json_t *b2 = json_pack("{s:b}", "spectators", 0);
+	char *doc;
+	int member;
+
+	/* Player 1, whom fail_next() adds again: that write fails. */
+	assert_int_equal(live_battle_join(lb, live_battle_join_code(lb),
+	    "Nelson", 0, token, &member, &why, on_done, &dj), 0);
+	run_until(f, &dj);
+	doc = document(lb);
+	assert_non_null(strstr(doc, "\"spectators\":true"));
+	free(doc);
+	battles_set_submit_hook(f->reg, fail_next, f->reg);
+	assert_int_equal(live_battle_act(lb, ACTION_SETTINGS, &gm_actor, b1,
+	    &why, on_done, &d1), 0);
+	assert_int_equal(live_battle_act(lb, ACTION_SETTINGS, &gm_actor, b2,
+	    &why, on_done, &d2), 0);
+	run_until(f, &d2);
+	assert_int_equal(d1.status, BS_ERR_IO);
+	assert_int_equal(d2.status, 0);
+	doc = document(lb);
+	assert_non_null(strstr(doc, "\"spectators\":false"));
+	assert_non_null(strstr(doc, "\"round_seconds\":30"));
+	free(doc);
+	json_decref(b1);
+	json_decref(b2);
+}
+
 static void
 test_failed_write(void **state)
 {
@@ -689,6 +780,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_act_visible_after_commit,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_text_follows_commits,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commits_in_flight_stay_apart,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_after_failed_write,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_barrier_waits, setup,
 		    teardown),

@@ -1050,7 +1050,7 @@ test_log_text_sent_as_given(void **state)
 		json_t *log = json_pack("[{s:i, s:s}]", "seq", i + 1, "kind",
 		    i == 0 ? "a" : "b");
 
-		channel_changed_text(c, (const json_t *[VIEWER_COUNT]){ log },
+		channel_changed_text(c, 1, (const json_t *[VIEWER_COUNT]){ log },
 		    (const char *const *const [VIEWER_COUNT]){
 		    [VIEWER_GM] = gm[i], [VIEWER_CREW] = crew[i] }, 0);
 		json_decref(log);

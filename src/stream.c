@@ -133,11 +133,11 @@ struct channel {
 	/*
 	 * Each view's copy of the log entries since the last publish, taken
 	 * when their change was committed (an entry reads as the battle
-	 * stood then, as GET of the log reads it later), as JSON text
-	 * joined by commas: pending_entries of them in each view.
+	 * stood then, as GET of the log reads it later): the view's "log"
+	 * event's JSON text so far, {"entries":[ and the entries joined by
+	 * commas (empty: no entry yet).  Every view has the same entries.
 	 */
 	struct buf pending_log[VIEWS];
-	size_t pending_entries;
 	int dirty;
 	int documents_dirty;	/* a change may have altered the views */
 	uint64_t dirty_since_us;
@@ -789,27 +789,20 @@ channel_publish_views(struct channel *c)
 }
 
 /*
- * Each view's "log" event: {"entries":[...]} around the entries' text,
- * which was written when they were committed (channel_changed_text()).
- * Views that read the same text share one event.
+ * Each view's "log" event: its entries' text, written when they were
+ * committed (channel_changed_text()), closed.  Views that read the same
+ * text share one event.
  */
 static void
 channel_publish_log(struct channel *c)
 {
-	struct buf data[VIEWS];
+	struct buf *data = c->pending_log;
 	unsigned done = 0;
 
-	if (c->pending_entries == 0)
+	if (data[VIEWER_GM].len == 0)
 		return;
-	for (int v = 0; v < VIEWS; v++) {
-		buf_init(&data[v], SIZE_MAX / 2);
-		buf_append_str(&data[v], "{\"entries\":[");
-		buf_append(&data[v], c->pending_log[v].data,
-		    c->pending_log[v].len);
+	for (int v = 0; v < VIEWS; v++)
 		buf_append_str(&data[v], "]}");
-		buf_free(&c->pending_log[v]);
-	}
-	c->pending_entries = 0;
 	for (int v = 0; v < VIEWS; v++) {
 		unsigned views = 1u << v;
 
@@ -952,12 +945,10 @@ channel_changed_text(struct channel *c, size_t n,
 				    (enum viewer)v, e);
 				json = stream_json(c->s, copy, &len);
 			}
-			if (c->pending_entries > 0)
-				buf_append(b, ",", 1);
+			buf_append_str(b, b->len == 0 ? "{\"entries\":[" : ",");
 			buf_append(b, json, len);
 			json_decref(copy);
 		}
-		c->pending_entries++;
 	}
 	if (documents)
 		c->documents_dirty = 1;

@@ -17,7 +17,7 @@ set -eu
 N=${1:-1000} C=${2:-100} R=${3:-1000} S=${4:-10}
 M=$((R * S))
 BUILD=$BS_BUILDDIR
-SRC=$BS_SRCDIR
+SRC=$(cd "$BS_SRCDIR" && pwd)
 SSEBENCH_SRC=${SSEBENCH_SRC:-$SRC/../shared/tools/ssebench/ssebench.c}
 if [ ! -f "$SSEBENCH_SRC" ]; then
 	echo "fanout: no ssebench source at $SSEBENCH_SRC (set SSEBENCH_SRC); skipped"

@@ -65,8 +65,22 @@ struct battles_options {
  */
 typedef void (*battles_done_fn)(void *arg, int status, json_t *result);
 
-/* A read's done function: entries borrowed for the call. */
-typedef void (*battles_read_fn)(void *arg, int status, json_t *entries);
+/*
+ * A page of the log as its reader gets it: entries is the text of a JSON
+ * array of count entries (each as it was stored, so as the event stream
+ * sent it), len bytes; last is the seq of its last entry (0 if none).
+ */
+struct battles_log_page {
+	const char *entries;
+	size_t len;
+	size_t count;
+	int64_t last;
+};
+
+/* A read's done function: the page borrowed for the call (empty unless
+ * status is 0). */
+typedef void (*battles_read_fn)(void *arg, int status,
+    const struct battles_log_page *page);
 
 struct persist_write;
 struct persist_summary;

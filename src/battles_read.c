@@ -7,11 +7,13 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "alloc.h"
 #include "battles_impl.h"
+#include "buf.h"
 #include "persist.h"
 #include "request.h"
 #include "store.h"
@@ -143,7 +145,8 @@ struct log_read {
 	int64_t after;
 	int limit;
 	int status;
-	json_t *entries, *crew_entries;
+	struct persist_log_entry *entries;
+	size_t n;
 	const struct live_battle *lb;
 	enum viewer viewer;
 	battles_read_fn done;
@@ -156,35 +159,71 @@ log_read_apply(struct store_conn *conn, void *arg)
 	struct log_read *r = arg;
 
 	r->status = persist_read_log(conn, r->id, r->after, r->limit,
-	    &r->entries, r->viewer != VIEWER_GM ? &r->crew_entries : NULL);
+	    r->viewer != VIEWER_GM, &r->entries, &r->n);
 	return 0;
+}
+
+/*
+ * The crew's copy of an entry stored without one (before schema version
+ * 3), from the GM's, read against the battle as it stands; NULL if the
+ * stored text does not parse.
+ */
+static char *
+log_entry_for(const struct log_read *r, const char *full)
+{
+	json_t *e = json_loads(full, 0, NULL), *v;
+	char *text;
+
+	if (e == NULL)
+		return NULL;
+	v = view_log_entry(r->lb->committed, r->viewer, e);
+	text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(v);
+	json_decref(e);
+	return text;
 }
 
 static void
 log_read_done(void *arg, int status)
 {
 	struct log_read *r = arg;
-	json_t *out = r->entries, *e, *crew;
-	size_t i;
+	struct battles_log_page page = { .entries = "[]", .len = 2 };
+	struct buf b;
+	char *text;
 
+	if (status == 0)
+		status = r->status;
 	/*
-	 * The crew's stored copies; an entry stored without one is read
-	 * against the battle as it stands.  The battle is still here: its
-	 * deletion, if any, is a write queued after this read.
+	 * The stored texts joined, not parsed and dumped again.  The battle
+	 * is still here for an entry that needs it: its deletion, if any,
+	 * is a write queued after this read.
 	 */
-	if (r->viewer != VIEWER_GM && r->crew_entries != NULL) {
-		out = json_array();
-		json_array_foreach(r->entries, i, e) {
-			crew = json_array_get(r->crew_entries, i);
-			json_array_append_new(out, json_is_object(crew) ?
-			    json_incref(crew) : view_log_entry(
-			    r->lb->committed, r->viewer, e));
-		}
-		json_decref(r->entries);
+	buf_init(&b, SIZE_MAX);
+	buf_append(&b, "[", 1);
+	for (size_t i = 0; status == 0 && i < r->n; i++) {
+		const struct persist_log_entry *e = &r->entries[i];
+
+		text = e->full && r->viewer != VIEWER_GM ?
+		    log_entry_for(r, e->text) : NULL;
+		if (e->full && r->viewer != VIEWER_GM && text == NULL)
+			continue;
+		if (page.count++ > 0)
+			buf_append(&b, ",", 1);
+		buf_append_str(&b, text != NULL ? text : e->text);
+		page.last = e->seq;
+		free(text);
 	}
-	r->done(r->arg, status != 0 ? status : r->status, out);
-	json_decref(out);
-	json_decref(r->crew_entries);
+	buf_append(&b, "]", 1);
+	if (status == 0) {
+		page.entries = b.data;
+		page.len = b.len;
+	} else {
+		page.count = 0;
+		page.last = 0;
+	}
+	r->done(r->arg, status, &page);
+	buf_free(&b);
+	persist_log_entries_free(r->entries, r->n);
 	free(r);
 }
 

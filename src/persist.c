@@ -305,13 +305,48 @@ persist_next_epoch(struct store_conn *conn, int64_t *epoch)
 
 int
 persist_read_log(struct store_conn *conn, const char *id, int64_t after,
-    int limit, json_t **entries, json_t **crew)
+    int limit, int crew, struct persist_log_entry **entries, size_t *n)
 {
-	*entries = json_array();
-	if (crew != NULL)
-		*crew = json_array();
-	return backend_of(conn)->read_log(conn, id, after, limit, *entries,
-	    crew != NULL ? *crew : NULL);
+	*entries = NULL;
+	*n = 0;
+	return backend_of(conn)->read_log(conn, id, after, limit, crew,
+	    entries, n);
+}
+
+void
+persist_log_entries_free(struct persist_log_entry *entries, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(entries[i].text);
+	free(entries);
+}
+
+/* Whether text is an object's JSON, as far as its ends tell. */
+static int
+looks_like_object(const char *text)
+{
+	size_t len = text != NULL ? strlen(text) : 0;
+
+	return len >= 2 && text[0] == '{' && text[len - 1] == '}';
+}
+
+void
+persist_log_entry_add(struct persist_log_entry *entries, size_t *n,
+    int64_t seq, const char *entry, const char *crew_entry, int crew)
+{
+	struct persist_log_entry *e = &entries[*n];
+
+	if (crew && looks_like_object(crew_entry)) {
+		e->text = xstrdup(crew_entry);
+		e->full = 0;
+	} else if (looks_like_object(entry)) {
+		e->text = xstrdup(entry);
+		e->full = 1;
+	} else {
+		return;
+	}
+	e->seq = seq;
+	(*n)++;
 }
 
 int

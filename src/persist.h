@@ -164,14 +164,26 @@ void persist_battle_free(struct persist_battle *pb);
 int persist_next_epoch(struct store_conn *conn, int64_t *epoch);
 
 /*
+ * A log entry as read: its text as it was stored (a JSON object, as
+ * persist_write_log() wrote it), the crew's copy when the crew's was
+ * asked for and stored, else the GM's full entry (full is 1: an entry
+ * stored before schema version 3, or the GM's read).
+ */
+struct persist_log_entry {
+	int64_t seq;
+	char *text;
+	int full;
+};
+
+/*
  * Reads up to limit log entries with seq > after, oldest first, into a
- * new JSON array (the GM's full entries) and, when crew is not NULL, the
- * crew's copies into a new array of the same length (JSON null for an
- * entry stored without one, before schema version 3).  Returns 0 or
- * BS_ERR_IO.
+ * new array of *n (NULL when none; persist_log_entries_free() frees it):
+ * the crew's copies when crew is 1.  A row whose text is not an object's
+ * is left out.  Returns 0 or BS_ERR_IO.
  */
 int persist_read_log(struct store_conn *conn, const char *id, int64_t after,
-    int limit, json_t **entries, json_t **crew);
+    int limit, int crew, struct persist_log_entry **entries, size_t *n);
+void persist_log_entries_free(struct persist_log_entry *entries, size_t n);
 
 /*
  * Calls fn for every stored idempotency key not expired by now (Unix ms),

@@ -77,7 +77,8 @@ struct persist_backend {
 	int (*load)(struct store_conn *conn, struct persist_battle *pb);
 	int (*next_epoch)(struct store_conn *conn, int64_t *epoch);
 	int (*read_log)(struct store_conn *conn, const char *id,
-	    int64_t after, int limit, json_t *entries, json_t *crew);
+	    int64_t after, int limit, int crew,
+	    struct persist_log_entry **entries, size_t *n);
 	int (*idempotency_load)(struct store_conn *conn, int64_t now,
 	    void (*fn)(void *arg, const struct idempotency_request *req,
 	    int64_t created, const struct idempotency_response *resp),
@@ -125,5 +126,13 @@ int persist_snapshot_load(struct persist_battle *pb, const void *z,
 
 /* A stored JSON column's text, parsed, or JSON null. */
 json_t *persist_json_or_null(const char *text);
+
+/*
+ * Adds a log row read (its entry and crew_entry as stored, NULL for SQL
+ * NULL) to entries, which has room for it, as persist_read_log() says:
+ * *n grows by one unless the row is left out.
+ */
+void persist_log_entry_add(struct persist_log_entry *entries, size_t *n,
+    int64_t seq, const char *entry, const char *crew_entry, int crew);
 
 #endif

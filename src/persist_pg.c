@@ -466,31 +466,33 @@ pg_load(struct store_conn *conn, struct persist_battle *pb)
 
 static int
 pg_read_log(struct store_conn *conn, const char *id, int64_t after,
-    int limit, json_t *entries, json_t *crew)
+    int limit, int crew, struct persist_log_entry **entries, size_t *n)
 {
 	struct pg_params p = { .n = 0 };
 	PGresult *res;
+	int rows_read;
 
 	param_text(&p, id);
 	param_int(&p, after);
 	param_int(&p, limit);
-	res = rows(store_pg_conn(conn), "SELECT entry, crew_entry FROM log "
-	    "WHERE battle_id = $1 AND seq > $2 ORDER BY seq LIMIT $3", &p);
+	/* The GM's entry is read only when it is the one wanted. */
+	res = rows(store_pg_conn(conn), crew ?
+	    "SELECT seq, CASE WHEN crew_entry IS NULL THEN entry END, "
+	    "crew_entry FROM log WHERE battle_id = $1 AND seq > $2 ORDER BY "
+	    "seq LIMIT $3" :
+	    "SELECT seq, entry, NULL FROM log WHERE battle_id = $1 AND "
+	    "seq > $2 ORDER BY seq LIMIT $3", &p);
 	if (res == NULL)
 		return BS_ERR_IO;
-	for (int i = 0; i < PQntuples(res); i++) {
-		json_t *e = persist_json_or_null(PQgetvalue(res, i, 0));
-
-		if (!json_is_object(e)) {
-			json_decref(e);
-			continue;
-		}
-		json_array_append_new(entries, e);
-		if (crew != NULL)
-			json_array_append_new(crew, persist_json_or_null(
-			    PQgetisnull(res, i, 1) ? NULL :
-			    PQgetvalue(res, i, 1)));
-	}
+	if ((rows_read = PQntuples(res)) > 0)
+		*entries = xreallocarray(NULL, (size_t)rows_read,
+		    sizeof(**entries));
+	for (int i = 0; i < rows_read; i++)
+		persist_log_entry_add(*entries, n,
+		    value_int(res, i, 0),
+		    PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1),
+		    PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2),
+		    crew);
 	PQclear(res);
 	return 0;
 }

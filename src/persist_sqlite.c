@@ -364,32 +364,35 @@ sqlite_load(struct store_conn *conn, struct persist_battle *pb)
 
 static int
 sqlite_read_log(struct store_conn *conn, const char *id, int64_t after,
-    int limit, json_t *entries, json_t *crew)
+    int limit, int crew, struct persist_log_entry **entries, size_t *n)
 {
 	sqlite3_stmt *st;
+	size_t cap = 0;
 	int rc;
 
-	if (sqlite3_prepare_v2(store_sqlite_db(conn), "SELECT entry, "
-	    "crew_entry FROM log WHERE battle_id = ? AND seq > ? ORDER BY seq "
-	    "LIMIT ?", -1, &st, NULL) != SQLITE_OK)
+	/* The GM's entry is read only when it is the one wanted. */
+	if (store_sqlite_statement(store_sqlite_db(conn), crew ?
+	    "SELECT seq, CASE WHEN crew_entry IS NULL THEN entry END, "
+	    "crew_entry FROM log WHERE battle_id = ? AND seq > ? ORDER BY "
+	    "seq LIMIT ?" :
+	    "SELECT seq, entry, NULL FROM log WHERE battle_id = ? AND "
+	    "seq > ? ORDER BY seq LIMIT ?", &st) != SQLITE_OK)
 		return BS_ERR_IO;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, after);
 	sqlite3_bind_int(st, 3, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *e = persist_json_or_null(
-		    (const char *)sqlite3_column_text(st, 0));
-
-		if (!json_is_object(e)) {
-			json_decref(e);
-			continue;
+		if (*n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			*entries = xreallocarray(*entries, cap,
+			    sizeof(**entries));
 		}
-		json_array_append_new(entries, e);
-		if (crew != NULL)
-			json_array_append_new(crew, persist_json_or_null(
-			    (const char *)sqlite3_column_text(st, 1)));
+		persist_log_entry_add(*entries, n, sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 1),
+		    (const char *)sqlite3_column_text(st, 2), crew);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return rc == SQLITE_DONE ? 0 : BS_ERR_IO;
 }
 

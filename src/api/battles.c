@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "alloc.h"
 #include "api/api.h"
 #include "battles.h"
+#include "buf.h"
 #include "conf.h"
 #include "error.h"
 #include "idempotency.h"
@@ -342,13 +345,18 @@ api_battle_me(struct request *req, void *ctx)
 	request_respond(req, response_json(200, me));
 }
 
+/*
+ * {"entries":[...],"next":SEQ,"more":BOOL}: the entries' stored texts as
+ * the page brings them, so as the event stream sent them.
+ */
 static void
-log_read(void *arg, int status, json_t *entries)
+log_read(void *arg, int status, const struct battles_log_page *page)
 {
 	struct read_wait *rw = arg;
-	json_t *e;
-	json_int_t last = rw->after;
-	size_t i;
+	struct response *resp;
+	struct buf b;
+	char *body;
+	size_t len;
 
 	if (rw->req == NULL)
 		goto out;
@@ -359,11 +367,16 @@ log_read(void *arg, int status, json_t *entries)
 		    "in a moment."));
 		goto out;
 	}
-	json_array_foreach(entries, i, e)
-		last = json_integer_value(json_object_get(e, "seq"));
-	request_respond(rw->req, response_json(200, json_pack("{s:O, s:I, "
-	    "s:b}", "entries", entries, "next", last, "more",
-	    json_array_size(entries) == (size_t)rw->limit)));
+	buf_init(&b, SIZE_MAX);
+	buf_append_str(&b, "{\"entries\":");
+	buf_append(&b, page->entries, page->len);
+	buf_printf(&b, ",\"next\":%" PRId64 ",\"more\":%s}\n",
+	    page->count > 0 ? page->last : (int64_t)rw->after,
+	    page->count == (size_t)rw->limit ? "true" : "false");
+	body = buf_steal(&b, &len);
+	resp = response_new(200);
+	response_set_body(resp, "application/json", body, len);
+	request_respond(rw->req, resp);
 out:
 	free(rw);
 }

@@ -137,6 +137,24 @@ live_log_same() {
 wait_until 10 "the log events to match GET /log" live_log_same ||
     fail "GET /log differs from the log events: $(diff "$TMP/got1" "$TMP/live" | head -c 800)"
 
+# A narration beyond ASCII: GET /log gives the entry in the very bytes
+# the stream sent (UTF-8 as written, not \u escapes).
+SAID='Ça va ⚓ — 水'
+as "$GM" POST "$U/narration" -H 'Content-Type: application/json' \
+    -d "{\"text\":\"$SAID\"}"
+expect_status 200 "a narration beyond ASCII"
+wait_for_text "$SAID" "the narration"
+# said_entry FILE: the (flat) log entry in FILE that holds the narration.
+said_entry() {
+	grep -o "{[^{}]*\"text\":\"$SAID\"[^{}]*}" "$1" | head -n 1
+}
+as "$ANN" GET "$U/log?after=$LAST&limit=1000"
+expect_status 200 "the log after the narration"
+[ -n "$(said_entry "$TMP/body")" ] ||
+    fail "GET /log does not give the narration as written: $(head -c 600 "$TMP/body")"
+[ "$(said_entry "$TMP/body")" = "$(said_entry "$TMP/sse")" ] ||
+    fail "GET /log's narration differs from the stream's: $(said_entry "$TMP/body") against $(said_entry "$TMP/sse")"
+
 kill "$SSE" 2>/dev/null
 
 # The GM's own stream counts the GM as here from its first presence.

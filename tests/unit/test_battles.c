@@ -479,25 +479,112 @@ test_barrier_waits(void **state)
 	json_decref(body);
 }
 
+/* A log page as read: its text, count and last seq. */
+struct page {
+	char *text;
+	size_t count;
+	int64_t last;
+};
+
 static void
-on_read(void *arg, int status, json_t *entries)
+on_read(void *arg, int status, const struct battles_log_page *page)
 {
-	json_t **out = arg;
+	struct page *out = arg;
 
 	assert_int_equal(status, 0);
-	*out = json_incref(entries);
+	out->text = strndup(page->entries, page->len);
+	assert_int_equal(strlen(out->text), page->len);
+	out->count = page->count;
+	out->last = page->last;
 }
 
+static struct page
+read_page(struct fixture *f, struct live_battle *lb, enum viewer viewer)
+{
+	struct page p = { 0 };
+
+	live_battle_read_log(lb, viewer, 0, 100, on_read, &p);
+	for (int i = 0; i < 200 && p.text == NULL; i++)
+		assert_int_equal(loop_run_once(f->loop, 50), 0);
+	assert_non_null(p.text);
+	return p;
+}
+
+/* The page's entries, parsed: a JSON array of its count. */
 static json_t *
 read_log(struct fixture *f, struct live_battle *lb, enum viewer viewer)
 {
-	json_t *entries = NULL;
+	struct page p = read_page(f, lb, viewer);
+	json_t *entries = json_loads(p.text, 0, NULL);
 
-	live_battle_read_log(lb, viewer, 0, 100, on_read, &entries);
-	for (int i = 0; i < 200 && entries == NULL; i++)
-		assert_int_equal(loop_run_once(f->loop, 50), 0);
-	assert_non_null(entries);
+	assert_true(json_is_array(entries));
+	assert_int_equal(json_array_size(entries), p.count);
+	if (p.count > 0)
+		assert_int_equal(p.last, json_integer_value(json_object_get(
+		    json_array_get(entries, p.count - 1), "seq")));
+	free(p.text);
 	return entries;
+}
+
+/* Runs sql on the store's file through a connection of our own. */
+static void
+run_sql(const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE,
+	    NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/*
+ * A log read hands over the entries as stored, not parsed and dumped
+ * again (which would escape every non-ASCII character): the bytes the
+ * event stream sent.  An entry stored without the crew's copy is made
+ * for the crew from the GM's; one whose text is not an object's is left
+ * out.
+ */
+static void
+test_read_log_as_stored(void **state)
+{
+	struct fixture *f = *state;
+	char gm[TOKEN_LEN + 1];
+	struct live_battle *lb = create(f, gm);
+	struct actor gm_actor = { .role = ACTOR_GM };
+	struct refusal why;
+	const char *said = "\u00c7a va \u2693 England expects.";
+	json_t *body = json_pack("{s:s}", "text", said);
+	struct done d = { 0 };
+	struct page p;
+	json_t *entries;
+
+	assert_int_equal(live_battle_act(lb, ACTION_NARRATE, &gm_actor, body,
+	    &why, on_done, &d), 0);
+	run_until(f, &d);
+	for (int v = VIEWER_GM; v <= VIEWER_SPECTATOR; v++) {
+		p = read_page(f, lb, (enum viewer)v);
+		assert_int_equal(p.count, 1);
+		assert_non_null(strstr(p.text, said));
+		free(p.text);
+	}
+	/* As before schema version 3: no crew's copy. */
+	run_sql("UPDATE log SET crew_entry = NULL");
+	entries = read_log(f, lb, VIEWER_SPECTATOR);
+	assert_int_equal(json_array_size(entries), 1);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(entries, 0), "text")), said);
+	json_decref(entries);
+	/* Neither copy readable: the entry is left out, for everyone. */
+	run_sql("UPDATE log SET entry = 'not JSON'");
+	for (int v = VIEWER_GM; v <= VIEWER_SPECTATOR; v++) {
+		p = read_page(f, lb, (enum viewer)v);
+		assert_int_equal(p.count, 0);
+		assert_string_equal(p.text, "[]");
+		free(p.text);
+	}
+	json_decref(body);
 }
 
 static void
@@ -786,6 +873,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_commit_after_failed_write,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_barrier_waits, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_read_log_as_stored, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_read_log, setup,
 		    teardown),

@@ -54,3 +54,38 @@ bench_json_figure() {
 	v=$(grep '^{' "$1" | tail -n 1 | jq -r "$2 // empty")
 	bench_figure "$3" "$v" "$4" "$5" "$6"
 }
+
+# bench_listening LOG PID: waits (10 s at most) until the daemon PID,
+# whose stderr is LOG, listens; prints its URL (http://127.0.0.1:PORT).
+bench_listening() {
+	i=0
+	until grep -q 'listening on' "$1"; do
+		i=$((i + 1))
+		if [ $i -ge 100 ] || ! kill -0 "$2" 2>/dev/null; then
+			cat "$1" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	sed -n 's,^.*listening on \(http://[^ ]*\).*$,\1,p' "$1" | head -n 1
+}
+
+# bench_fan_battles URL N FILE: creates N battles on the daemon at URL,
+# each with one spectator, and writes ssebench's channels file: a line a
+# battle, its event stream with the spectator's token, its narration
+# path and the GM's Authorization header.
+bench_fan_battles() {
+	c=0
+	while [ $c -lt "$2" ]; do
+		r=$(curl -s -d '{"name":"fan","round_seconds":600}' \
+		    "$1/v1/battles")
+		id=$(echo "$r" | jq -r .id)
+		gm=$(echo "$r" | jq -r .gm_token)
+		code=$(echo "$r" | jq -r .join_code)
+		t=$(curl -s -d "{\"join_code\":\"$code\",\"name\":\"w\",\"role\":\"spectator\"}" \
+		    "$1/v1/battles/$id/players" | jq -r .token)
+		printf '/v1/battles/%s/events?access_token=%s\t/v1/battles/%s/narration\tAuthorization: Bearer %s\n' \
+		    "$id" "$t" "$id" "$gm" >>"$3"
+		c=$((c + 1))
+	done
+}

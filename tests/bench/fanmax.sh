@@ -89,24 +89,9 @@ cpu() {
     --create-per-hour 0 ${BS_FLAGS:-} 2>"$TMP/log" &
 BS=$!
 PIDS="$PIDS $BS"
-i=0
-until grep -q 'listening on' "$TMP/log"; do
-	i=$((i + 1)); [ $i -lt 100 ] || { cat "$TMP/log"; exit 1; }; sleep 0.1
-done
-URL=$(sed -n 's,^.*listening on \(http://[^ ]*\).*$,\1,p' "$TMP/log")
+URL=$(bench_listening "$TMP/log" "$BS")
 PORT=${URL##*:}
-c=0
-while [ $c -lt "$C" ]; do
-	r=$(curl -s -d '{"name":"fan","round_seconds":600}' "$URL/v1/battles")
-	id=$(echo "$r" | jq -r .id)
-	gm=$(echo "$r" | jq -r .gm_token)
-	code=$(echo "$r" | jq -r .join_code)
-	t=$(curl -s -d "{\"join_code\":\"$code\",\"name\":\"w\",\"role\":\"spectator\"}" \
-	    "$URL/v1/battles/$id/players" | jq -r .token)
-	printf '/v1/battles/%s/events?access_token=%s\t/v1/battles/%s/narration\tAuthorization: Bearer %s\n' \
-	    "$id" "$t" "$id" "$gm" >>"$TMP/battles.tsv"
-	c=$((c + 1))
-done
+bench_fan_battles "$URL" "$C" "$TMP/battles.tsv"
 
 # ours RATE OUT / theirs RATE OUT: one step against each server.
 ours() {

@@ -37,24 +37,9 @@ ulimit -n 20000 2>/dev/null || true
     ${BS_FLAGS:-} 2>"$TMP/log" &
 BS=$!
 PIDS="$PIDS $BS"
-i=0
-until grep -q 'listening on' "$TMP/log"; do
-	i=$((i + 1)); [ $i -lt 100 ] || { cat "$TMP/log"; exit 1; }; sleep 0.1
-done
-URL=$(sed -n 's,^.*listening on \(http://[^ ]*\).*$,\1,p' "$TMP/log")
+URL=$(bench_listening "$TMP/log" "$BS")
 PORT=${URL##*:}
-c=0
-while [ $c -lt "$C" ]; do
-	r=$(curl -s -d '{"name":"fan","round_seconds":600}' "$URL/v1/battles")
-	id=$(echo "$r" | sed 's/.*"id":"\([^"]*\)".*/\1/')
-	gm=$(echo "$r" | sed 's/.*"gm_token":"\([^"]*\)".*/\1/')
-	code=$(echo "$r" | sed 's/.*"join_code":"\([^"]*\)".*/\1/')
-	t=$(curl -s -d "{\"join_code\":\"$code\",\"name\":\"w\",\"role\":\"spectator\"}" \
-	    "$URL/v1/battles/$id/players" | sed 's/.*"token":"\([^"]*\)".*/\1/')
-	printf '/v1/battles/%s/events?access_token=%s\t/v1/battles/%s/narration\tAuthorization: Bearer %s\n' \
-	    "$id" "$t" "$id" "$gm" >>"$TMP/battles.tsv"
-	c=$((c + 1))
-done
+bench_fan_battles "$URL" "$C" "$TMP/battles.tsv"
 echo "== broadsided: $N subscribers, $C battles, $R events/s for $S s"
 "$TMP/ssebench" -p "$PORT" --channels-file "$TMP/battles.tsv" \
     --body-template '{"text":"%s"}' --event-type log \

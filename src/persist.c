@@ -243,14 +243,6 @@ persist_snapshot_load(struct persist_battle *pb, const void *z, size_t zlen,
 	return 0;
 }
 
-json_t *
-persist_json_or_null(const char *text)
-{
-	json_t *v = text != NULL ? json_loads(text, 0, NULL) : NULL;
-
-	return v != NULL ? v : json_null();
-}
-
 int
 persist_apply(struct store_conn *conn, void *w)
 {

@@ -124,9 +124,6 @@ int persist_snapshot_compress(const struct persist_write *w,
 int persist_snapshot_load(struct persist_battle *pb, const void *z,
     size_t zlen, int64_t raw);
 
-/* A stored JSON column's text, parsed, or JSON null. */
-json_t *persist_json_or_null(const char *text);
-
 /*
  * Adds a log row read (its entry and crew_entry as stored, NULL for SQL
  * NULL) to entries, which has room for it, as persist_read_log() says:

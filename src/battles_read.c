@@ -187,9 +187,10 @@ static void
 log_read_done(void *arg, int status)
 {
 	struct log_read *r = arg;
-	struct battles_log_page page = { .entries = "[]", .len = 2 };
+	struct battles_log_page page = { 0 };
 	struct buf b;
 	char *text;
+	int remade;
 
 	if (status == 0)
 		status = r->status;
@@ -203,9 +204,9 @@ log_read_done(void *arg, int status)
 	for (size_t i = 0; status == 0 && i < r->n; i++) {
 		const struct persist_log_entry *e = &r->entries[i];
 
-		text = e->full && r->viewer != VIEWER_GM ?
-		    log_entry_for(r, e->text) : NULL;
-		if (e->full && r->viewer != VIEWER_GM && text == NULL)
+		remade = e->full && r->viewer != VIEWER_GM;
+		text = remade ? log_entry_for(r, e->text) : NULL;
+		if (remade && text == NULL)
 			continue;
 		if (page.count++ > 0)
 			buf_append(&b, ",", 1);
@@ -214,13 +215,8 @@ log_read_done(void *arg, int status)
 		free(text);
 	}
 	buf_append(&b, "]", 1);
-	if (status == 0) {
-		page.entries = b.data;
-		page.len = b.len;
-	} else {
-		page.count = 0;
-		page.last = 0;
-	}
+	page.entries = b.data;
+	page.len = b.len;
 	r->done(r->arg, status, &page);
 	buf_free(&b);
 	persist_log_entries_free(r->entries, r->n);

@@ -55,6 +55,18 @@ bench_json_figure() {
 	bench_figure "$3" "$v" "$4" "$5" "$6"
 }
 
+# bench_ssebench_src NAME: prints the path of the neutral SSE client's
+# source, $SSEBENCH_SRC or the team's checkout beside the source tree;
+# when there is none, says that bench NAME is skipped and fails.
+bench_ssebench_src() {
+	f=${SSEBENCH_SRC:-$(cd "$BS_SRCDIR" && pwd)/../shared/tools/ssebench/ssebench.c}
+	if [ ! -f "$f" ]; then
+		echo "$1: no ssebench source at $f (set SSEBENCH_SRC); skipped" >&2
+		return 1
+	fi
+	echo "$f"
+}
+
 # bench_listening LOG PID: waits (10 s at most) until the daemon PID,
 # whose stderr is LOG, listens; prints its URL (http://127.0.0.1:PORT).
 bench_listening() {

@@ -32,11 +32,7 @@ RATES=${RATES:-2000 3000 4000 4500 5000 6000 7000 8000}
 S=${SECONDS_EACH:-5} K=${PUBCONNS:-16} BOUND=${BOUND_MS:-50}
 BUILD=$BS_BUILDDIR
 SRC=$(cd "$BS_SRCDIR" && pwd)
-SSEBENCH_SRC=${SSEBENCH_SRC:-$SRC/../shared/tools/ssebench/ssebench.c}
-if [ ! -f "$SSEBENCH_SRC" ]; then
-	echo "fanmax: no ssebench source at $SSEBENCH_SRC (set SSEBENCH_SRC); skipped"
-	exit 0
-fi
+SSEBENCH_SRC=$(bench_ssebench_src fanmax) || exit 0
 SSEBENCH_DIR=$(cd "$(dirname "$SSEBENCH_SRC")" && pwd)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/broadside-fanmax.XXXXXX")
 PIDS=

@@ -18,11 +18,7 @@ N=${1:-1000} C=${2:-100} R=${3:-1000} S=${4:-10}
 M=$((R * S))
 BUILD=$BS_BUILDDIR
 SRC=$(cd "$BS_SRCDIR" && pwd)
-SSEBENCH_SRC=${SSEBENCH_SRC:-$SRC/../shared/tools/ssebench/ssebench.c}
-if [ ! -f "$SSEBENCH_SRC" ]; then
-	echo "fanout: no ssebench source at $SSEBENCH_SRC (set SSEBENCH_SRC); skipped"
-	exit 0
-fi
+SSEBENCH_SRC=$(bench_ssebench_src fanout) || exit 0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/broadside-fanout.XXXXXX")
 PIDS=
 trap 'for p in $PIDS; do kill $p 2>/dev/null || true; done; rm -rf "$TMP"' EXIT
